@@ -1,0 +1,3 @@
+from nep_tui.cli import main
+
+main()
