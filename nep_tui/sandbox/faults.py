@@ -1,0 +1,37 @@
+"""Fault switches shared by both sandbox servers (see docs/ARCHITECTURE.md, "Fault switches")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class FaultState:
+    nextcloud_unreachable: bool = False
+    quota_bytes: dict[str, int | None] = field(default_factory=dict)
+    upload_limit_bytes: int | None = None
+    delay_ms: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def reset(self) -> None:
+        self.nextcloud_unreachable = False
+        self.quota_bytes = {}
+        self.upload_limit_bytes = None
+        self.delay_ms = 0
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply the persistent switches; one-shot actions (connect/disconnect a user) are the
+        caller's, because they change stored tokens rather than this state."""
+        if changes.get("reset"):
+            self.reset()
+        if "nextcloud_unreachable" in changes:
+            self.nextcloud_unreachable = bool(changes["nextcloud_unreachable"])
+        if "quota_bytes" in changes:
+            self.quota_bytes.update(changes["quota_bytes"])
+        if "upload_limit_bytes" in changes:
+            self.upload_limit_bytes = changes["upload_limit_bytes"]
+        if "delay_ms" in changes:
+            self.delay_ms = int(changes["delay_ms"])

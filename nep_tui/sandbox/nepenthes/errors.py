@@ -1,0 +1,88 @@
+"""API v3 errors in the real shape: `_type: Error` with the real errorIdentifier URNs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+URN_PREFIX = "urn:openproject-org:api:v3:errors:"
+HAL_JSON = "application/hal+json; charset=utf-8"
+
+MESSAGES = {
+    401: "You need to be authenticated to access this resource.",
+    403: "You are not authorized to access this resource.",
+    404: "The requested resource could not be found.",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        identifier: str,
+        message: str | None = None,
+        *,
+        attribute: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list["ApiError"] | None = None,
+    ) -> None:
+        super().__init__(message or MESSAGES.get(status, identifier))
+        self.status = status
+        self.identifier = identifier
+        self.message = message or MESSAGES.get(status, identifier)
+        self.attribute = attribute
+        self.headers = headers or {}
+        self.errors = errors or []
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "_type": "Error",
+            "errorIdentifier": URN_PREFIX + self.identifier,
+            "message": self.message,
+        }
+        if self.attribute:
+            body["_embedded"] = {"details": {"attribute": self.attribute}}
+        if self.errors:
+            body["_embedded"] = {"errors": [error.body() for error in self.errors]}
+        return body
+
+
+def not_found(message: str | None = None) -> ApiError:
+    return ApiError(404, "NotFound", message)
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "MissingPermission")
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(
+        401,
+        "Unauthenticated",
+        headers={"WWW-Authenticate": 'Bearer realm="OpenProject API", error="invalid_token"'},
+    )
+
+
+def invalid_query(message: str) -> ApiError:
+    return ApiError(400, "InvalidQuery", message)
+
+
+def constraint_violation(message: str, attribute: str | None = None) -> ApiError:
+    return ApiError(422, "PropertyConstraintViolation", message, attribute=attribute)
+
+
+def outbound_failure(status: int) -> ApiError:
+    """What the real server answers when Nextcloud failed: 500 with an OutboundRequest id."""
+    kind = {404: "NotFound", 403: "Forbidden"}.get(status, "NotFound")
+    return ApiError(
+        500,
+        f"OutboundRequest:{kind}",
+        f"An outbound request to another resource has failed with status code {status}.",
+    )
+
+
+async def render_api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers, media_type=HAL_JSON)
