@@ -1,0 +1,167 @@
+"""The Nepenthes ASGI app: core routes plus whatever feature modules are installed.
+
+A feature module (`nep_tui.sandbox.nepenthes.<name>`) plugs in by defining any of:
+- `routes: list[BaseRoute]` — mounted as they are;
+- `init_schema(db: sqlite3.Connection) -> None` — creates its tables (`IF NOT EXISTS`);
+- `install(app: Starlette) -> None` — called once the app exists, e.g. to put
+  `app.state.oauth` (an object with `verify_access_token(token) -> user_id | None`).
+Optional modules that are absent are skipped, so each part can land on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nep_tui.sandbox.faults import FaultState
+from nep_tui.sandbox.nepenthes.errors import ApiError, render_api_error
+from nep_tui.sandbox.nepenthes.store import NepenthesStore
+
+log = logging.getLogger(__name__)
+
+CORE_MODULES = (
+    "meta",
+    "users",
+    "projects",
+    "work_packages",
+    "schemas",
+    "notifications",
+    "attachments",
+)
+OPTIONAL_MODULES = (
+    "storages",
+    "storage_store",
+    "storage_files",
+    "project_storages",
+    "file_links",
+    "fault_routes",
+    "oauth_clients",
+    "oauth",
+)
+
+
+@dataclass
+class NepenthesConfig:
+    public_url: Callable[[], str]  # "http://127.0.0.1:PORT", known once the socket is bound
+    nextcloud_url: Callable[[], str]
+    data_dir: Path
+    token_ttl: int = 7200
+    device_grant: bool = True
+    fixed_user_code: str | None = None
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+def _load(name: str, *, optional: bool) -> ModuleType | None:
+    qualified = f"{__package__}.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as error:
+        if optional and error.name == qualified:
+            return None
+        raise
+
+
+def feature_modules() -> list[ModuleType]:
+    modules = [module for name in CORE_MODULES if (module := _load(name, optional=True))]
+    modules += [module for name in OPTIONAL_MODULES if (module := _load(name, optional=True))]
+    return modules
+
+
+def init_schemas(db: sqlite3.Connection) -> None:
+    """Create every feature module's tables (the seed needs them before the app runs)."""
+    for module in feature_modules():
+        init = getattr(module, "init_schema", None)
+        if init is not None:
+            init(db)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        api_error = ApiError(405, "NotFound", "The requested HTTP method is not allowed for this resource.")
+    else:
+        api_error = ApiError(error.status_code, "NotFound")
+    return await render_api_error(request, api_error)
+
+
+class _CatchAll:
+    """Answers 500 InternalServerError in the API error shape instead of letting a traceback out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("Unhandled error in the Nepenthes sandbox")
+            if started:
+                return
+            error = ApiError(500, "InternalServerError", "An internal error has occurred.")
+            response = JSONResponse(error.body(), status_code=500, media_type="application/hal+json; charset=utf-8")
+            await response(scope, receive, send)
+
+
+class _Delay:
+    """The `delay_ms` fault: every answer waits that long first."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.faults.delay_ms > 0:
+            await asyncio.sleep(self.faults.delay_ms / 1000)
+        await self.app(scope, receive, send)
+
+
+def create_app(store: NepenthesStore, faults: FaultState, *, config: NepenthesConfig) -> Starlette:
+    modules = feature_modules()
+    for module in modules:
+        init = getattr(module, "init_schema", None)
+        if init is not None:
+            init(store.db)
+    routes: list[BaseRoute] = []
+    for module in modules:
+        routes.extend(getattr(module, "routes", []))
+    app = Starlette(
+        routes=routes,
+        exception_handlers={ApiError: render_api_error, HTTPException: _http_error},
+    )
+    app.add_middleware(_CatchAll)
+    app.add_middleware(_Delay, faults=faults)
+    app.state.store = store
+    app.state.faults = faults
+    app.state.config = config
+    for module in modules:
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(app)
+    return app
