@@ -1,0 +1,192 @@
+"""What every storage route needs from a request: the store, the caller, permission checks,
+a Nextcloud client for a storage, and the mapping of Nextcloud outcomes to API errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import unquote_plus
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+
+from nep_tui.sandbox.nepenthes import permissions, storage_store
+from nep_tui.sandbox.nepenthes.errors import ApiError, invalid_query, not_found, outbound_failure, unauthenticated
+from nep_tui.sandbox.nepenthes.nextcloud_client import (
+    NextcloudClient,
+    StorageFailure,
+    StorageNotConnected,
+    StorageProblem,
+    StorageUnauthorized,
+)
+from nep_tui.sandbox.nepenthes.store import NepenthesStore
+
+_HTTP_STATE = "storage_http"
+
+
+def store(request: Request) -> NepenthesStore:
+    return request.app.state.store
+
+
+def db(request: Request) -> sqlite3.Connection:
+    return store(request).db
+
+
+def allowed(request: Request, user_id: int, permission: str, project_id: int) -> bool:
+    return permissions.allowed(store(request), user_id, permission, project_id)
+
+
+def nepenthes_url(request: Request) -> str:
+    return request.app.state.config.public_url().rstrip("/")
+
+
+def nextcloud_url(request: Request) -> str:
+    return request.app.state.config.nextcloud_url().rstrip("/")
+
+
+def callback_url(request: Request, client_id: str) -> str:
+    return f"{nepenthes_url(request)}/oauth_clients/{client_id}/callback"
+
+
+def _http(request: Request) -> httpx.AsyncClient:
+    """One connection pool per app, made on first use inside the server's event loop."""
+    client = getattr(request.app.state, _HTTP_STATE, None)
+    if client is None:
+        client = httpx.AsyncClient(follow_redirects=False)
+        setattr(request.app.state, _HTTP_STATE, client)
+    return client
+
+
+def nextcloud(request: Request, storage: dict[str, Any]) -> NextcloudClient:
+    return NextcloudClient(
+        _http(request),
+        base_url=nextcloud_url(request),
+        faults=request.app.state.faults,
+        db=db(request),
+        storage=storage,
+        callback_url=callback_url(request, storage["oauth_client_id"]),
+    )
+
+
+def visible_storage_ids(request: Request, user_id: int) -> list[int]:
+    """Admins and users with `manage_files_in_project` somewhere see every storage; others the
+    storages of the projects where they may view file links (`Storage.visible`)."""
+    all_ids = [row["id"] for row in storage_store.storages(db(request))]
+    if permissions.is_admin(store(request), user_id) or permissions.project_ids_with(
+        store(request), user_id, "manage_files_in_project"
+    ):
+        return all_ids
+    projects = set(permissions.project_ids_with(store(request), user_id, "view_file_links"))
+    return [
+        storage_id
+        for storage_id in all_ids
+        if any(row["project_id"] in projects for row in storage_store.project_storages(db(request), storage_id=storage_id))
+    ]
+
+
+def visible_storage(request: Request, user_id: int, raw_id: str) -> dict[str, Any]:
+    """The storage of a path parameter, or 404 when it is unknown or not visible."""
+    storage = storage_store.storage(db(request), int(raw_id)) if raw_id.isdigit() else None
+    if storage is None or storage["id"] not in visible_storage_ids(request, user_id):
+        raise not_found()
+    return storage
+
+
+def internal_error() -> ApiError:
+    return ApiError(500, "InternalServerError", "An internal error has occurred.")
+
+
+def api_error_for(problem: StorageProblem) -> ApiError:
+    """How the real server answers a failed storage query (`raise_error` in the storage APIs):
+    404/403 from Nextcloud are OutboundRequest errors, a refused or missing token is 401, and
+    anything else (connection failures included) is an internal error."""
+    if isinstance(problem, (StorageNotConnected, StorageUnauthorized)):
+        return unauthenticated()
+    if isinstance(problem, StorageFailure) and problem.status in (403, 404):
+        return outbound_failure(problem.status)
+    return internal_error()
+
+
+@asynccontextmanager
+async def storage_errors() -> AsyncIterator[None]:
+    """Turns a StorageProblem raised inside into the matching API error."""
+    try:
+        yield
+    except StorageProblem as problem:
+        raise api_error_for(problem) from problem
+
+
+class MissingContentType(Exception):
+    """Answered as the real server does: 406 with a plain-text body, not the error shape."""
+
+
+async def render_missing_content_type(request: Request, error: Exception) -> PlainTextResponse:
+    return PlainTextResponse("Missing content-type header", status_code=406)
+
+
+async def json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise MissingContentType()
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in ("application/json", "application/hal+json"):
+        raise ApiError(
+            415, "TypeNotSupported", f"Expected CONTENT-TYPE to be application/json but got {media_type}."
+        )
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.") from None
+
+
+def redirect(location: str) -> PlainTextResponse:
+    """The 303 of the `open`/`download` endpoints: clients read `Location`, never follow it."""
+    return PlainTextResponse(
+        f"The requested resource can be viewed at {location}", status_code=303, headers={"Location": location}
+    )
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def parse_filters(raw: str | None, known: set[str]) -> list[tuple[str, str, list[str]]]:
+    """`filters` JSON as (snake_case name, operator, values); camelCase names work too. Anything
+    malformed or unknown is the real 400 InvalidQuery."""
+    if raw is None or not raw.strip():
+        return []
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        raise invalid_query("Filters could not be parsed as JSON.") from None
+    if not isinstance(entries, list):
+        raise invalid_query("Filters must be a JSON array.")
+    parsed = []
+    for entry in entries:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise invalid_query("Each filter must be an object with exactly one filter name.")
+        (name, spec), = entry.items()
+        snake = snake_case(name)
+        if snake not in known:
+            raise invalid_query(f"Filters {name} does not exist.")
+        if not isinstance(spec, dict) or not isinstance(spec.get("values"), list) or "operator" not in spec:
+            raise invalid_query(f"Filters {name} needs an operator and a list of values.")
+        if spec["operator"] != "=":
+            raise invalid_query(f"Filters {name} Operator is not set to one of the allowed values.")
+        parsed.append((snake, "=", [str(value) for value in spec["values"]]))
+    return parsed
+
+
+def same_origin(value: str, origin: str) -> bool:
+    """Storage URL matching as the real server does it: CGI-unescaped, trailing slash optional."""
+    return unquote_plus(value).rstrip("/") == origin.rstrip("/")
+
+
+def user_name(request: Request, user_id: int | None) -> str:
+    row = store(request).user(user_id) if user_id is not None else None
+    return f"{row['first_name']} {row['last_name']}".strip() if row else ""

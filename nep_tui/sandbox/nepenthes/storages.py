@@ -1,0 +1,133 @@
+"""`/api/v3/storages`: the storages a user sees, each with that user's live authorization state
+(a `cloud/user` call to Nextcloud, as the real server makes) and the links that depend on it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from nep_tui.sandbox.nepenthes import storage_context, storage_store
+from nep_tui.sandbox.nepenthes.auth import current_user
+from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
+from nep_tui.sandbox.nepenthes.nextcloud_client import (
+    NextcloudClient,
+    StorageNotConnected,
+    StorageProblem,
+    StorageUnauthorized,
+)
+
+URN_STORAGES = "urn:openproject-org:api:v3:storages:"
+AUTHORIZATION_TITLES = {
+    "Connected": "Connected",
+    "NotConnected": "Not connected",
+    "FailedAuthorization": "Authorization failed",
+    "Error": "Error",
+}
+
+
+async def authorization_state(client: NextcloudClient, user_id: int) -> str:
+    try:
+        await client.check_user(user_id)
+    except StorageNotConnected:
+        return "NotConnected"
+    except StorageUnauthorized:
+        return "FailedAuthorization"
+    except StorageProblem:
+        return "Error"
+    return "Connected"
+
+
+def _upload_project_ids(request: Request, storage_id: int, user_id: int) -> list[int]:
+    rows = storage_store.project_storages(storage_context.db(request), storage_id=storage_id)
+    return sorted(
+        row["project_id"]
+        for row in rows
+        if storage_context.allowed(request, user_id, "manage_file_links", row["project_id"])
+    )
+
+
+def project_storages_href(storage_id: int) -> str:
+    filters = json.dumps([{"storageId": {"operator": "=", "values": [str(storage_id)]}}], separators=(",", ":"))
+    return f"{API}/project_storages?filters={filters}"
+
+
+async def storage_json(request: Request, storage: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """The Storage resource as this user sees it (makes the live authorization call)."""
+    client = storage_context.nextcloud(request, storage)
+    state = await authorization_state(client, user_id)
+    storage_id = storage["id"]
+    links: dict[str, Any] = {
+        "self": link(f"{API}/storages/{storage_id}", storage["name"]),
+        "type": link(f"{URN_STORAGES}{storage['provider_type']}", storage["provider_type"]),
+        "origin": link(storage_context.nextcloud_url(request)),
+        "authenticationMethod": link(
+            f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"
+        ),
+        "open": link(f"{API}/storages/{storage_id}/open"),
+        "authorizationState": link(
+            f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]
+        ),
+        "projectStorages": link(project_storages_href(storage_id)),
+        "prepareUpload": [
+            link(
+                f"{API}/storages/{storage_id}/files/prepare_upload",
+                "Upload file",
+                method="post",
+                payload={"projectId": project_id, "fileName": "{fileName}", "parent": "{parent}"},
+                templated=True,
+            )
+            for project_id in _upload_project_ids(request, storage_id, user_id)
+        ],
+    }
+    if state in ("NotConnected", "FailedAuthorization"):
+        oauth_state = storage_store.oauth_state_for(storage_context.db(request), user_id, storage_id)
+        links["authorize"] = link(client.authorize_url(oauth_state), "Authorize")
+    return {
+        "_type": "Storage",
+        "id": storage_id,
+        "name": storage["name"],
+        "hasApplicationPassword": bool(storage["has_application_password"]),
+        "configured": True,
+        "createdAt": storage["created_at"],
+        "updatedAt": storage["updated_at"],
+        "_links": links,
+    }
+
+
+async def list_storages(request: Request) -> Response:
+    user_id = current_user(request)
+    db = storage_context.db(request)
+    elements = [
+        await storage_json(request, storage, user_id)
+        for storage_id in storage_context.visible_storage_ids(request, user_id)
+        if (storage := storage_store.storage(db, storage_id)) is not None
+    ]
+    return hal_response(plain_collection(f"{API}/storages", elements))
+
+
+async def show_storage(request: Request) -> Response:
+    user_id = current_user(request)
+    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    return hal_response(await storage_json(request, storage, user_id))
+
+
+async def open_storage(request: Request) -> Response:
+    user_id = current_user(request)
+    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    return storage_context.redirect(storage_context.nextcloud(request, storage).open_storage_url())
+
+
+def install(app: Starlette) -> None:
+    app.add_exception_handler(storage_context.MissingContentType, storage_context.render_missing_content_type)
+
+
+routes = [
+    Route(f"{API}/storages", list_storages, methods=["GET"]),
+    Route(f"{API}/storages/{{storage_id}}", show_storage, methods=["GET"]),
+    Route(f"{API}/storages/{{storage_id}}/open", open_storage, methods=["GET"]),
+]
