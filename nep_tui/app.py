@@ -1,0 +1,320 @@
+"""The Textual app shell: header, footer, global bindings, the client, and where to start."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from textual import events, on, work
+from textual.app import App, InvalidThemeError
+from textual.binding import Binding
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.style import Style
+
+from nep_tui.commands import NepTuiCommands
+from nep_tui.messages import LoggedIn, OpenWorkPackage, UnreadCountChanged
+
+if TYPE_CHECKING:
+    from nep_tui.api.client import NepenthesClient
+
+ClientFactory = Callable[[str | None], "NepenthesClient"]
+"""Opens a client for a profile name (None: the current profile); raises NotLoggedIn."""
+
+StartAt = int | Literal["login"] | None
+"""Where the app opens: a work package id, the login screen, or (None) the project list."""
+
+UNREAD_REFRESH_SECONDS = 60
+DEFAULT_THEME = "textual-dark"
+
+
+def default_client_factory(profile: str | None) -> NepenthesClient:
+    from nep_tui.api.session import open_client
+
+    return open_client(profile=profile)
+
+
+def has_local_browser() -> bool:
+    """Whether a browser would open where the user sits (not on a remote host over SSH).
+
+    Without a display, Python's webbrowser may pick a console browser that blocks the
+    terminal Textual owns, or silently do nothing; in both cases the user sees nothing.
+    """
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+class NepTuiApp(App[None]):
+    """nep-tui: Nepenthes work packages and their Nextcloud files in a terminal."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "nep-tui"
+    COMMANDS = App.COMMANDS | {NepTuiCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave nep-tui."),
+        Binding("f1,question_mark", "help", "Help", id="help", tooltip="Show the keys of this screen."),
+        Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen."),
+        Binding(
+            "ctrl+n",
+            "notifications",
+            "Notifications",
+            id="notifications",
+            tooltip="Show your notifications.",
+        ),
+    ]
+
+    unread_count: reactive[int | None] = reactive(None)
+    """Unread notifications of the logged-in user; None while unknown."""
+
+    def __init__(
+        self,
+        client_factory: ClientFactory = default_client_factory,
+        *,
+        start_at: StartAt = None,
+        profile: str | None = None,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.client_factory = client_factory
+        self.start_at = start_at
+        self.client: NepenthesClient | None = None
+        self.profile_name: str | None = profile
+        self.server_url: str = ""
+        self._requested_theme = theme or os.environ.get("NEP_TUI_THEME") or DEFAULT_THEME
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._apply_theme(self._requested_theme)
+        self.set_interval(UNREAD_REFRESH_SECONDS, self.refresh_unread_count)
+        if self.start_at == "login" or not self._connect():
+            self.show_login()
+            return
+        self.show_home()
+        if isinstance(self.start_at, int):
+            self.open_work_package(self.start_at)
+
+    def _apply_theme(self, name: str) -> None:
+        try:
+            self.theme = name
+        except InvalidThemeError:
+            self.theme = DEFAULT_THEME
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(f"Unknown theme {name!r}; using {DEFAULT_THEME}. Known themes: {known}.",
+                        severity="warning", markup=False)
+
+    def _connect(self) -> bool:
+        """Open the client of the current profile; False when nobody is logged in."""
+        from nep_tui.api.errors import NotLoggedIn
+
+        try:
+            client = self.client_factory(self.profile_name)
+        except NotLoggedIn:
+            return False
+        self._set_client(client)
+        return True
+
+    def _set_client(self, client: NepenthesClient) -> None:
+        self.client = client
+        self.server_url = str(getattr(client, "base_url", "") or "").rstrip("/")
+        self.profile_name = getattr(client, "profile_name", None) or self.profile_name
+        self.sub_title = " · ".join(part for part in (self.profile_name, self.server_url) if part)
+        self.unread_count = None
+        self.refresh_unread_count()
+
+    async def on_unmount(self) -> None:
+        await self._close_client()
+
+    async def _close_client(self) -> None:
+        if self.client is not None:
+            client, self.client = self.client, None
+            await client.aclose()
+
+    def show_login(self) -> None:
+        from nep_tui.screens.login import LoginScreen
+
+        self._replace_stack(LoginScreen(profile=self.profile_name))
+
+    def show_home(self) -> None:
+        from nep_tui.screens.projects import ProjectsScreen
+
+        self._replace_stack(ProjectsScreen())
+
+    def _replace_stack(self, screen: Screen) -> None:
+        """Make `screen` the only one above the default screen (Escape cannot go behind it)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    @on(LoggedIn)
+    async def _logged_in(self, event: LoggedIn) -> None:
+        await self._close_client()
+        self.profile_name = event.profile_name
+        if self._connect():
+            self.show_home()
+            if isinstance(self.start_at, int):
+                self.open_work_package(self.start_at)
+        else:
+            self.notify("Logged in, but the new credentials were not accepted. Try again.",
+                        severity="error")
+
+    async def switch_profile(self, profile: str) -> None:
+        """Use another stored profile (from the command palette)."""
+        await self._close_client()
+        self.profile_name = profile
+        if self._connect():
+            self.show_home()
+            self.notify(f"Switched to profile {profile}.", markup=False)
+        else:
+            self.show_login()
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def open_work_package(self, work_package_id: int) -> None:
+        """Show one work package on top of the current screen."""
+        if self.client is None:
+            self.notify("Log in first to open work packages.", severity="warning")
+            return
+        try:
+            from nep_tui.screens.work_package import WorkPackageScreen
+        except ImportError:
+            self.notify(f"Work package #{work_package_id} cannot be shown yet.", severity="warning")
+            return
+        self.push_screen(WorkPackageScreen(work_package_id))
+
+    def action_open_work_package(self, work_package_id: int) -> None:
+        self.open_work_package(work_package_id)
+
+    @on(OpenWorkPackage)
+    def _open_work_package_requested(self, event: OpenWorkPackage) -> None:
+        self.open_work_package(event.work_package_id)
+
+    def action_back(self) -> None:
+        if self._can_go_back():
+            self.pop_screen()
+
+    def _can_go_back(self) -> bool:
+        # The default screen and the first real screen (login or projects) stay.
+        return len(self.screen_stack) > 2
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return True if self._can_go_back() else None
+        if action == "notifications":
+            from nep_tui.screens.notifications import NotificationsScreen
+
+            if self.client is None or isinstance(self.screen, NotificationsScreen):
+                return None
+        return True
+
+    def action_help(self) -> None:
+        from nep_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_notifications(self) -> None:
+        from nep_tui.screens.notifications import NotificationsScreen
+
+        if self.client is not None and not isinstance(self.screen, NotificationsScreen):
+            self.push_screen(NotificationsScreen())
+
+    def action_projects(self) -> None:
+        if self.client is not None:
+            self.show_home()
+
+    # --- pasted links ---------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Inputs swallow pastes, so a pasted work-package link is caught before it reaches one.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            work_package_id = self._work_package_in(event.text)
+            if work_package_id is not None:
+                self.open_work_package(work_package_id)
+                return
+        await super().on_event(event)
+
+    def _work_package_in(self, text: str) -> int | None:
+        if self.client is None or not self.server_url:
+            return None
+        from nep_tui.api.links import work_package_id_from_url
+
+        candidate = text.strip()
+        if not candidate or "\n" in candidate:
+            return None
+        return work_package_id_from_url(candidate, self.server_url)
+
+    # --- unread notifications -------------------------------------------------------------
+
+    @on(UnreadCountChanged)
+    def _unread_count_changed(self) -> None:
+        self.refresh_unread_count()
+
+    def refresh_unread_count(self) -> None:
+        if self.client is not None:
+            self._count_unread()
+
+    @work(exclusive=True, exit_on_error=False, group="unread-count")
+    async def _count_unread(self) -> None:
+        from nep_tui.api.errors import NepError
+
+        client = self.client
+        if client is None:
+            return
+        try:
+            count = await client.unread_count()
+        except NepError:
+            return  # the badge keeps its last value; the notifications screen shows the error
+        if client is self.client:
+            self.unread_count = count
+
+    # --- links and the clipboard ----------------------------------------------------------
+
+    def safe_open_url(self, url: str, *, what: str = "link") -> None:
+        """Open `url` in a browser when one would appear in front of the user, else show it.
+
+        Over SSH or without a display the URL is shown as a clickable (OSC 8) link and copied
+        to the clipboard (OSC 52), so it can be opened on the user's own machine.
+        """
+        if has_local_browser():
+            self.open_url(url)
+            self.notify(link_content(f"Opened the {what} in your browser: ", url).markup,
+                        title="Opened")
+            return
+        self.copy_to_clipboard(url)
+        self.notify(link_content(f"Copied the {what}; open it in a browser: ", url).markup,
+                    title="No browser here", timeout=15)
+
+    def copy_with_toast(self, text: str, what: str) -> None:
+        """Copy `text` with OSC 52 and confirm with a toast that shows what was copied."""
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what}: {text}", title="Clipboard", markup=False)
+
+
+def link_content(prefix: str, url: str) -> Content:
+    """`prefix` followed by `url` as an OSC 8 hyperlink (the URL text is always shown too)."""
+    return Content(prefix) + Content(url).stylize(Style(link=url))
+
+
+def run_app(start_url: str | None = None, profile: str | None = None) -> int:
+    """Run the TUI: at the work package a Nepenthes URL points to, or at the project list."""
+    start_at: StartAt = None
+    if start_url is not None:
+        from nep_tui.api.links import work_package_id_from_url
+
+        start_at = work_package_id_from_url(start_url)
+        if start_at is None:
+            print(f"nep-tui: {start_url} is not a link to a work package.", file=sys.stderr)
+            return 2
+    NepTuiApp(start_at=start_at, profile=profile).run()
+    return 0

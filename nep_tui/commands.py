@@ -1,0 +1,65 @@
+"""The command palette: global commands plus whatever the current screen offers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+if TYPE_CHECKING:
+    from nep_tui.app import NepTuiApp
+
+
+class PaletteCommand(NamedTuple):
+    title: str
+    help: str
+    callback: Callable[[], object]
+
+
+@runtime_checkable
+class ProvidesCommands(Protocol):
+    """A screen that adds context commands to the palette (e.g. "Open in browser")."""
+
+    def palette_commands(self) -> Iterable[PaletteCommand]: ...
+
+
+class NepTuiCommands(Provider):
+    """Context commands of the screen under the palette, then the app-wide ones."""
+
+    def _commands(self) -> list[PaletteCommand]:
+        app: NepTuiApp = self.app  # type: ignore[assignment]
+        commands: list[PaletteCommand] = []
+        if isinstance(self.screen, ProvidesCommands):
+            commands.extend(self.screen.palette_commands())
+        if app.client is not None:
+            commands.append(PaletteCommand(
+                "Notifications", "Show your notifications, unread first.", app.action_notifications))
+            commands.append(PaletteCommand(
+                "Projects", "Go to the list of projects.", app.action_projects))
+        commands.extend(self._profile_commands(app))
+        return commands
+
+    def _profile_commands(self, app: NepTuiApp) -> Iterable[PaletteCommand]:
+        from nep_tui.api.profiles import list_profiles
+
+        for name in list_profiles():
+            if name != app.profile_name:
+                yield PaletteCommand(
+                    f"Switch profile: {name}",
+                    f"Use the stored profile {name!r} instead.",
+                    lambda name=name: app.run_worker(app.switch_profile(name)),
+                )
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(Content(command.title), command.callback, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.title), command.callback,
+                          help=command.help)

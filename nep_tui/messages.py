@@ -1,0 +1,37 @@
+"""Messages that travel up from screens and widgets to the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class OpenWorkPackage(Message):
+    """Someone asked to see a work package (a notification, a table row, a pasted link)."""
+
+    work_package_id: int
+
+
+@dataclass
+class LoggedIn(Message):
+    """The login screen stored a profile with working credentials."""
+
+    profile_name: str
+
+
+@dataclass
+class DeviceCodeShown(Message):
+    """The login screen is showing a device code (the demo approves it by itself)."""
+
+    user_code: str
+    verification_uri: str
+
+
+@dataclass
+class UnreadCountChanged(Message):
+    """Notifications were read or arrived; the app re-counts the unread ones."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, UnreadCountChanged)

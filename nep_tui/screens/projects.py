@@ -1,0 +1,120 @@
+"""The projects the user can see, as a tree; type to filter, Enter opens the work packages."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from nep_tui.api.errors import NepError
+from nep_tui.api.models import Project
+from nep_tui.widgets.app_header import AppHeader
+from nep_tui.widgets.error_state import ErrorState
+from nep_tui.widgets.project_tree import ProjectTree
+from nep_tui.widgets.state_view import StateView
+
+
+class ProjectsScreen(Screen[None]):
+    CSS_PATH = "projects.tcss"
+    TITLE = "Projects"
+    BINDINGS = [
+        Binding("ctrl+r", "reload", "Reload", id="projects-reload", tooltip="Load the projects again."),
+        Binding("slash,ctrl+f", "focus_filter", "Filter", id="projects-filter",
+                tooltip="Type to narrow the tree to matching projects."),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.projects: list[Project] = []
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Input(placeholder="Filter projects by name or identifier…", id="project-filter")
+        yield StateView(ProjectTree(id="project-tree"), loading_text="Loading projects…",
+                        empty_text="You are not a member of any project yet.", id="projects-state")
+        yield Static(id="projects-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_projects()
+
+    @property
+    def tree(self) -> ProjectTree:
+        return self.query_one(ProjectTree)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#project-filter", Input)
+
+    @property
+    def state_view(self) -> StateView:
+        return self.query_one(StateView)
+
+    @work(exclusive=True, exit_on_error=False, group="projects")
+    async def load_projects(self) -> None:
+        client = self.app.client  # type: ignore[attr-defined]
+        self.state_view.show_loading()
+        try:
+            self.projects = await client.projects()
+        except NepError as error:
+            self.state_view.show_error(error)
+            self.query_one("#error-retry").focus()
+            return
+        self._show_filtered()
+        if self.projects:
+            self.tree.focus()
+
+    def _show_filtered(self) -> None:
+        if not self.projects:
+            self.state_view.show_empty()
+            self.query_one("#projects-count", Static).update("")
+            return
+        needle = self.filter_input.value
+        matched = self.tree.show_projects(self.projects, needle)
+        if matched == 0:
+            self.state_view.show_empty(f"No project matches “{needle.strip()}”.")
+        else:
+            self.state_view.show_content()
+        count = f"{len(self.projects)} projects" if not needle.strip() else (
+            f"{matched} of {len(self.projects)} projects match")
+        self.query_one("#projects-count", Static).update(count)
+
+    @on(Input.Changed, "#project-filter")
+    def _filter_changed(self) -> None:
+        if self.projects:
+            self._show_filtered()
+
+    @on(Input.Submitted, "#project-filter")
+    def _filter_submitted(self) -> None:
+        project = self.tree.highlighted_project
+        if project is not None:
+            self.open_project(project)
+
+    @on(ProjectTree.TypedAhead)
+    def _typed_on_tree(self, event: ProjectTree.TypedAhead) -> None:
+        self.filter_input.focus()
+        self.filter_input.insert_text_at_cursor(event.character)
+
+    @on(ProjectTree.ProjectChosen)
+    def _project_chosen(self, event: ProjectTree.ProjectChosen) -> None:
+        self.open_project(event.project)
+
+    def open_project(self, project: Project) -> None:
+        from nep_tui.screens.work_packages import WorkPackagesScreen
+
+        self.app.push_screen(WorkPackagesScreen(project))
+
+    def on_key(self, event) -> None:
+        # Down from the filter walks into the tree, as in a search box with results.
+        if event.key == "down" and self.focused is self.filter_input:
+            event.stop()
+            self.tree.focus()
+
+    @on(ErrorState.RetryRequested)
+    def action_reload(self) -> None:
+        self.load_projects()
+
+    def action_focus_filter(self) -> None:
+        self.filter_input.focus()

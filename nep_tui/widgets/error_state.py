@@ -1,0 +1,78 @@
+"""What went wrong, what to do about it, and a way to try again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from nep_tui.api.errors import NepError
+from nep_tui.formatting import plain
+
+
+def describe(error: BaseException) -> tuple[str, str]:
+    """One sentence saying what happened and one saying what to do, for any error."""
+    if isinstance(error, NepError):
+        return plain(error.message), plain(error.hint)
+    return (
+        f"Something unexpected went wrong ({type(error).__name__}).",
+        "Try again; if it keeps happening, please report it.",
+    )
+
+
+class ErrorState(Vertical):
+    """Shown instead of content that could not be loaded; the Retry button asks the parent."""
+
+    DEFAULT_CSS = """
+    ErrorState {
+        width: 100%;
+        height: auto;
+        padding: 1 2;
+        align-horizontal: center;
+    }
+    ErrorState > #error-message {
+        width: 100%;
+        text-align: center;
+        text-style: bold;
+        color: $text-error;
+    }
+    ErrorState > #error-hint {
+        width: 100%;
+        text-align: center;
+        color: $text-muted;
+        margin: 1 0;
+    }
+    ErrorState > Button {
+        margin: 0;
+    }
+    """
+
+    @dataclass
+    class RetryRequested(Message):
+        error_state: ErrorState
+
+        @property
+        def control(self) -> ErrorState:
+            return self.error_state
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="error-message")
+        yield Static(id="error-hint")
+        yield Button("Retry (ctrl+r)", id="error-retry", variant="primary")
+
+    def show_error(self, error: BaseException) -> None:
+        message, hint = describe(error)
+        self.query_one("#error-message", Static).update(Content("⚠ " + message))
+        hint_widget = self.query_one("#error-hint", Static)
+        hint_widget.update(Content(hint))
+        hint_widget.display = bool(hint)
+
+    @on(Button.Pressed, "#error-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RetryRequested(self))
