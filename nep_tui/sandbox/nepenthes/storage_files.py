@@ -64,7 +64,7 @@ def ancestors_json(location: str) -> list[dict[str, Any]]:
     ]
 
 
-def _timestamp(seconds: Any) -> str | None:
+def timestamp_from_unix(seconds: Any) -> str | None:
     if not seconds:
         return None
     moment = datetime.fromtimestamp(int(seconds), UTC)
@@ -81,7 +81,7 @@ def entry_from_file_info(data: dict[str, Any]) -> DavEntry:
         location=location,
         size=data.get("size"),
         mime_type=str(data.get("mimetype") or "application/octet-stream"),
-        last_modified_at=_timestamp(data.get("mtime")),
+        last_modified_at=timestamp_from_unix(data.get("mtime")),
         owner_name=data.get("owner_name"),
         permissions=dav_permissions(str(data.get("dav_permissions") or ""), is_folder),
         is_folder=is_folder,

@@ -1,0 +1,116 @@
+"""`GET/POST /sandbox/faults` (admin API token only): the fault switches of
+docs/ARCHITECTURE.md, plus the one-shot `connect_user` / `disconnect_user` actions on the stored
+Nextcloud tokens. `install` also puts `app.state.apply_faults` for `RunningSandbox.set_faults`.
+
+`connect_user` gets a token from the Nextcloud side's store (`issue_oauth_token`) without the
+browser dance: through `app.state.issue_nextcloud_token(login, client_id)` when the server
+wires it, otherwise by opening the Nextcloud store file in the data dir (sandbox-only shortcut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from nep_tui.sandbox.faults import FaultState
+from nep_tui.sandbox.nepenthes import permissions, storage_store
+from nep_tui.sandbox.nepenthes.auth import optional_user
+from nep_tui.sandbox.nepenthes.errors import constraint_violation, forbidden
+from nep_tui.sandbox.nepenthes.hal import hal_response
+from nep_tui.sandbox.nepenthes.storage_context import json_body
+from nep_tui.sandbox.nepenthes.store import NepenthesStore
+
+KEYS = {
+    "nextcloud_unreachable",
+    "disconnect_user",
+    "connect_user",
+    "quota_bytes",
+    "upload_limit_bytes",
+    "delay_ms",
+    "reset",
+}
+TokenIssuer = Callable[[str, str], dict[str, Any]]
+
+
+def _token_issuer(app: Starlette) -> TokenIssuer:
+    issuer = getattr(app.state, "issue_nextcloud_token", None)
+    if issuer is not None:
+        return issuer
+    from nep_tui.sandbox.nextcloud.store import NextcloudStore
+
+    data_dir = app.state.config.data_dir
+    nextcloud = NextcloudStore(data_dir / "nextcloud.sqlite3", data_dir / "nextcloud-files")
+    app.state.issue_nextcloud_token = lambda login, client_id: nextcloud.issue_oauth_token(login, client_id=client_id)
+    return app.state.issue_nextcloud_token
+
+
+def _user_id(store: NepenthesStore, login: Any) -> int:
+    row = store.user_by_login(str(login)) if isinstance(login, str) else None
+    if row is None:
+        raise constraint_violation(f"There is no user {login!r}.", "login")
+    return int(row["id"])
+
+
+def _validate(changes: Any) -> dict[str, Any]:
+    if not isinstance(changes, dict):
+        raise constraint_violation("The faults must be a JSON object.")
+    unknown = sorted(set(changes) - KEYS)
+    if unknown:
+        raise constraint_violation(f"Unknown fault switches: {', '.join(unknown)}.")
+    quota = changes.get("quota_bytes", {})
+    if not isinstance(quota, dict) or not all(value is None or isinstance(value, int) for value in quota.values()):
+        raise constraint_violation("quota_bytes maps logins to a number of bytes or null.", "quota_bytes")
+    limit = changes.get("upload_limit_bytes")
+    if limit is not None and not isinstance(limit, int):
+        raise constraint_violation("upload_limit_bytes is a number of bytes or null.", "upload_limit_bytes")
+    if not isinstance(changes.get("delay_ms", 0), int):
+        raise constraint_violation("delay_ms is a number of milliseconds.", "delay_ms")
+    return changes
+
+
+def apply_faults(app: Starlette, changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply the switches and the one-shot actions; returns the current switches."""
+    changes = _validate(changes)
+    store: NepenthesStore = app.state.store
+    faults: FaultState = app.state.faults
+    disconnect = _user_id(store, changes["disconnect_user"]) if "disconnect_user" in changes else None
+    connect = _user_id(store, changes["connect_user"]) if "connect_user" in changes else None
+    faults.update(changes)
+    if disconnect is not None:
+        storage_store.forget_nextcloud_token(store.db, disconnect)
+    if connect is not None:
+        for storage in storage_store.storages(store.db):
+            token = _token_issuer(app)(changes["connect_user"], storage["oauth_client_id"])
+            storage_store.save_nextcloud_token(store.db, connect, token)
+    return faults.as_json()
+
+
+def _require_admin(request: Request) -> None:
+    store: NepenthesStore = request.app.state.store
+    if not permissions.is_admin(store, optional_user(request)):
+        raise forbidden()
+
+
+async def show_faults(request: Request) -> Response:
+    _require_admin(request)
+    return hal_response(request.app.state.faults.as_json())
+
+
+async def set_faults(request: Request) -> Response:
+    _require_admin(request)
+    return hal_response(apply_faults(request.app, await json_body(request)))
+
+
+def install(app: Starlette) -> None:
+    app.state.apply_faults = lambda changes: apply_faults(app, changes)
+
+
+routes = [
+    Route("/sandbox/faults", show_faults, methods=["GET"]),
+    Route("/sandbox/faults", set_faults, methods=["POST"]),
+]
