@@ -1,0 +1,427 @@
+"""`NepenthesClient`: the high-level calls the CLI and the TUI make (see ARCHITECTURE.md).
+
+It builds every URL and query here, parses every answer into `nep_tui.api.models`, and raises
+only `NepError`s. One client per profile; use it as an async context manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
+
+import httpx
+
+from nep_tui.api import errors as err
+from nep_tui.api import filters as flt
+from nep_tui.api import models as m
+from nep_tui.api import transfers
+from nep_tui.api.http import ApiHttp, Sleep, TokenSource, error_from_response
+
+API = "/api/v3"
+DEFAULT_MAX_PAGE_SIZE = 1000
+LINK_BATCH_LIMIT = 20
+
+ProjectRef = int | str | m.Project
+Progress = transfers.Progress
+M = TypeVar("M")
+
+
+def _project_key(project: ProjectRef) -> str:
+    if isinstance(project, m.Project):
+        return str(project.id)
+    return quote(str(project), safe="")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class NepenthesClient:
+    """Async client for one Nepenthes server and one user."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token_source: TokenSource | None,
+        *,
+        profile_name: str | None = None,
+        verify: ssl.SSLContext | bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        foreign_transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.profile_name = profile_name
+        self.http = ApiHttp(server_url, token_source, verify=verify, transport=transport,
+                            foreign_transport=foreign_transport, sleep=sleep)
+        self._configuration: m.Configuration | None = None
+
+    @property
+    def server_url(self) -> str:
+        return self.http.server_url
+
+    def __repr__(self) -> str:
+        return f"NepenthesClient({self.server_url!r}, profile={self.profile_name!r})"
+
+    async def __aenter__(self) -> NepenthesClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _get(self, factory: Callable[[m.Json], M], path: str,
+                   params: dict[str, Any] | None = None) -> M:
+        data = await self.http.json("GET", path, params=params)
+        return m.parse(factory, data, f"GET {path}")
+
+    async def _get_list(self, factory: Callable[[m.Json], M], path: str,
+                        params: dict[str, Any] | None = None) -> list[M]:
+        data = await self.http.json("GET", path, params=params)
+        return m.parse_collection(factory, data, f"GET {path}")
+
+    async def _page(self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any],
+                    page: int, page_size: int) -> m.Page[M]:
+        size = min(page_size, await self._max_page_size())
+        data = await self.http.json("GET", path,
+                                    params={**params, "offset": page, "pageSize": size})
+        return m.parse_page(factory, data, f"GET {path}", page, size)
+
+    async def _iter(self, factory: Callable[[m.Json], M], path: str,
+                    params: dict[str, Any], page_size: int | None = None) -> AsyncIterator[M]:
+        """Lazily walk every page (`offset` is the 1-based page number)."""
+        size = page_size or await self._max_page_size()
+        page = 1
+        while True:
+            current = await self._page(factory, path, params, page, size)
+            for element in current.elements:
+                yield element
+            if not current.elements or not current.has_next:
+                return
+            page += 1
+
+    async def _all(self, factory: Callable[[m.Json], M], path: str,
+                   params: dict[str, Any] | None = None) -> list[M]:
+        return [item async for item in self._iter(factory, path, params or {})]
+
+    async def _max_page_size(self) -> int:
+        configuration = await self.configuration()
+        return configuration.maximum_api_v3_page_size or DEFAULT_MAX_PAGE_SIZE
+
+    async def _send_json(self, method: str, path: str, body: Any | None = None) -> Any:
+        response = await self.http.request(method, path, json=body)
+        if response.status_code == 204 or not response.content:
+            return None
+        return self.http.decode(response)
+
+    # --- user and configuration -------------------------------------------------------------------
+
+    async def me(self) -> m.User:
+        return await self._get(m.User.from_hal, f"{API}/users/me")
+
+    async def configuration(self) -> m.Configuration:
+        if self._configuration is None:
+            self._configuration = await self._get(m.Configuration.from_hal, f"{API}/configuration")
+        return self._configuration
+
+    # --- projects ----------------------------------------------------------------------------------
+
+    async def projects(self, search: str | None = None) -> list[m.Project]:
+        query = flt.Query(
+            filters=(flt.Filter("name_and_identifier", flt.Operator.CONTAINS, [search]),)
+            if search else (),
+            sort=(flt.Sort("id"),))
+        return await self._all(m.Project.from_hal, f"{API}/projects", query.params())
+
+    async def project(self, id_or_identifier: ProjectRef) -> m.Project:
+        return await self._get(m.Project.from_hal, f"{API}/projects/{_project_key(id_or_identifier)}")
+
+    # --- work packages ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _work_package_query(project: ProjectRef | None, search: str | None, open_only: bool,
+                            assigned_to_me: bool) -> tuple[str, dict[str, str]]:
+        path = (f"{API}/projects/{_project_key(project)}/work_packages" if project is not None
+                else f"{API}/work_packages")
+        conditions: list[flt.Filter] = []
+        if open_only:
+            conditions.append(flt.status_open())
+        if search and search.strip():
+            conditions.append(flt.search("search", search))
+        if assigned_to_me:
+            conditions.append(flt.equals("assignee", "me"))
+        # Without `filters` the server silently applies "status open"; always send ours.
+        query = flt.Query(filters=tuple(conditions), sort=(flt.Sort("id"),))
+        return path, query.params(always_send_filters=True)
+
+    async def work_packages_page(self, project: ProjectRef | None = None, *, page: int = 1,
+                                 page_size: int = 100, search: str | None = None,
+                                 open_only: bool = True,
+                                 assigned_to_me: bool = False) -> m.Page[m.WorkPackage]:
+        path, params = self._work_package_query(project, search, open_only, assigned_to_me)
+        return await self._page(m.WorkPackage.from_hal, path, params, page, page_size)
+
+    async def iter_work_packages(self, project: ProjectRef | None = None, *,
+                                 page_size: int = 100, search: str | None = None,
+                                 open_only: bool = True,
+                                 assigned_to_me: bool = False) -> AsyncIterator[m.WorkPackage]:
+        path, params = self._work_package_query(project, search, open_only, assigned_to_me)
+        async for item in self._iter(m.WorkPackage.from_hal, path, params, page_size):
+            yield item
+
+    async def work_package(self, id: int) -> m.WorkPackage:
+        return await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}")
+
+    async def types(self, project: ProjectRef | None = None) -> list[m.Type]:
+        path = (f"{API}/projects/{_project_key(project)}/types" if project is not None
+                else f"{API}/types")
+        return await self._get_list(m.Type.from_hal, path)
+
+    async def statuses(self) -> list[m.Status]:
+        return await self._get_list(m.Status.from_hal, f"{API}/statuses")
+
+    async def priorities(self) -> list[m.Priority]:
+        return await self._get_list(m.Priority.from_hal, f"{API}/priorities")
+
+    @staticmethod
+    def _work_package_body(type_id: int, subject: str, description: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"subject": subject,
+                                "_links": {"type": {"href": f"{API}/types/{int(type_id)}"}}}
+        if description:
+            body["description"] = {"format": "markdown", "raw": description}
+        return body
+
+    async def work_package_form(self, project: ProjectRef, *, type_id: int, subject: str,
+                                description: str | None = None) -> m.WorkPackageForm:
+        """Validate a new work package without creating it."""
+        path = f"{API}/projects/{_project_key(project)}/work_packages/form"
+        data = await self._send_json("POST", path,
+                                     self._work_package_body(type_id, subject, description))
+        return m.parse(m.WorkPackageForm.from_hal, data, f"POST {path}")
+
+    async def create_work_package(self, project: ProjectRef, *, type_id: int, subject: str,
+                                  description: str | None = None) -> m.WorkPackage:
+        path = f"{API}/projects/{_project_key(project)}/work_packages"
+        data = await self._send_json("POST", path,
+                                     self._work_package_body(type_id, subject, description))
+        return m.parse(m.WorkPackage.from_hal, data, f"POST {path}")
+
+    # --- file links ------------------------------------------------------------------------------
+
+    async def file_links(self, wp_id: int) -> list[m.FileLink]:
+        return await self._all(m.FileLink.from_hal, f"{API}/work_packages/{int(wp_id)}/file_links")
+
+    @staticmethod
+    def _file_link_element(storage_id: int, file: m.StorageFile) -> dict[str, Any]:
+        origin = {"id": file.id, "name": file.name,
+                  "mimeType": m.FOLDER_MIME_TYPE if file.is_folder else file.mime_type,
+                  "createdAt": _iso(file.created_at), "lastModifiedAt": _iso(file.last_modified_at),
+                  "createdByName": file.created_by, "lastModifiedByName": file.last_modified_by}
+        return {"originData": {key: value for key, value in origin.items() if value is not None},
+                "_links": {"storage": {"href": f"{API}/storages/{int(storage_id)}"}}}
+
+    async def _post_file_links(self, wp_id: int, storage_id: int,
+                               files: list[m.StorageFile]) -> list[m.FileLink]:
+        path = f"{API}/work_packages/{int(wp_id)}/file_links"
+        body = {"_type": "Collection", "_embedded": {
+            "elements": [self._file_link_element(storage_id, file) for file in files]}}
+        data = await self._send_json("POST", path, body)
+        return m.parse_collection(m.FileLink.from_hal, data, f"POST {path}")
+
+    async def create_file_links(self, wp_id: int, storage_id: int, files: list[m.StorageFile],
+                                *, batch_size: int = LINK_BATCH_LIMIT,
+                                progress: Progress | None = None) -> m.LinkBatchResult:
+        """Link files in batches (the server takes at most 20 per request, all or nothing).
+        A rejected batch is retried file by file so one bad file does not sink the others."""
+        size = max(1, min(batch_size, LINK_BATCH_LIMIT))
+        result = m.LinkBatchResult(linked=[], failed=[])
+        done = 0
+        for start in range(0, len(files), size):
+            batch = files[start:start + size]
+            try:
+                result.linked.extend(await self._post_file_links(wp_id, storage_id, batch))
+            except err.NotLoggedIn:
+                raise
+            except err.ValidationFailed as exc:
+                if len(batch) == 1:
+                    result.failed.append((batch[0], exc))
+                else:
+                    await self._link_one_by_one(wp_id, storage_id, batch, result)
+            except err.NepError as exc:
+                result.failed.extend((file, exc) for file in batch)
+            done += len(batch)
+            if progress:
+                progress(done, len(files))
+        return result
+
+    async def _link_one_by_one(self, wp_id: int, storage_id: int, batch: list[m.StorageFile],
+                               result: m.LinkBatchResult) -> None:
+        for file in batch:
+            try:
+                result.linked.extend(await self._post_file_links(wp_id, storage_id, [file]))
+            except err.NotLoggedIn:
+                raise
+            except err.NepError as exc:
+                result.failed.append((file, exc))
+
+    async def delete_file_link(self, link_id: int) -> None:
+        await self.http.request("DELETE", f"{API}/file_links/{int(link_id)}")
+
+    async def file_link_open_url(self, link_id: int, *, location: bool = False) -> str:
+        params = {"location": "true"} if location else None
+        return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/open",
+                                                 params=params)
+
+    async def file_link_download_url(self, link_id: int) -> str:
+        return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/download")
+
+    async def download_file_link(self, link_id: int, dest: Path | str, *, overwrite: bool = False,
+                                 progress: Progress | None = None) -> Path:
+        url = await self.file_link_download_url(link_id)
+        server_name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or None
+        target = transfers.resolve_target(dest, server_name)
+        async with self.http.stream("GET", url) as response:
+            return await transfers.save_stream(response, target, overwrite=overwrite,
+                                               progress=progress)
+
+    # --- storages --------------------------------------------------------------------------------
+
+    async def storages(self) -> list[m.Storage]:
+        return await self._get_list(m.Storage.from_hal, f"{API}/storages")
+
+    async def storage(self, id: int) -> m.Storage:
+        return await self._get(m.Storage.from_hal, f"{API}/storages/{int(id)}")
+
+    async def project_storages(self, project_id: int | None = None) -> list[m.ProjectStorage]:
+        query = flt.Query(filters=(flt.equals("project_id", int(project_id)),)
+                          if project_id is not None else ())
+        return await self._all(m.ProjectStorage.from_hal, f"{API}/project_storages",
+                               query.params())
+
+    async def storage_files(self, storage_id: int, location: str = "/") -> m.StorageFiles:
+        path = f"{API}/storages/{int(storage_id)}/files"
+        try:
+            return await self._get(m.StorageFiles.from_hal, path, {"parent": location or "/"})
+        except (err.NotLoggedIn, err.PermissionDenied):
+            # The server passes Nextcloud's 401/403 on; tell "not connected" apart from "logged out".
+            await self._raise_if_not_connected(storage_id)
+            raise
+
+    async def _raise_if_not_connected(self, storage_id: int) -> None:
+        storage = await self.storage(storage_id)
+        if storage.authorization_state in (m.AuthorizationState.NOT_CONNECTED,
+                                           m.AuthorizationState.FAILED_AUTHORIZATION):
+            raise err.NextcloudNotConnected(authorize_url=storage.authorize_url)
+
+    async def prepare_upload(self, storage_id: int, *, project_id: int, file_name: str,
+                             parent_id: str) -> m.UploadLink:
+        path = f"{API}/storages/{int(storage_id)}/files/prepare_upload"
+        body = {"projectId": int(project_id), "fileName": file_name, "parent": str(parent_id)}
+        try:
+            data = await self._send_json("POST", path, body)
+        except (err.NotLoggedIn, err.PermissionDenied):
+            await self._raise_if_not_connected(storage_id)
+            raise
+        return m.parse(m.UploadLink.from_hal, data, f"POST {path}")
+
+    async def upload_file(self, storage_id: int, *, project_id: int, folder_id: str,
+                          path: Path | str, overwrite: bool | None = None,
+                          progress: Progress | None = None) -> m.UploadResult:
+        """Upload straight to Nextcloud through a one-time link. `overwrite=None` asks the
+        caller: an existing name raises `FileNameExists`; True replaces; False keeps both."""
+        source = transfers.readable_upload_source(path)
+        file_name = transfers.sanitize_file_name(source.name)
+        link = await self.prepare_upload(storage_id, project_id=project_id, file_name=file_name,
+                                         parent_id=folder_id)
+        fields = (("overwrite", "true" if overwrite else "false", None),) \
+            if overwrite is not None else ()
+        body = transfers.MultipartFile(source, file_name=file_name, fields=fields)
+        response = await self.http.foreign("POST", link.url, headers=body.headers,
+                                           content=body.body(progress))
+        endpoint = "POST direct-upload"
+        if response.status_code == 409:
+            raise err.FileNameExists(file_name=file_name)
+        if response.status_code in (401, 404) and not response.is_success:
+            raise err.ServerError("Nextcloud rejected the one-time upload link "
+                                  "(expired or already used).", hint="Start the upload again.",
+                                  status_code=response.status_code)
+        if not response.is_success:
+            raise error_from_response(response, endpoint)
+        data = self.http.decode(response)
+        if not isinstance(data, dict) or "file_id" not in data:
+            raise err.MalformedResponse(endpoint, "no file_id in the answer")
+        return m.UploadResult(file_id=str(data["file_id"]),
+                              file_name=str(data.get("file_name") or file_name),
+                              replaced=response.status_code == 200)
+
+    async def work_packages_of_file(self, storage_id: int, file_id: str) -> list[m.WorkPackage]:
+        query = flt.Query(filters=(flt.equals("file_link_origin_id", str(file_id)),
+                                   flt.equals("linkable_to_storage_id", int(storage_id))),
+                          sort=(flt.Sort("id"),))
+        return await self._all(m.WorkPackage.from_hal, f"{API}/work_packages", query.params())
+
+    # --- notifications ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _notification_params(unread_only: bool) -> dict[str, str]:
+        query = flt.Query(filters=(flt.flag("readIAN", False),) if unread_only else (),
+                          sort=(flt.Sort("id", "desc"),))
+        return query.params()
+
+    async def notifications(self, *, unread_only: bool = False) -> list[m.Notification]:
+        return await self._all(m.Notification.from_hal, f"{API}/notifications",
+                               self._notification_params(unread_only))
+
+    async def unread_count(self) -> int:
+        page = await self._page(m.Notification.from_hal, f"{API}/notifications",
+                                self._notification_params(True), 1, 1)
+        return page.total
+
+    async def mark_notification_read(self, id: int) -> None:
+        await self.http.request("POST", f"{API}/notifications/{int(id)}/read_ian")
+
+    async def mark_all_notifications_read(self) -> None:
+        await self.http.request("POST", f"{API}/notifications/read_ian")
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    async def attachments(self, wp_id: int) -> list[m.Attachment]:
+        return await self._get_list(m.Attachment.from_hal,
+                                    f"{API}/work_packages/{int(wp_id)}/attachments")
+
+    async def attachment(self, attachment_id: int) -> m.Attachment:
+        return await self._get(m.Attachment.from_hal, f"{API}/attachments/{int(attachment_id)}")
+
+    async def upload_attachment(self, wp_id: int, path: Path | str, *,
+                                progress: Progress | None = None) -> m.Attachment:
+        source = transfers.readable_upload_source(path)
+        limit = (await self.configuration()).maximum_attachment_file_size
+        if limit and source.stat().st_size > limit:
+            raise err.TooLarge(limit_bytes=limit)
+        endpoint = f"{API}/work_packages/{int(wp_id)}/attachments"
+        body = transfers.attachment_multipart(source, transfers.sanitize_file_name(source.name))
+        response = await self.http.request("POST", endpoint, headers=body.headers,
+                                           content=body.body(progress))
+        return m.parse(m.Attachment.from_hal, self.http.decode(response), f"POST {endpoint}")
+
+    async def download_attachment(self, attachment_id: int, dest: Path | str, *,
+                                  overwrite: bool = False,
+                                  progress: Progress | None = None) -> Path:
+        attachment = await self.attachment(attachment_id)
+        url = attachment.download_href or f"{API}/attachments/{int(attachment_id)}/content"
+        target = transfers.resolve_target(dest, attachment.file_name)
+        async with self.http.stream("GET", url) as response:
+            return await transfers.save_stream(response, target, overwrite=overwrite,
+                                               progress=progress)
+
+    async def delete_attachment(self, attachment_id: int) -> None:
+        await self.http.request("DELETE", f"{API}/attachments/{int(attachment_id)}")
+

@@ -1,0 +1,373 @@
+"""The one HTTP layer of the client core.
+
+`ApiHttp` wraps one `httpx.AsyncClient` per profile for the Nepenthes API (auth header from a
+`TokenSource`, HAL+JSON, no automatic redirects) and one separate client *without* any auth for
+URLs on other hosts (Nextcloud direct upload/download links). It retries only safe methods
+(GET/HEAD/OPTIONS) on connection failures and 502/503/504/429, bounded, and maps every failed
+answer to the typed errors of `nep_tui.api.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from nep_tui import __version__
+from nep_tui.api import errors as err
+
+log = logging.getLogger(__name__)
+
+HAL_JSON = "application/hal+json"
+USER_AGENT = f"nep-tui/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRIES = 3
+MAX_RETRY_AFTER_SECONDS = 10.0
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TokenSource(Protocol):
+    """Where the Authorization header comes from (API token or OAuth tokens)."""
+
+    async def authorization(self) -> str:
+        """The Authorization header value to send now (refreshing first if due)."""
+        ...
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        """The server rejected `rejected`; return True if a different value is now available."""
+        ...
+
+
+class ApiTokenSource:
+    """A personal API token, sent as Basic `apikey:<token>` (works on older forks too)."""
+
+    def __init__(self, token: str) -> None:
+        encoded = base64.b64encode(f"apikey:{token}".encode()).decode("ascii")
+        self._header = f"Basic {encoded}"
+
+    async def authorization(self) -> str:
+        return self._header
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "ApiTokenSource(<hidden>)"
+
+
+def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """Verification setting for httpx: an explicit CA bundle, else SSL_CERT_FILE, else certifi."""
+    import os
+
+    bundle = ca_bundle or os.environ.get("SSL_CERT_FILE")
+    if bundle:
+        return ssl.create_default_context(cafile=bundle)
+    return True
+
+
+def same_origin(url_a: str, url_b: str) -> bool:
+    a, b = urlsplit(url_a), urlsplit(url_b)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def endpoint_of(method: str, url: str | httpx.URL) -> str:
+    """`GET /api/v3/projects` — names a request in errors without host, query or tokens."""
+    return f"{method} {httpx.URL(str(url)).path}"
+
+
+# --- error mapping ------------------------------------------------------------------------------
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _identifier(body: dict[str, Any]) -> str:
+    """The lower-cased tail of the errorIdentifier URN (`OutboundRequest:NotFound` kept whole)."""
+    urn = body.get("errorIdentifier")
+    if not isinstance(urn, str):
+        return ""
+    marker = "api:v3:errors:"
+    lowered = urn.lower()
+    return lowered.split(marker, 1)[1] if marker in lowered else lowered.rsplit(":", 1)[-1]
+
+
+def _validation_details(body: dict[str, Any]) -> dict[str, str]:
+    embedded = body.get("_embedded") if isinstance(body.get("_embedded"), dict) else {}
+    errors = embedded.get("errors") if isinstance(embedded.get("errors"), list) else [body]
+    details: dict[str, str] = {}
+    for item in errors:
+        if not isinstance(item, dict):
+            continue
+        item_embedded = item.get("_embedded") if isinstance(item.get("_embedded"), dict) else {}
+        attribute = (item_embedded.get("details") or {}).get("attribute") if isinstance(
+            item_embedded.get("details"), dict) else None
+        message = item.get("message") if isinstance(item.get("message"), str) else "is invalid"
+        details[attribute or "base"] = message
+    return details
+
+
+def _server_sentence(body: dict[str, Any]) -> str | None:
+    message = body.get("message") or body.get("error")
+    if isinstance(message, str) and message.strip():
+        text = " ".join(message.split())
+        return text if text.endswith((".", "!", "?")) else text + "."
+    return None
+
+
+def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError:
+    """Map a failed answer (API v3 error document or a bare status) to a typed error."""
+    status = response.status_code
+    body = _error_body(response)
+    identifier = _identifier(body)
+    server_says = _server_sentence(body)
+    if identifier.startswith("outboundrequest"):
+        return err.NextcloudUnreachable(
+            "The server's request to its Nextcloud storage failed"
+            + (f" ({server_says.rstrip('.')})." if server_says else "."))
+    if status == 401:
+        return err.LoggedOut()
+    if status == 403:
+        return err.PermissionDenied()
+    if status == 404:
+        return err.NotFound()
+    if status == 409:
+        if identifier == "updateconflict":
+            return err.UpdateConflict()
+        return err.Conflict(server_says)
+    if status == 413:
+        limit = body.get("upload_limit")
+        return err.TooLarge(limit_bytes=limit if isinstance(limit, int) else None)
+    if status == 507:
+        return err.QuotaExceeded()
+    if status == 422:
+        details = _validation_details(body)
+        summary = "; ".join(details.values()) if details else None
+        return err.ValidationFailed(
+            f"The server rejected the data: {summary.rstrip('.')}." if summary else None,
+            details=details)
+    if status in (400, 406, 415):
+        return err.BadRequest(
+            f"The server did not accept the request: {server_says}" if server_says else None)
+    if status == 429:
+        return err.ServerError("The server is busy (too many requests).",
+                               hint="Wait a moment and try again.", status_code=status)
+    if status in (502, 503, 504):
+        return err.ServerError(f"The server is temporarily unavailable (HTTP {status}).",
+                               hint="Try again in a moment.", status_code=status)
+    if status >= 500:
+        return err.ServerError(f"The server had an internal error (HTTP {status}).",
+                               status_code=status)
+    return err.ServerError(f"The server answered with unexpected HTTP status {status} "
+                           f"for {endpoint}.", status_code=status)
+
+
+def error_from_transport(exc: httpx.TransportError, url: str | httpx.URL) -> err.NepError:
+    host = httpx.URL(str(url)).host
+    if _is_tls_failure(exc):
+        return err.TLSVerificationFailed(
+            f"The TLS certificate of {host} could not be verified.")
+    if isinstance(exc, httpx.TimeoutException):
+        return err.NetworkUnreachable(f"{host} did not answer in time.",
+                                      hint="Check your network, or try again later.")
+    return err.NetworkUnreachable(f"{host} could not be reached.")
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+class ApiHttp:
+    """HTTP to one Nepenthes server, plus an auth-free client for foreign (Nextcloud) URLs."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token_source: TokenSource | None,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        foreign_transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self._tokens = token_source
+        self._sleep = sleep
+        headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON}
+        self._client = httpx.AsyncClient(
+            base_url=self.server_url, headers=headers, timeout=timeout, verify=verify,
+            follow_redirects=False, transport=transport)
+        self._foreign = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT}, timeout=timeout, verify=verify,
+            follow_redirects=False, transport=foreign_transport)
+
+    def __repr__(self) -> str:
+        return f"ApiHttp({self.server_url!r})"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+        await self._foreign.aclose()
+
+    def absolute(self, path_or_url: str) -> str:
+        return urljoin(self.server_url + "/", path_or_url)
+
+    # Requests to the Nepenthes server (authenticated) ------------------------------------------
+
+    async def request(self, method: str, path: str, *, expected: frozenset[int] | None = None,
+                      **kwargs: Any) -> httpx.Response:
+        """Send an authenticated request; return the answer if it is 2xx (or in `expected`)."""
+        response = await self._send(method, path, stream=False, **kwargs)
+        if response.is_success or (expected and response.status_code in expected):
+            return response
+        raise error_from_response(response, endpoint_of(method, response.request.url))
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.request(method, path, **kwargs)
+        return self.decode(response)
+
+    @staticmethod
+    def decode(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError):
+            raise err.MalformedResponse(endpoint_of(response.request.method, response.request.url),
+                                        "the body is not valid JSON") from None
+
+    async def redirect_location(self, path: str, **kwargs: Any) -> str:
+        """GET an endpoint that answers with a redirect and return its absolute Location."""
+        response = await self.request("GET", path, expected=REDIRECT_STATUSES, **kwargs)
+        location = response.headers.get("Location")
+        if response.status_code not in REDIRECT_STATUSES or not location:
+            raise err.MalformedResponse(endpoint_of("GET", response.request.url),
+                                        "expected a redirect with a Location header")
+        return urljoin(str(response.request.url), location)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        """Stream an answer, following up to a few redirects by hand: same-origin URLs carry
+        auth, any other host is reached through the auth-free client."""
+        absolute = self.absolute(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            if same_origin(absolute, self.server_url):
+                response = await self._send(method, absolute, stream=True, **kwargs)
+            else:
+                response = await self._send_foreign(method, absolute, stream=True, **kwargs)
+            location = response.headers.get("Location")
+            if response.status_code in REDIRECT_STATUSES and location and method == "GET":
+                await response.aclose()
+                absolute = urljoin(absolute, location)
+                continue
+            break
+        else:
+            raise err.MalformedResponse(endpoint_of(method, url), "too many redirects")
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise error_from_response(response, endpoint_of(method, absolute))
+            yield response
+        finally:
+            await response.aclose()
+
+    async def foreign(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """A request to another host (Nextcloud direct links): never with our Authorization."""
+        return await self._send_foreign(method, url, stream=False, **kwargs)
+
+    # internals ----------------------------------------------------------------------------------
+
+    async def _send(self, method: str, url: str, *, stream: bool, **kwargs: Any) -> httpx.Response:
+        method = method.upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        refreshed = False
+        while True:
+            if self._tokens is not None:
+                headers["Authorization"] = await self._tokens.authorization()
+            response = await self._with_retries(self._client, method, url, stream=stream,
+                                                 headers=headers, **kwargs)
+            if (response.status_code == 401 and self._tokens is not None and not refreshed
+                    and _rewindable(kwargs)):
+                await response.aclose()
+                refreshed = True
+                if await self._tokens.refresh_after_rejection(headers["Authorization"]):
+                    continue
+            return response
+
+    async def _send_foreign(self, method: str, url: str, *, stream: bool,
+                            **kwargs: Any) -> httpx.Response:
+        headers = {key: value for key, value in (kwargs.pop("headers", None) or {}).items()
+                   if key.lower() != "authorization"}
+        return await self._with_retries(self._foreign, method.upper(), url, stream=stream,
+                                        headers=headers, **kwargs)
+
+    async def _with_retries(self, client: httpx.AsyncClient, method: str, url: str, *,
+                            stream: bool, **kwargs: Any) -> httpx.Response:
+        retriable = method in SAFE_METHODS
+        attempt = 0
+        while True:
+            try:
+                request = client.build_request(method, url, **kwargs)
+                response = await client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                if retriable and attempt < MAX_RETRIES and _worth_retrying(exc):
+                    attempt += 1
+                    await self._sleep(_backoff(attempt))
+                    continue
+                raise error_from_transport(exc, url) from None
+            if retriable and attempt < MAX_RETRIES and response.status_code in RETRY_STATUSES:
+                attempt += 1
+                delay = _retry_after(response)
+                await response.aclose()
+                await self._sleep(min(delay, MAX_RETRY_AFTER_SECONDS) if delay is not None
+                                  else _backoff(attempt))
+                continue
+            return response
+
+
+def _worth_retrying(exc: httpx.TransportError) -> bool:
+    return not _is_tls_failure(exc)
+
+
+def _backoff(attempt: int) -> float:
+    return 0.25 * 2 ** (attempt - 1)
+
+
+def _rewindable(kwargs: dict[str, Any]) -> bool:
+    """A streamed upload body cannot be sent twice, so a 401 on it is not retried."""
+    content = kwargs.get("content")
+    return content is None or isinstance(content, (bytes, str))

@@ -1,0 +1,570 @@
+"""Typed models of the Nepenthes API v3 (HAL+JSON), validated at the edge.
+
+Each model has a `from_hal(data)` constructor that reads the HAL shape (fields, `_links`,
+`_embedded`) into flat, typed attributes. Use `parse(Model, data, endpoint)` (or
+`parse_collection`) to turn any shape or validation failure into `MalformedResponse(endpoint)`.
+Unknown extra fields are ignored; links the server may omit stay optional.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Callable, Generic, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from nep_tui.api.errors import MalformedResponse, NepError
+
+FOLDER_MIME_TYPE = "application/x-op-directory"
+
+Json = dict[str, Any]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- HAL helpers ---------------------------------------------------------------------------
+
+def _links(data: Json) -> Json:
+    links = data.get("_links")
+    return links if isinstance(links, dict) else {}
+
+
+def _embedded(data: Json, name: str) -> Json | None:
+    embedded = data.get("_embedded")
+    if isinstance(embedded, dict) and isinstance(embedded.get(name), dict):
+        return embedded[name]
+    return None
+
+
+def link(data: Json, name: str) -> Json | None:
+    """The named link object, or None when absent (or when its href is explicitly null)."""
+    value = _links(data).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict) and value.get("href") is not None:
+        return value
+    return None
+
+
+def href(data: Json, name: str) -> str | None:
+    found = link(data, name)
+    return found["href"] if found else None
+
+
+def _title(data: Json, name: str) -> str | None:
+    found = link(data, name)
+    return found.get("title") if found else None
+
+
+def id_from_href(value: str | None) -> int | None:
+    """`/api/v3/projects/12` → 12; anything without a trailing integer → None."""
+    if not value:
+        return None
+    last = value.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def _linked_id(data: Json, name: str) -> int | None:
+    return id_from_href(href(data, name))
+
+
+def _raw_text(value: Any) -> str:
+    """A Formattable `{format, raw, html}` (or a plain string) → its raw text."""
+    if isinstance(value, dict):
+        return value.get("raw") or ""
+    return value if isinstance(value, str) else ""
+
+
+def _urn_tail(value: str | None) -> str:
+    """`urn:openproject-org:api:v3:storages:authorization:Connected` → `connected`."""
+    if not value:
+        return ""
+    return value.rsplit(":", 1)[-1].strip().lower()
+
+
+def _embedded_name(data: Json, name: str) -> str | None:
+    embedded = _embedded(data, name)
+    if embedded and isinstance(embedded.get("name"), str):
+        return embedded["name"]
+    return _title(data, name)
+
+
+# --- enums --------------------------------------------------------------------------------
+
+class FileLinkStatus(StrEnum):
+    VIEW_ALLOWED = "ViewAllowed"
+    VIEW_NOT_ALLOWED = "ViewNotAllowed"
+    NOT_FOUND = "NotFound"
+    ERROR = "Error"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_urn(cls, urn: str | None) -> FileLinkStatus:
+        tail = _urn_tail(urn)
+        for member in cls:
+            if member.value.lower() == tail:
+                return member
+        return cls.UNKNOWN
+
+
+class AuthorizationState(StrEnum):
+    CONNECTED = "Connected"
+    NOT_CONNECTED = "NotConnected"
+    FAILED_AUTHORIZATION = "FailedAuthorization"
+    ERROR = "Error"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_urn(cls, urn: str | None) -> AuthorizationState:
+        tail = _urn_tail(urn)
+        for member in cls:
+            if member.value.lower() == tail:
+                return member
+        return cls.UNKNOWN
+
+
+class NotificationReason(StrEnum):
+    MENTIONED = "mentioned"
+    ASSIGNED = "assigned"
+    RESPONSIBLE = "responsible"
+    WATCHED = "watched"
+    SUBSCRIBED = "subscribed"
+    COMMENTED = "commented"
+    CREATED = "created"
+    PROCESSED = "processed"
+    PRIORITIZED = "prioritized"
+    SCHEDULED = "scheduled"
+    DATE_ALERT = "dateAlert"
+    SHARED = "shared"
+    REMINDER = "reminder"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: Any) -> NotificationReason:
+        if not isinstance(value, str):
+            return cls.UNKNOWN
+        folded = value.replace("_", "").lower()
+        if folded.startswith("datealert"):  # date_alert_start_date / date_alert_due_date
+            return cls.DATE_ALERT
+        for member in cls:
+            if member.value.lower() == folded:
+                return member
+        return cls.UNKNOWN
+
+
+# --- resources ----------------------------------------------------------------------------
+
+class User(_Model):
+    id: int
+    login: str | None = None
+    name: str
+    admin: bool = False
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(id=data["id"], login=data.get("login"), name=data["name"],
+                   admin=bool(data.get("admin", False)))
+
+
+class Configuration(_Model):
+    maximum_attachment_file_size: int | None = None
+    maximum_api_v3_page_size: int | None = None
+    per_page_options: list[int] = []
+    host_name: str | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(maximum_attachment_file_size=data.get("maximumAttachmentFileSize"),
+                   maximum_api_v3_page_size=data.get("maximumApiV3PageSize"),
+                   per_page_options=data.get("perPageOptions") or [],
+                   host_name=data.get("hostName"))
+
+
+class Project(_Model):
+    id: int
+    identifier: str
+    name: str
+    description: str = ""
+    parent_id: int | None = None
+    active: bool = True
+    public: bool = False
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(id=data["id"], identifier=data["identifier"], name=data["name"],
+                   description=_raw_text(data.get("description")),
+                   parent_id=_linked_id(data, "parent"),
+                   active=data.get("active", True), public=data.get("public", False))
+
+
+class Status(_Model):
+    id: int
+    name: str
+    is_closed: bool = False
+    is_default: bool = False
+    color: str | None = None
+    position: int | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(id=data["id"], name=data["name"], is_closed=data.get("isClosed", False),
+                   is_default=data.get("isDefault", False), color=data.get("color"),
+                   position=data.get("position"))
+
+
+class Type(_Model):
+    id: int
+    name: str
+    color: str | None = None
+    is_default: bool = False
+    is_milestone: bool = False
+    position: int | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(id=data["id"], name=data["name"], color=data.get("color"),
+                   is_default=data.get("isDefault", False),
+                   is_milestone=data.get("isMilestone", False), position=data.get("position"))
+
+
+class Priority(_Model):
+    id: int
+    name: str
+    is_default: bool = False
+    is_active: bool = True
+    position: int | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(id=data["id"], name=data["name"], is_default=data.get("isDefault", False),
+                   is_active=data.get("isActive", True), position=data.get("position"))
+
+
+class WorkPackage(_Model):
+    id: int
+    display_id: str
+    subject: str
+    description: str = ""
+    type_id: int | None = None
+    type_name: str | None = None
+    status_id: int | None = None
+    status_name: str | None = None
+    status_closed: bool | None = None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    project_id: int | None = None
+    project_name: str | None = None
+    priority_name: str | None = None
+    updated_at: datetime | None = None
+    created_at: datetime | None = None
+    lock_version: int = 0
+    start_date: date | None = None
+    due_date: date | None = None
+    percentage_done: int | None = None
+    can_add_file_link: bool = False
+    can_update: bool = False
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        status = _embedded(data, "status") or {}
+        closed = status.get("isClosed")
+        return cls(
+            id=data["id"], display_id=str(data.get("displayId") or data["id"]),
+            subject=data["subject"], description=_raw_text(data.get("description")),
+            type_id=_linked_id(data, "type"), type_name=_embedded_name(data, "type"),
+            status_id=_linked_id(data, "status"), status_name=_embedded_name(data, "status"),
+            status_closed=closed if isinstance(closed, bool) else None,
+            assignee_id=_linked_id(data, "assignee"),
+            assignee_name=_embedded_name(data, "assignee"),
+            project_id=_linked_id(data, "project"), project_name=_embedded_name(data, "project"),
+            priority_name=_embedded_name(data, "priority"),
+            updated_at=data.get("updatedAt"), created_at=data.get("createdAt"),
+            lock_version=data.get("lockVersion", 0),
+            start_date=data.get("startDate") or data.get("date"), due_date=data.get("dueDate"),
+            percentage_done=data.get("percentageDone"),
+            can_add_file_link=link(data, "addFileLink") is not None,
+            can_update=(link(data, "update") or link(data, "updateImmediately")) is not None,
+        )
+
+
+class FileLink(_Model):
+    id: int
+    origin_id: str
+    name: str
+    mime_type: str | None = None
+    last_modified_at: datetime | None = None
+    last_modified_by: str | None = None
+    created_by: str | None = None
+    storage_id: int | None = None
+    storage_name: str | None = None
+    status: FileLinkStatus = FileLinkStatus.UNKNOWN
+    can_delete: bool = False
+    is_folder: bool = False
+    container_id: int | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        origin = data["originData"]
+        mime_type = origin.get("mimeType")
+        storage = _embedded(data, "storage") or {}
+        status_link = _links(data).get("status")
+        return cls(
+            id=data["id"], origin_id=str(origin["id"]), name=origin["name"],
+            mime_type=mime_type, last_modified_at=origin.get("lastModifiedAt"),
+            last_modified_by=origin.get("lastModifiedByName"),
+            created_by=origin.get("createdByName"),
+            storage_id=_linked_id(data, "storage"),
+            storage_name=storage.get("name") or _title(data, "storage"),
+            status=FileLinkStatus.from_urn(
+                status_link.get("href") if isinstance(status_link, dict) else None),
+            can_delete=link(data, "delete") is not None,
+            is_folder=mime_type == FOLDER_MIME_TYPE,
+            container_id=_linked_id(data, "container"),
+        )
+
+
+class Attachment(_Model):
+    id: int
+    file_name: str
+    file_size: int | None = None
+    content_type: str | None = None
+    created_at: datetime | None = None
+    author_name: str | None = None
+    can_delete: bool = False
+    download_href: str | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(
+            id=data["id"], file_name=data["fileName"], file_size=data.get("fileSize"),
+            content_type=data.get("contentType"), created_at=data.get("createdAt"),
+            author_name=_embedded_name(data, "author"),
+            can_delete=link(data, "delete") is not None,
+            download_href=href(data, "staticDownloadLocation") or href(data, "downloadLocation"),
+        )
+
+
+class Storage(_Model):
+    id: int
+    name: str
+    type: str
+    origin_url: str | None = None
+    authorization_state: AuthorizationState = AuthorizationState.UNKNOWN
+    authorize_url: str | None = None
+    can_upload_project_ids: list[int] = []
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        upload_links = _links(data).get("prepareUpload") or []
+        if isinstance(upload_links, dict):
+            upload_links = [upload_links]
+        project_ids = [entry["payload"]["projectId"] for entry in upload_links
+                       if isinstance(entry, dict) and isinstance(entry.get("payload"), dict)
+                       and isinstance(entry["payload"].get("projectId"), int)]
+        state_link = _links(data).get("authorizationState")
+        return cls(
+            id=data["id"], name=data["name"],
+            type=_storage_type(href(data, "type")), origin_url=href(data, "origin"),
+            authorization_state=AuthorizationState.from_urn(
+                state_link.get("href") if isinstance(state_link, dict) else None),
+            authorize_url=href(data, "authorize"), can_upload_project_ids=project_ids,
+        )
+
+
+def _storage_type(urn: str | None) -> str:
+    """The provider name from the type URN; older servers spell it in lowercase."""
+    tail = _urn_tail(urn)
+    known = {"nextcloud": "Nextcloud", "onedrive": "OneDrive", "sharepoint": "Sharepoint"}
+    return known.get(tail, tail or "unknown")
+
+
+class StorageFile(_Model):
+    id: str
+    name: str
+    size: int | None = None
+    mime_type: str | None = None
+    location: str | None = None
+    is_folder: bool = False
+    readable: bool = False
+    writeable: bool = False
+    last_modified_at: datetime | None = None
+    last_modified_by: str | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        permissions = data.get("permissions") or []
+        return cls(
+            id=str(data["id"]), name=data["name"], size=data.get("size"),
+            mime_type=data.get("mimeType"), location=data.get("location"),
+            is_folder=data.get("mimeType") == FOLDER_MIME_TYPE,
+            readable="readable" in permissions, writeable="writeable" in permissions,
+            last_modified_at=data.get("lastModifiedAt"),
+            last_modified_by=data.get("lastModifiedByName"),
+            created_at=data.get("createdAt"), created_by=data.get("createdByName"),
+        )
+
+
+class StorageFiles(_Model):
+    files: list[StorageFile]
+    parent: StorageFile
+    ancestors: list[StorageFile] = []
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(files=[StorageFile.from_hal(item) for item in data["files"]],
+                   parent=StorageFile.from_hal(data["parent"]),
+                   ancestors=[StorageFile.from_hal(item) for item in data.get("ancestors", [])])
+
+
+class ProjectStorage(_Model):
+    id: int
+    project_id: int | None = None
+    storage_id: int | None = None
+    project_folder_mode: str | None = None
+    project_folder_id: str | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        folder_href = href(data, "projectFolder")
+        return cls(id=data["id"], project_id=_linked_id(data, "project"),
+                   storage_id=_linked_id(data, "storage"),
+                   project_folder_mode=data.get("projectFolderMode"),
+                   project_folder_id=folder_href.rstrip("/").rsplit("/", 1)[-1]
+                   if folder_href else None)
+
+
+class UploadLink(_Model):
+    url: str
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        destination = link(data, "destination")
+        if destination is None:
+            raise KeyError("destination")
+        return cls(url=destination["href"])
+
+
+class UploadResult(_Model):
+    file_id: str
+    file_name: str
+    replaced: bool = False
+
+
+class Notification(_Model):
+    id: int
+    read: bool
+    reason: NotificationReason
+    reasons: list[NotificationReason] = []
+    actor_name: str | None = None
+    project_id: int | None = None
+    project_name: str | None = None
+    resource_id: int | None = None
+    resource_title: str | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        reason = NotificationReason.parse(data.get("reason"))
+        resource = _embedded(data, "resource") or {}
+        return cls(
+            id=data["id"], read=bool(data["readIAN"]), reason=reason, reasons=[reason],
+            actor_name=_embedded_name(data, "actor"),
+            project_id=_linked_id(data, "project"), project_name=_embedded_name(data, "project"),
+            resource_id=_linked_id(data, "resource"),
+            resource_title=resource.get("subject") or _title(data, "resource"),
+            created_at=data.get("createdAt"),
+        )
+
+
+class WorkPackageForm(_Model):
+    """The answer of a create form: whether the payload may be committed, and why not."""
+
+    valid: bool
+    validation_errors: dict[str, str] = {}
+    required_fields: list[str] = []
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        embedded = data["_embedded"]
+        errors = embedded.get("validationErrors") or {}
+        schema = embedded.get("schema") or {}
+        required = [name for name, field in schema.items()
+                    if isinstance(field, dict) and field.get("required") and field.get("writable")]
+        return cls(valid=link(data, "commit") is not None,
+                   validation_errors={name: (err.get("message") or "invalid")
+                                      for name, err in errors.items() if isinstance(err, dict)},
+                   required_fields=required)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    elements: list[T]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+@dataclasses.dataclass
+class LinkBatchResult:
+    linked: list[FileLink]
+    failed: list[tuple[StorageFile, NepError]]
+
+
+# --- parsing entry points ---------------------------------------------------------------------
+
+M = TypeVar("M")
+
+
+def parse(factory: Callable[[Json], M], data: Any, endpoint: str) -> M:
+    """Build a model from a HAL document; any shape problem becomes MalformedResponse."""
+    if not isinstance(data, dict):
+        raise MalformedResponse(endpoint, "expected a JSON object")
+    try:
+        return factory(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        raise MalformedResponse(endpoint, f"{where or 'a field'} is invalid") from None
+    except KeyError as exc:
+        raise MalformedResponse(endpoint, f"the field {exc.args[0]!r} is missing") from None
+    except (TypeError, ValueError, AttributeError, IndexError):
+        raise MalformedResponse(endpoint, "the document has the wrong shape") from None
+
+
+def collection_elements(data: Any, endpoint: str) -> list[Json]:
+    if not isinstance(data, dict):
+        raise MalformedResponse(endpoint, "expected a JSON object")
+    elements = (data.get("_embedded") or {}).get("elements") if isinstance(
+        data.get("_embedded"), dict) else None
+    if not isinstance(elements, list):
+        raise MalformedResponse(endpoint, "the collection has no elements")
+    return elements
+
+
+def parse_collection(factory: Callable[[Json], M], data: Any, endpoint: str) -> list[M]:
+    return [parse(factory, element, endpoint) for element in collection_elements(data, endpoint)]
+
+
+def parse_page(factory: Callable[[Json], M], data: Any, endpoint: str,
+               page: int, page_size: int) -> Page[M]:
+    elements = parse_collection(factory, data, endpoint)
+    total = data.get("total")
+    if not isinstance(total, int):
+        total = len(elements)
+    size = data.get("pageSize") if isinstance(data.get("pageSize"), int) else page_size
+    offset = data.get("offset") if isinstance(data.get("offset"), int) else page
+    return Page[Any](elements=elements, total=total, page=offset, page_size=size or page_size)

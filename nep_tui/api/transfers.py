@@ -1,0 +1,188 @@
+"""Streaming file transfers: downloads to `NAME.part` then an atomic rename, uploads as a
+multipart body streamed from disk with a precomputed Content-Length (constant memory).
+
+Existing files: a download never replaces an existing file unless `overwrite=True`; otherwise it
+raises `DownloadTargetExists` and leaves the file alone. Callers who want "keep both" ask
+`unique_path(path)` for a free `name (1).ext` and download there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from nep_tui.api.errors import DownloadTargetExists, NepError
+
+Progress = Callable[[int, int | None], None]
+
+CHUNK_SIZE = 256 * 1024
+FALLBACK_NAME = "download"
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\]')
+
+
+def sanitize_file_name(name: str | None, fallback: str = FALLBACK_NAME) -> str:
+    """A server-given name made safe to create in a directory: no separators, no control
+    characters, no `.`/`..`, not empty, not absurdly long."""
+    cleaned = unicodedata.normalize("NFC", name or "")
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in ("Cc", "Cf"))
+    cleaned = _UNSAFE_CHARS.sub("_", cleaned).strip().strip(".").strip()
+    if not cleaned:
+        return fallback
+    if len(cleaned.encode()) > 240:
+        stem, dot, ext = cleaned.rpartition(".")
+        keep = ext if dot and len(ext) <= 16 else ""
+        cleaned = cleaned.encode()[: 240 - len(keep) - 1].decode(errors="ignore") + (
+            f".{keep}" if keep else "")
+    return cleaned
+
+
+def unique_path(path: Path) -> Path:
+    """`path` if free, else the first free `stem (N)suffix`."""
+    if not path.exists():
+        return path
+    number = 1
+    while True:
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+        number += 1
+
+
+def resolve_target(dest: Path | str, server_name: str | None) -> Path:
+    """An existing directory receives the file under its (sanitised) server name; any other
+    path is taken as the file path the user chose."""
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        return dest / sanitize_file_name(server_name)
+    return dest
+
+
+def _part_path(target: Path) -> Path:
+    return target.with_name(target.name + ".part")
+
+
+async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool,
+                      progress: Progress | None) -> Path:
+    """Write a streamed answer to `target` via `target.part`; nothing half-written survives."""
+    if target.exists() and not overwrite:
+        raise DownloadTargetExists(str(target))
+    total = _content_length(response)
+    part = _part_path(target)
+    done = 0
+    try:
+        with open(part, "wb") as out:
+            if progress:
+                progress(0, total)
+            async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        _move_into_place(part, target, overwrite=overwrite)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+        raise
+    return target
+
+
+def _move_into_place(part: Path, target: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(part, target)
+        return
+    try:
+        os.link(part, target)  # fails if target appeared meanwhile: never clobbers
+    except FileExistsError:
+        raise DownloadTargetExists(str(target)) from None
+    except OSError:
+        if target.exists():
+            raise DownloadTargetExists(str(target)) from None
+        os.replace(part, target)
+        return
+    part.unlink()
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("Content-Length")
+    return int(value) if value and value.isdigit() else None
+
+
+# --- multipart upload from disk -----------------------------------------------------------------
+
+def _quote_param(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
+
+
+@dataclass
+class MultipartFile:
+    """A multipart/form-data body: small text fields, then one file part streamed from disk."""
+
+    path: Path
+    file_field: str = "file"
+    file_name: str | None = None
+    fields: tuple[tuple[str, str, str | None], ...] = ()  # (name, value, content type)
+    content_type: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        self.boundary = f"nep-tui-{secrets.token_hex(16)}"
+        self.file_size = self.path.stat().st_size
+        self._head = b"".join(self._field_part(*field) for field in self.fields)
+        name = _quote_param(self.file_name or self.path.name)
+        self._head += (
+            f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{self.file_field}\"; "
+            f"filename=\"{name}\"\r\nContent-Type: {self.content_type}\r\n\r\n").encode()
+        self._tail = f"\r\n--{self.boundary}--\r\n".encode()
+
+    def _field_part(self, name: str, value: str, content_type: str | None) -> bytes:
+        head = f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{_quote_param(name)}\"\r\n"
+        if content_type:
+            head += f"Content-Type: {content_type}\r\n"
+        return (head + "\r\n").encode() + value.encode() + b"\r\n"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": f"multipart/form-data; boundary={self.boundary}",
+                "Content-Length": str(len(self._head) + self.file_size + len(self._tail))}
+
+    async def body(self, progress: Progress | None = None) -> AsyncIterator[bytes]:
+        yield self._head
+        done = 0
+        if progress:
+            progress(0, self.file_size)
+        with open(self.path, "rb") as source:
+            while True:
+                chunk = await asyncio.to_thread(source.read, CHUNK_SIZE)
+                if not chunk:
+                    break
+                done += len(chunk)
+                yield chunk
+                if progress:
+                    progress(done, self.file_size)
+        yield self._tail
+
+
+def attachment_multipart(path: Path, file_name: str) -> MultipartFile:
+    """API v3 attachment upload: a JSON `metadata` part, then the `file` part."""
+    metadata = json.dumps({"fileName": file_name})
+    return MultipartFile(path, file_name=file_name,
+                         fields=(("metadata", metadata, "application/json"),))
+
+
+def readable_upload_source(path: Path | str) -> Path:
+    """The file to upload, checked before any request is made."""
+    source = Path(path).expanduser()
+    if not source.is_file():
+        raise NepError(f"{source} is not a readable file.", hint="Check the path and try again.")
+    if not os.access(source, os.R_OK):
+        raise NepError(f"{source} cannot be read.", hint="Check the file's permissions.")
+    return source
