@@ -15,6 +15,7 @@ from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden, not_found
 from nep_tui.sandbox.nepenthes.hal import API, Paging, hal_response, link, paginated_collection, parse_paging
 from nep_tui.sandbox.nepenthes.nextcloud_client import NextcloudClient, StorageProblem
+from nep_tui.sandbox.nepenthes.query import integer_values, parse_filters
 from nep_tui.sandbox.nepenthes.storage_files import timestamp_from_unix
 from nep_tui.sandbox.nepenthes.storages import storage_json
 
@@ -147,10 +148,10 @@ def _cached_origin(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _storage_filter(request: Request) -> list[int] | None:
-    filters = storage_context.parse_filters(request.query_params.get("filters"), {"storage"})
+    filters = parse_filters(request, {"storage": {"="}})
     if not filters:
         return None
-    return [int(value) for _name, _op, values in filters for value in values if value.isdigit()]
+    return [storage_id for flt in filters for storage_id in integer_values(flt)]
 
 
 async def list_file_links(request: Request) -> Response:

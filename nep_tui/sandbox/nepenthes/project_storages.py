@@ -14,8 +14,9 @@ from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
 from nep_tui.sandbox.nepenthes.nextcloud_client import StorageProblem
+from nep_tui.sandbox.nepenthes.query import Filter, parse_filters
 
-FILTERS = {"project_id", "storage_id", "storage_url"}
+FILTERS = {"project": {"="}, "storage": {"="}, "storageurl": {"="}}
 
 
 def _visible(request: Request, user_id: int, row: dict[str, Any]) -> bool:
@@ -54,14 +55,14 @@ def project_storage_json(request: Request, row: dict[str, Any], user_id: int) ->
     }
 
 
-def _matches(request: Request, row: dict[str, Any], filters: list[tuple[str, str, list[str]]]) -> bool:
-    for name, _operator, values in filters:
-        if name == "project_id" and str(row["project_id"]) not in values:
+def _matches(request: Request, row: dict[str, Any], filters: list[Filter]) -> bool:
+    for flt in filters:
+        if flt.name == "project" and str(row["project_id"]) not in flt.values:
             return False
-        if name == "storage_id" and str(row["storage_id"]) not in values:
+        if flt.name == "storage" and str(row["storage_id"]) not in flt.values:
             return False
-        if name == "storage_url" and not any(
-            storage_context.same_origin(value, storage_context.nextcloud_url(request)) for value in values
+        if flt.name == "storageurl" and not any(
+            storage_context.same_origin(value, storage_context.nextcloud_url(request)) for value in flt.values
         ):
             return False
     return True
@@ -69,7 +70,7 @@ def _matches(request: Request, row: dict[str, Any], filters: list[tuple[str, str
 
 async def list_project_storages(request: Request) -> Response:
     user_id = current_user(request)
-    filters = storage_context.parse_filters(request.query_params.get("filters"), FILTERS)
+    filters = parse_filters(request, FILTERS)
     rows = [
         row
         for row in storage_store.project_storages(storage_context.db(request))

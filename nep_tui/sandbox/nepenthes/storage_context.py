@@ -4,7 +4,6 @@ a Nextcloud client for a storage, and the mapping of Nextcloud outcomes to API e
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from nep_tui.sandbox.nepenthes import permissions, storage_store
-from nep_tui.sandbox.nepenthes.errors import ApiError, invalid_query, not_found, outbound_failure, unauthenticated
+from nep_tui.sandbox.nepenthes.errors import ApiError, not_found, outbound_failure, unauthenticated
 from nep_tui.sandbox.nepenthes.nextcloud_client import (
     NextcloudClient,
     StorageFailure,
@@ -149,37 +148,6 @@ def redirect(location: str) -> PlainTextResponse:
     return PlainTextResponse(
         f"The requested resource can be viewed at {location}", status_code=303, headers={"Location": location}
     )
-
-
-def snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-def parse_filters(raw: str | None, known: set[str]) -> list[tuple[str, str, list[str]]]:
-    """`filters` JSON as (snake_case name, operator, values); camelCase names work too. Anything
-    malformed or unknown is the real 400 InvalidQuery."""
-    if raw is None or not raw.strip():
-        return []
-    try:
-        entries = json.loads(raw)
-    except ValueError:
-        raise invalid_query("Filters could not be parsed as JSON.") from None
-    if not isinstance(entries, list):
-        raise invalid_query("Filters must be a JSON array.")
-    parsed = []
-    for entry in entries:
-        if not isinstance(entry, dict) or len(entry) != 1:
-            raise invalid_query("Each filter must be an object with exactly one filter name.")
-        (name, spec), = entry.items()
-        snake = snake_case(name)
-        if snake not in known:
-            raise invalid_query(f"Filters {name} does not exist.")
-        if not isinstance(spec, dict) or not isinstance(spec.get("values"), list) or "operator" not in spec:
-            raise invalid_query(f"Filters {name} needs an operator and a list of values.")
-        if spec["operator"] != "=":
-            raise invalid_query(f"Filters {name} Operator is not set to one of the allowed values.")
-        parsed.append((snake, "=", [str(value) for value in spec["values"]]))
-    return parsed
 
 
 def same_origin(value: str, origin: str) -> bool:
