@@ -201,6 +201,7 @@ def test_metadata_advertises_the_device_grant_and_validates(site):
     assert metadata["scopes_supported"] == ["api_v3"]
     assert metadata["response_types_supported"] == ["code"]
     assert metadata["revocation_endpoint"] == site.url + "/oauth/revoke"
+    assert metadata["introspection_endpoint"] == site.url + "/oauth/introspect"
 
 
 def test_without_the_device_grant_nothing_of_it_is_left(site_factory):
@@ -323,7 +324,8 @@ def test_pkce_with_oob_shows_the_code_and_exchanges_it(site):
     answer = exchange(site, code, verifier)
     assert answer.status_code == 200, answer.text
     token = answer.json()
-    assert {"access_token", "refresh_token", "expires_in", "token_type", "scope"} <= set(token)
+    assert {"access_token", "refresh_token", "expires_in", "token_type", "scope", "created_at"} <= set(token)
+    assert abs(token["created_at"] - site.clock()) < 60
     assert site.oauth.verify_access_token(token["access_token"]) == USERS["member"][0]
     # Codes are single use.
     assert exchange(site, code, verifier).json()["error"] == "invalid_grant"
@@ -447,3 +449,42 @@ def test_token_values_are_stored_hashed(site):
     token = tokens(site)
     dump = "\n".join(site.oauth._store.db.iterdump())
     assert token["access_token"] not in dump and token["refresh_token"] not in dump
+
+
+def test_introspection_tells_a_client_about_its_own_tokens(site):
+    token = tokens(site)
+    introspect = site.url + "/oauth/introspect"
+    answer = httpx.post(introspect, data={"token": token["access_token"], "client_id": CLIENT_ID})
+    assert answer.status_code == 200
+    found = answer.json()
+    assert found["active"] is True and found["client_id"] == CLIENT_ID and found["scope"] == "api_v3"
+    assert found["exp"] - found["iat"] == token["expires_in"]
+    foreign = httpx.post(introspect, data={"token": token["access_token"]}, auth=("confidential-app", "s3cret"))
+    assert foreign.json() == {"active": False}
+    site.clock.advance(token["expires_in"])
+    expired = httpx.post(introspect, data={"token": token["access_token"], "client_id": CLIENT_ID})
+    assert expired.json() == {"active": False}
+
+
+@pytest.mark.parametrize("request_args", [
+    {"data": {"grant_type": "authorization_code", "client_id": CLIENT_ID}},
+    {"data": {"grant_type": "password", "username": "member", "password": "member-password"}},
+    {"json": {"grant_type": "refresh_token", "refresh_token": "x", "client_id": CLIENT_ID}},
+    {"content": b"\xff\xfe=%%%", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+    {"data": {"grant_type": "refresh_token", "refresh_token": "x"}, "headers": {"authorization": "Basic !!!"}},
+    {"data": {"grant_type": "refresh_token", "refresh_token": "x", "client_id": "nobody"}},
+])
+def test_bad_token_requests_get_oauth_errors_not_500(site, request_args):
+    answer = httpx.post(site.url + "/oauth/token", **request_args)
+    assert answer.status_code in (400, 401), answer.text
+    assert answer.json()["error"] in {"invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"}
+
+
+def test_bad_authorization_requests_get_a_page_not_500(site):
+    for params in ({}, {"client_id": CLIENT_ID}, {"response_type": "token", "client_id": CLIENT_ID,
+                                                    "redirect_uri": OOB},
+                   {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": OOB, "code_challenge": "short",
+                    "code_challenge_method": "S256"}):
+        answer = httpx.get(site.url + "/oauth/authorize", params=params)
+        assert answer.status_code == 400, (params, answer.text)
+        assert answer.headers["content-type"].startswith("text/html")

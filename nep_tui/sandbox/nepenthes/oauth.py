@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from authlib.oauth2.rfc6749 import OAuth2Error
@@ -34,6 +34,7 @@ from .oauth_protocol import (
     SandboxAuthorizationServer,
     SandboxDeviceAuthorizationEndpoint,
     SandboxDeviceCodeGrant,
+    SandboxIntrospectionEndpoint,
     SandboxRevocationEndpoint,
     StarletteOAuth2Request,
     user_code_from,
@@ -43,6 +44,7 @@ AUTHORIZE_PATH = "/oauth/authorize"
 NATIVE_PATH = "/oauth/authorize/native"
 TOKEN_PATH = "/oauth/token"
 REVOKE_PATH = "/oauth/revoke"
+INTROSPECT_PATH = "/oauth/introspect"
 DEVICE_AUTHORIZATION_PATH = "/oauth/device_authorization"
 DEVICE_VERIFICATION_PATH = "/oauth/device"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
@@ -91,13 +93,15 @@ class OAuthServer:
         self._server.register_grant(AuthorizationCodeGrant, [S256Only(required=True)])
         self._server.register_grant(RefreshTokenGrant)
         self._server.register_endpoint(SandboxRevocationEndpoint)
+        self._server.register_endpoint(SandboxIntrospectionEndpoint)
         self.routes: list[Route] = [
             Route(METADATA_PATH, self._metadata, methods=["GET"]),
             Route(AUTHORIZE_PATH, self._authorize_form, methods=["GET"]),
             Route(AUTHORIZE_PATH, self._authorize_decision, methods=["POST"]),
             Route(NATIVE_PATH, self._native_result, methods=["GET"]),
             Route(TOKEN_PATH, self._token, methods=["POST"]),
-            Route(REVOKE_PATH, self._revoke, methods=["POST"]),
+            Route(REVOKE_PATH, self._endpoint("revocation"), methods=["POST"]),
+            Route(INTROSPECT_PATH, self._endpoint("introspection"), methods=["POST"]),
         ]
         if device_grant:
             self._server.register_grant(SandboxDeviceCodeGrant)
@@ -107,7 +111,7 @@ class OAuthServer:
                 fixed_user_code=fixed_user_code,
             ))
             self.routes += [
-                Route(DEVICE_AUTHORIZATION_PATH, self._device_authorization, methods=["POST"]),
+                Route(DEVICE_AUTHORIZATION_PATH, self._endpoint("device_authorization"), methods=["POST"]),
                 Route(DEVICE_VERIFICATION_PATH, self._device_form, methods=["GET"]),
                 Route(DEVICE_VERIFICATION_PATH, self._device_decision, methods=["POST"]),
             ]
@@ -150,6 +154,7 @@ class OAuthServer:
             "authorization_endpoint": base + AUTHORIZE_PATH,
             "token_endpoint": base + TOKEN_PATH,
             "revocation_endpoint": base + REVOKE_PATH,
+            "introspection_endpoint": base + INTROSPECT_PATH,
             "scopes_supported": SCOPES,
             "response_types_supported": ["code"],
             "grant_types_supported": grant_types,
@@ -216,21 +221,22 @@ class OAuthServer:
         message = f"{error}: {description}" if description else error
         return pages.message_page("Authorization failed", message, status=400, error=True)
 
-    # Token and revocation endpoints
+    # Token endpoint and the other form-posted endpoints
 
     async def _token(self, request: Request) -> Response:
         oauth_request = StarletteOAuth2Request(request, await request.form())
         return self._server.create_token_response(oauth_request)
 
-    async def _revoke(self, request: Request) -> Response:
-        oauth_request = StarletteOAuth2Request(request, await request.form())
-        return self._server.create_endpoint_response("revocation", oauth_request)
+    def _endpoint(self, name: str) -> Callable[[Request], Awaitable[Response]]:
+        """A handler for one of authlib's form-posted endpoints (revocation, introspection, ...)."""
 
-    # Device authorization (RFC 8628)
+        async def handle(request: Request) -> Response:
+            oauth_request = StarletteOAuth2Request(request, await request.form())
+            return self._server.create_endpoint_response(name, oauth_request)
 
-    async def _device_authorization(self, request: Request) -> Response:
-        oauth_request = StarletteOAuth2Request(request, await request.form())
-        return self._server.create_endpoint_response("device_authorization", oauth_request)
+        return handle
+
+    # Device verification page (RFC 8628 §3.3)
 
     async def _device_form(self, request: Request) -> Response:
         return pages.device_page(action=DEVICE_VERIFICATION_PATH,

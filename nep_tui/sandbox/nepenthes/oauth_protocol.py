@@ -26,6 +26,7 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -100,15 +101,25 @@ def user_code_from(text: str) -> str:
     return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
 
 
+class DoorkeeperTokenGenerator(BearerTokenGenerator):
+    """Bearer tokens as Doorkeeper answers them: with `created_at` (seconds since the epoch)."""
+
+    def __init__(self, *, token_ttl: int, clock: Callable[[], float]) -> None:
+        super().__init__(unique_token, unique_token, expires_generator=token_ttl)
+        self._clock = clock
+
+    def generate(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+        token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
+        token["created_at"] = int(self._clock())
+        return token
+
+
 class SandboxAuthorizationServer(AuthorizationServer):
     def __init__(self, store: OAuthStore, *, token_ttl: int, native_uri: Callable[[], str]) -> None:
         super().__init__(scopes_supported=SCOPES)
         self.store = store
         self.native_uri = native_uri
-        self.register_token_generator(
-            "default",
-            BearerTokenGenerator(unique_token, unique_token, expires_generator=token_ttl),
-        )
+        self.register_token_generator("default", DoorkeeperTokenGenerator(token_ttl=token_ttl, clock=store.clock))
 
     def query_client(self, client_id: str) -> Client | None:
         return self.store.client(client_id)
@@ -192,14 +203,18 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         self.server.store.revoke_token(refresh_token)
 
 
-class SandboxRevocationEndpoint(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+class TokenLookup:
+    """Finds a token by either of its values, the hint only deciding which to try first."""
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         store: OAuthStore = self.server.store
         if token_type_hint == "refresh_token":
             return store.token_by_refresh(token_string) or store.token_by_access(token_string)
         return store.token_by_access(token_string) or store.token_by_refresh(token_string)
+
+
+class SandboxRevocationEndpoint(TokenLookup, RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def authenticate_token(self, request: OAuth2Request, client: Client) -> Token | None:
         # RFC 7009 §2.2: a token this client cannot revoke is answered like an unknown one
@@ -210,6 +225,24 @@ class SandboxRevocationEndpoint(RevocationEndpoint):
 
     def revoke_token(self, token: Token, request: OAuth2Request) -> None:
         self.server.store.revoke_token(token)
+
+
+class SandboxIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def check_permission(self, token: Token, client: Client, request: OAuth2Request) -> bool:
+        # A client learns about its own tokens only.
+        return token.check_client(client)
+
+    def introspect_token(self, token: Token) -> dict:
+        return {
+            "active": True,
+            "scope": token.scope,
+            "client_id": token.client_id,
+            "token_type": "Bearer",
+            "exp": int(token.issued_at + token.expires_in),
+            "iat": int(token.issued_at),
+        }
 
 
 class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):
