@@ -28,13 +28,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nep_tui.sandbox.faults import FaultState
 from nep_tui.sandbox.nepenthes.errors import ApiError, render_api_error
+from nep_tui.sandbox.nepenthes.hal import MissingContentType, render_missing_content_type
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 log = logging.getLogger(__name__)
 
 CORE_MODULES = (
     "meta",
-    "users",
     "projects",
     "work_packages",
     "schemas",
@@ -153,7 +153,11 @@ def create_app(store: NepenthesStore, faults: FaultState, *, config: NepenthesCo
         routes.extend(getattr(module, "routes", []))
     app = Starlette(
         routes=routes,
-        exception_handlers={ApiError: render_api_error, HTTPException: _http_error},
+        exception_handlers={
+            ApiError: render_api_error,
+            HTTPException: _http_error,
+            MissingContentType: render_missing_content_type,
+        },
     )
     app.add_middleware(_CatchAll)
     app.add_middleware(_Delay, faults=faults)

@@ -7,13 +7,16 @@ capped rather than rejected.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from nep_tui.sandbox.nepenthes.errors import ApiError
 
 HAL_JSON = "application/hal+json; charset=utf-8"
 API = "/api/v3"
@@ -137,3 +140,35 @@ def plain_collection(self_href: str, elements: Sequence[Mapping[str, Any]]) -> d
         "_embedded": {"elements": list(elements)},
         "_links": {"self": link(self_href)},
     }
+
+
+_JSON_TYPES = ("application/json", "application/hal+json")
+
+
+async def read_json_body(request: Request) -> dict[str, Any]:
+    """A JSON object body with the real server's content-type rules.
+
+    No Content-Type → 406 with a plain-text body, another type → 415 TypeNotSupported,
+    unparsable JSON or not an object → 400 InvalidRequestBody.
+    """
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise MissingContentType()
+    if content_type.split(";")[0].strip().lower() not in _JSON_TYPES:
+        raise ApiError(415, "TypeNotSupported", f"Expected CONTENT-TYPE to be (expected: application/json) but got ({content_type}).")
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.")
+    return body
+
+
+class MissingContentType(Exception):
+    """Answered 406 with the plain body `Missing content-type header`, as the real server does."""
+
+
+async def render_missing_content_type(request: Request, error: Exception) -> Response:
+    return PlainTextResponse("Missing content-type header", status_code=406)

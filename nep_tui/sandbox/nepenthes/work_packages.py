@@ -1,0 +1,517 @@
+"""Work packages: lists (global and per project, filters, sort, paging), one, form and create."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.auth import current_user
+from nep_tui.sandbox.nepenthes.errors import ApiError, forbidden, not_found
+from nep_tui.sandbox.nepenthes.hal import (
+    API,
+    formattable,
+    hal_response,
+    link,
+    paginated_collection,
+    parse_paging,
+    read_json_body,
+)
+from nep_tui.sandbox.nepenthes.meta import user_link
+from nep_tui.sandbox.nepenthes.projects import _descendants, enabled_types, project_link, visible_project
+from nep_tui.sandbox.nepenthes.query import Filter, integer_values, like_pattern, parse_filters, parse_sort
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
+
+ID_OPERATORS = {"=", "!"}
+NULLABLE_ID_OPERATORS = {"=", "!", "*", "!*"}
+FILTERS = {
+    "typeahead": {"**"},
+    "subjectorid": {"**"},
+    "search": {"**"},
+    "subject": {"~", "!~"},
+    "id": ID_OPERATORS,
+    "status": {"o", "c", "=", "!"},
+    "type": ID_OPERATORS,
+    "project": ID_OPERATORS,
+    "assignee": NULLABLE_ID_OPERATORS,
+    "author": ID_OPERATORS,
+    "responsible": NULLABLE_ID_OPERATORS,
+    "priority": ID_OPERATORS,
+    "filelinkoriginid": {"="},
+    "storageid": {"="},
+    "storageurl": {"="},
+    "linkabletostorageid": {"="},
+    "linkabletostorageurl": {"="},
+}
+SORTS = {
+    "id": "wp.id",
+    "subject": "wp.subject COLLATE NOCASE",
+    "updatedat": "wp.updated_at",
+    "createdat": "wp.created_at",
+    "startdate": "wp.start_date",
+    "duedate": "wp.due_date",
+    "status": "wp.status_id",
+    "type": "wp.type_id",
+    "priority": "wp.priority_id",
+    "project": "wp.project_id",
+    "assignee": "wp.assignee_id",
+}
+OPEN_ONLY = [Filter("status", "o", [])]
+
+
+def _store(request: Request) -> NepenthesStore:
+    return request.app.state.store
+
+
+# --- representation --------------------------------------------------------------------------
+
+
+def _duration(start: str | None, due: str | None) -> str | None:
+    if not start or not due:
+        return None
+    return f"P{(date.fromisoformat(due) - date.fromisoformat(start)).days + 1}D"
+
+
+def represent_work_package(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
+    wp_id, project_id = row["id"], row["project_id"]
+    project = store.project(project_id)
+    type_row = store.one("SELECT * FROM types WHERE id=?", (row["type_id"],))
+    status = store.one("SELECT * FROM statuses WHERE id=?", (row["status_id"],))
+    priority = store.one("SELECT * FROM priorities WHERE id=?", (row["priority_id"],))
+    can_edit = permissions.allowed(store, viewer_id, "edit_work_packages", project_id)
+    links: dict[str, Any] = {
+        "self": link(f"{API}/work_packages/{wp_id}", row["subject"]),
+        "schema": link(f"{API}/work_packages/schemas/{project_id}-{row['type_id']}"),
+        "project": project_link(project),
+        "type": link(f"{API}/types/{type_row['id']}", type_row["name"]),
+        "status": link(f"{API}/statuses/{status['id']}", status["name"]),
+        "priority": link(f"{API}/priorities/{priority['id']}", priority["name"]),
+        "author": user_link(store, row["author_id"]),
+        "assignee": user_link(store, row["assignee_id"]),
+        "responsible": user_link(store, row["responsible_id"]),
+        "parent": link(None),
+        "ancestors": [],
+        "version": link(None),
+        "category": link(None),
+        "attachments": link(f"{API}/work_packages/{wp_id}/attachments"),
+        "fileLinks": link(f"{API}/work_packages/{wp_id}/file_links"),
+        "activities": link(f"{API}/work_packages/{wp_id}/activities"),
+        "relations": link(f"{API}/work_packages/{wp_id}/relations"),
+        "watchers": link(f"{API}/work_packages/{wp_id}/watchers"),
+    }
+    if can_edit:
+        links["update"] = link(f"{API}/work_packages/{wp_id}/form", method="post")
+        links["updateImmediately"] = link(f"{API}/work_packages/{wp_id}", method="patch")
+        links["addAttachment"] = link(f"{API}/work_packages/{wp_id}/attachments", method="post")
+        links["addComment"] = link(f"{API}/work_packages/{wp_id}/activities", method="post", title="Add comment")
+    if permissions.allowed(store, viewer_id, "delete_work_packages", project_id):
+        links["delete"] = link(f"{API}/work_packages/{wp_id}", method="delete")
+    if permissions.allowed(store, viewer_id, "manage_file_links", project_id):
+        links["addFileLink"] = link(f"{API}/work_packages/{wp_id}/file_links", method="post")
+    body: dict[str, Any] = {
+        "_type": "WorkPackage",
+        "id": wp_id,
+        "displayId": str(wp_id),
+        "lockVersion": row["lock_version"],
+        "subject": row["subject"],
+        "description": formattable(row["description"]),
+        "scheduleManually": False,
+        "readonly": bool(status["is_readonly"]),
+    }
+    if type_row["is_milestone"]:
+        # Milestones have one date instead of a start and a due date.
+        body["date"] = row["due_date"] or row["start_date"]
+    else:
+        body.update(startDate=row["start_date"], dueDate=row["due_date"], duration=_duration(row["start_date"], row["due_date"]))
+    body.update(
+        derivedStartDate=None,
+        derivedDueDate=None,
+        estimatedTime=None,
+        derivedEstimatedTime=None,
+        ignoreNonWorkingDays=False,
+        spentTime="PT0S",
+        percentageDone=row["percentage_done"],
+        derivedPercentageDone=None,
+        createdAt=row["created_at"],
+        updatedAt=row["updated_at"],
+        _links=links,
+    )
+    return body
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def _ids_clause(column: str, operator: str, ids: list[int] | set[int]) -> tuple[str, list[Any]]:
+    marks = ",".join("?" * len(ids)) or "NULL"
+    if operator == "!":
+        return f"({column} IS NULL OR {column} NOT IN ({marks}))", list(ids)
+    return f"{column} IN ({marks})", list(ids)
+
+
+def _user_ids(flt: Filter, viewer_id: int) -> list[int]:
+    return integer_values(Filter(flt.name, flt.operator, [str(viewer_id) if v == "me" else v for v in flt.values]))
+
+
+def _storage_ids_for_url(request: Request, urls: list[str]) -> list[int]:
+    """The sandbox's one Nextcloud has no stored origin: compare with the configured URL."""
+    store = _store(request)
+    if not store.table_exists("storages"):
+        return []
+    origin = request.app.state.config.nextcloud_url().rstrip("/")
+    if not any(unquote(url).rstrip("/") == origin for url in urls):
+        return []
+    return [row[0] for row in store.all("SELECT id FROM storages")]
+
+
+def _linkable_clause(request: Request, viewer_id: int, storage_ids: list[int]) -> tuple[str, list[Any]]:
+    store = _store(request)
+    allowed = set(permissions.project_ids_with(store, viewer_id, "manage_file_links"))
+    projects: set[int] = set()
+    if store.table_exists("project_storages") and storage_ids:
+        marks = ",".join("?" * len(storage_ids))
+        projects = {
+            row[0]
+            for row in store.all(f"SELECT project_id FROM project_storages WHERE storage_id IN ({marks})", storage_ids)
+        } & allowed
+    return _ids_clause("wp.project_id", "=", projects)
+
+
+def _linked_clause(request: Request, viewer_id: int, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """Work packages with a file link matching; only in projects where links are visible."""
+    store = _store(request)
+    if not store.table_exists("file_links") or not values:
+        return "0", []
+    allowed = permissions.project_ids_with(store, viewer_id, "view_file_links")
+    marks = ",".join("?" * len(values))
+    project_marks = ",".join("?" * len(allowed)) or "NULL"
+    return (
+        f"wp.id IN (SELECT container_id FROM file_links WHERE {column} IN ({marks}))"
+        f" AND wp.project_id IN ({project_marks})",
+        [*values, *allowed],
+    )
+
+
+def _text_clause(columns: list[str], text: str) -> tuple[str, list[Any]]:
+    pattern = like_pattern(text)
+    return "(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in columns) + ")", [pattern] * len(columns)
+
+
+def _typeahead_clause(text: str) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for part in text.split():
+        clause, values = _text_clause(["wp.subject", "p.name", "t.name", "s.name"], part)
+        digits = part.removeprefix("#")
+        if digits.isdigit():
+            clause = f"({clause} OR wp.id = ?)"
+            values.append(int(digits))
+        clauses.append(clause)
+        params.extend(values)
+    return (" AND ".join(clauses) or "1"), params
+
+
+def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, list[Any]]:
+    text = " ".join(flt.values).strip()
+    match flt.name:
+        case "typeahead":
+            return _typeahead_clause(text)
+        case "subjectorid":
+            clause, params = _text_clause(["wp.subject"], text)
+            if text.removeprefix("#").isdigit():
+                return f"({clause} OR wp.id = ?)", [*params, int(text.removeprefix("#"))]
+            return clause, params
+        case "search":
+            return _text_clause(["wp.subject", "wp.description"], text)
+        case "subject":
+            clause, params = _text_clause(["wp.subject"], text)
+            return (f"NOT {clause}" if flt.operator == "!~" else clause), params
+        case "status":
+            if flt.operator in ("o", "c"):
+                return f"s.is_closed = {1 if flt.operator == 'c' else 0}", []
+            return _ids_clause("wp.status_id", flt.operator, integer_values(flt))
+        case "assignee" | "responsible" if flt.operator in ("*", "!*"):
+            return f"wp.{flt.name}_id IS {'NOT ' if flt.operator == '*' else ''}NULL", []
+        case "assignee" | "responsible" | "author":
+            return _ids_clause(f"wp.{flt.name}_id", flt.operator, _user_ids(flt, viewer_id))
+        case "id" | "type" | "project" | "priority":
+            column = "wp.id" if flt.name == "id" else f"wp.{flt.name}_id"
+            return _ids_clause(column, flt.operator, integer_values(flt))
+        case "filelinkoriginid":
+            return _linked_clause(request, viewer_id, "origin_id", flt.values)
+        case "storageid":
+            return _linked_clause(request, viewer_id, "storage_id", integer_values(flt))
+        case "storageurl":
+            return _linked_clause(request, viewer_id, "storage_id", _storage_ids_for_url(request, flt.values))
+        case "linkabletostorageid":
+            return _linkable_clause(request, viewer_id, integer_values(flt))
+        case "linkabletostorageurl":
+            return _linkable_clause(request, viewer_id, _storage_ids_for_url(request, flt.values))
+    raise AssertionError(f"unhandled filter {flt.name}")
+
+
+def _list(request: Request, viewer_id: int, project_ids: list[int] | set[int], self_path: str) -> JSONResponse:
+    store = _store(request)
+    filters = parse_filters(request, FILTERS, default=OPEN_ONLY)
+    order = parse_sort(request, SORTS, [("id", "asc")])
+    paging = parse_paging(request)
+    visible = set(permissions.project_ids_with(store, viewer_id, "view_work_packages")) & set(project_ids)
+    clause, params = _ids_clause("wp.project_id", "=", visible)
+    clauses = [clause]
+    for flt in filters:
+        clause, values = _filter_clause(request, viewer_id, flt)
+        clauses.append(clause)
+        params.extend(values)
+    source = (
+        "work_packages wp JOIN statuses s ON s.id = wp.status_id JOIN projects p ON p.id = wp.project_id"
+        " JOIN types t ON t.id = wp.type_id"
+    )
+    where = " AND ".join(clauses)
+    total = store.scalar(f"SELECT COUNT(*) FROM {source} WHERE {where}", params)
+    rows = store.all(
+        f"SELECT wp.* FROM {source} WHERE {where} ORDER BY {order}, wp.id LIMIT ? OFFSET ?",
+        [*params, paging.page_size, paging.sql_offset],
+    )
+    elements = [represent_work_package(store, row, viewer_id=viewer_id) for row in rows]
+    return hal_response(paginated_collection(request, elements, total, paging, self_path=self_path))
+
+
+async def list_work_packages(request: Request) -> JSONResponse:
+    viewer_id = current_user(request)
+    all_projects = [row[0] for row in _store(request).all("SELECT id FROM projects")]
+    return _list(request, viewer_id, all_projects, f"{API}/work_packages")
+
+
+async def list_project_work_packages(request: Request) -> JSONResponse:
+    viewer_id, project = visible_project(request, request.path_params["ref"])
+    # Subprojects' work packages are included, as with the real default setting.
+    scope = {project["id"], *_descendants(_store(request), [project["id"]])}
+    return _list(request, viewer_id, scope, f"{API}/projects/{project['id']}/work_packages")
+
+
+def visible_work_package(request: Request, wp_id: int) -> tuple[int, sqlite3.Row]:
+    store = _store(request)
+    viewer_id = current_user(request)
+    row = store.work_package(wp_id)
+    if row is None or not permissions.allowed(store, viewer_id, "view_work_packages", row["project_id"]):
+        raise not_found()
+    return viewer_id, row
+
+
+async def get_work_package(request: Request) -> JSONResponse:
+    viewer_id, row = visible_work_package(request, request.path_params["id"])
+    return hal_response(represent_work_package(_store(request), row, viewer_id=viewer_id))
+
+
+# --- form and create -------------------------------------------------------------------------
+
+
+def _linked_id(links: dict[str, Any], name: str, resource: str) -> tuple[bool, int | None, str | None]:
+    """(given, id, error message) for `_links.<name>.href` = `/api/v3/<resource>/<id>`."""
+    if name not in links:
+        return False, None, None
+    value = links[name]
+    href = value.get("href") if isinstance(value, dict) else None
+    if href is None:
+        return True, None, None
+    prefix = f"{API}/{resource}/"
+    if not isinstance(href, str) or not href.startswith(prefix) or not href[len(prefix):].isdigit():
+        return True, None, f"For property '{name}' a link like '{prefix}:id' is expected, but got '{href}'."
+    return True, int(href[len(prefix):]), None
+
+
+class _Draft:
+    """A work package being created, with the errors found on the way."""
+
+    def __init__(self, store: NepenthesStore, viewer_id: int, body: dict[str, Any], project_id: int | None) -> None:
+        self.store = store
+        self.viewer_id = viewer_id
+        self.errors: list[ApiError] = []
+        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
+        self.subject = body.get("subject") if isinstance(body.get("subject"), str) else ""
+        description = body.get("description")
+        self.description = description.get("raw") or "" if isinstance(description, dict) else ""
+        self.start_date = self._date(body, "startDate")
+        self.due_date = self._date(body, "dueDate")
+        if body.get("date") is not None:
+            self.start_date = self.due_date = self._date(body, "date")
+        self.project_id = project_id if project_id is not None else self._link(links, "project", "projects", "project")
+        self.type_id = self._link(links, "type", "types", "type") or self._default("types")
+        self.status_id = self._link(links, "status", "statuses", "status") or self._default("statuses")
+        self.priority_id = self._link(links, "priority", "priorities", "priority") or self._default("priorities")
+        self.assignee_id = self._link(links, "assignee", "users", "assignee")
+        self.responsible_id = self._link(links, "responsible", "users", "responsible")
+        self._validate()
+
+    def _default(self, table: str) -> int | None:
+        return self.store.scalar(f"SELECT id FROM {table} ORDER BY is_default DESC, position LIMIT 1")
+
+    def _date(self, body: dict[str, Any], name: str) -> str | None:
+        value = body.get(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            self.errors.append(ApiError(422, "PropertyFormatError", f"{name} is not a valid date (YYYY-MM-DD).", attribute=name))
+            return None
+
+    def _link(self, links: dict[str, Any], name: str, resource: str, attribute: str) -> int | None:
+        given, value, problem = _linked_id(links, name, resource)
+        if problem:
+            self.errors.append(ApiError(422, "ResourceTypeMismatch", problem, attribute=attribute))
+        return value if given else None
+
+    def _violation(self, attribute: str, message: str) -> None:
+        self.errors.append(ApiError(422, "PropertyConstraintViolation", message, attribute=attribute))
+
+    def _validate(self) -> None:
+        store = self.store
+        if not self.subject.strip():
+            self._violation("subject", "Subject can't be blank.")
+        elif len(self.subject) > 255:
+            self._violation("subject", "Subject is too long (maximum is 255 characters).")
+        if self.project_id is None or not permissions.can_see_project(store, self.viewer_id, self.project_id):
+            self._violation("project", "Project can't be blank.")
+        elif self.type_id not in [row["id"] for row in enabled_types(store, self.project_id)]:
+            self._violation("type", "Type is not set to one of the allowed values.")
+        if store.one("SELECT 1 FROM statuses WHERE id=?", (self.status_id,)) is None:
+            self._violation("status", "Status is not set to one of the allowed values.")
+        if store.one("SELECT 1 FROM priorities WHERE id=?", (self.priority_id,)) is None:
+            self._violation("priority", "Priority is not set to one of the allowed values.")
+        for attribute, user_id in (("assignee", self.assignee_id), ("responsible", self.responsible_id)):
+            if user_id is not None and (
+                self.project_id is None
+                or store.one("SELECT 1 FROM memberships WHERE user_id=? AND project_id=?", (user_id, self.project_id)) is None
+            ):
+                self._violation(attribute, f"{attribute.capitalize()} is not set to one of the allowed values.")
+        if self.start_date and self.due_date and self.due_date < self.start_date:
+            self._violation("dueDate", "Finish date must be greater than or equal to start date.")
+
+    def error(self) -> ApiError | None:
+        if not self.errors:
+            return None
+        if len(self.errors) == 1:
+            return self.errors[0]
+        return ApiError(422, "MultipleErrors", "Multiple field constraints have been violated.", errors=self.errors)
+
+    def payload(self) -> dict[str, Any]:
+        def href(resource: str, value: int | None) -> dict[str, Any]:
+            return link(f"{API}/{resource}/{value}" if value is not None else None)
+
+        return {
+            "subject": self.subject,
+            "description": formattable(self.description),
+            "startDate": self.start_date,
+            "dueDate": self.due_date,
+            "_links": {
+                "project": href("projects", self.project_id),
+                "type": href("types", self.type_id),
+                "status": href("statuses", self.status_id),
+                "priority": href("priorities", self.priority_id),
+                "assignee": href("users", self.assignee_id),
+                "responsible": href("users", self.responsible_id),
+            },
+        }
+
+    def insert(self) -> int:
+        stamp = now_iso()
+        cursor = self.store.db.execute(
+            "INSERT INTO work_packages (project_id, type_id, status_id, priority_id, author_id, assignee_id,"
+            " responsible_id, subject, description, start_date, due_date, percentage_done, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            (self.project_id, self.type_id, self.status_id, self.priority_id, self.viewer_id, self.assignee_id,
+             self.responsible_id, self.subject, self.description, self.start_date, self.due_date, stamp, stamp),
+        )
+        return int(cursor.lastrowid)
+
+
+async def _draft(request: Request, project_ref: str | None) -> tuple[int, _Draft]:
+    """Parse and check the body; 404 for an invisible project, 403 without add_work_packages."""
+    store = _store(request)
+    viewer_id = current_user(request)
+    project_id = visible_project(request, project_ref)[1]["id"] if project_ref is not None else None
+    body = await read_json_body(request)
+    draft = _Draft(store, viewer_id, body, project_id)
+    if draft.project_id is not None and permissions.can_see_project(store, viewer_id, draft.project_id):
+        if not permissions.allowed(store, viewer_id, "add_work_packages", draft.project_id):
+            raise forbidden()
+    elif project_ref is None and not permissions.project_ids_with(store, viewer_id, "add_work_packages"):
+        raise forbidden()
+    return viewer_id, draft
+
+
+async def _form(request: Request, project_ref: str | None, self_href: str) -> JSONResponse:
+    from nep_tui.sandbox.nepenthes.schemas import work_package_schema
+
+    viewer_id, draft = await _draft(request, project_ref)
+    store = _store(request)
+    schema = (
+        work_package_schema(store, draft.project_id, draft.type_id)
+        if draft.project_id is not None and draft.type_id is not None and store.project(draft.project_id)
+        else {"_type": "Schema", "_links": {}}
+    )
+    links: dict[str, Any] = {
+        "self": link(self_href, method="post"),
+        "validate": link(self_href, method="post"),
+        "previewMarkup": link(f"{API}/render/markdown", method="post"),
+    }
+    if not draft.errors:
+        links["commit"] = link(self_href.removesuffix("/form"), method="post")
+    return hal_response(
+        {
+            "_type": "Form",
+            "_embedded": {
+                "payload": draft.payload(),
+                "schema": schema,
+                "validationErrors": {error.attribute or "base": error.body() for error in draft.errors},
+            },
+            "_links": links,
+        }
+    )
+
+
+async def _create(request: Request, project_ref: str | None) -> JSONResponse:
+    viewer_id, draft = await _draft(request, project_ref)
+    problem = draft.error()
+    if problem is not None:
+        raise problem
+    store = _store(request)
+    wp_id = draft.insert()
+    row = store.work_package(wp_id)
+    assert row is not None
+    # 201, as `API::Utilities::Endpoints::Create` answers (the spec says 200).
+    return hal_response(represent_work_package(store, row, viewer_id=viewer_id), status=201)
+
+
+async def project_form(request: Request) -> JSONResponse:
+    ref = request.path_params["ref"]
+    return await _form(request, ref, f"{API}/projects/{ref}/work_packages/form")
+
+
+async def global_form(request: Request) -> JSONResponse:
+    return await _form(request, None, f"{API}/work_packages/form")
+
+
+async def create_in_project(request: Request) -> JSONResponse:
+    return await _create(request, request.path_params["ref"])
+
+
+async def create_global(request: Request) -> JSONResponse:
+    return await _create(request, None)
+
+
+routes = [
+    Route("/api/v3/work_packages", list_work_packages, methods=["GET"]),
+    Route("/api/v3/work_packages", create_global, methods=["POST"]),
+    Route("/api/v3/work_packages/form", global_form, methods=["POST"]),
+    Route("/api/v3/work_packages/{id:int}", get_work_package, methods=["GET"]),
+    Route("/api/v3/projects/{ref}/work_packages", list_project_work_packages, methods=["GET"]),
+    Route("/api/v3/projects/{ref}/work_packages", create_in_project, methods=["POST"]),
+    Route("/api/v3/projects/{ref}/work_packages/form", project_form, methods=["POST"]),
+]

@@ -1,0 +1,286 @@
+"""Starts the sandbox: the Nepenthes and Nextcloud apps under uvicorn in one background thread.
+
+Both servers listen on 127.0.0.1 only. The data dir holds `nepenthes.sqlite3`,
+`nextcloud.sqlite3`, `nextcloud-files/`, `attachments/` and `credentials.json`; a restart on
+the same dir keeps everything and seeds only when the store is empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import uvicorn
+from starlette.applications import Starlette
+
+from nep_tui.sandbox import seed as seeding
+from nep_tui.sandbox.faults import FaultState
+from nep_tui.sandbox.nepenthes.app import NepenthesConfig, create_app, init_schemas
+from nep_tui.sandbox.nepenthes.store import NepenthesStore
+
+STARTUP_TIMEOUT_SECONDS = 10.0
+HOST = "127.0.0.1"
+
+
+@dataclass
+class SandboxUser:
+    login: str
+    password: str
+    api_token: str
+    admin: bool
+
+
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    return f"http://{HOST}:{sock.getsockname()[1]}"
+
+
+def _nextcloud_side(data_dir: Path, faults: FaultState, public_url: Any) -> tuple[Any, Starlette]:
+    from nep_tui.sandbox.nextcloud.app import create_app as create_nextcloud_app
+    from nep_tui.sandbox.nextcloud.store import NextcloudStore
+
+    store = NextcloudStore(data_dir / "nextcloud.sqlite3", data_dir / "nextcloud-files")
+    return store, create_nextcloud_app(store, faults, public_url=public_url)
+
+
+@dataclass
+class RunningSandbox:
+    nepenthes_url: str
+    nextcloud_url: str
+    data_dir: Path
+    credentials: dict
+    faults: FaultState
+    _nepenthes_app: Starlette
+    _servers: list[uvicorn.Server]
+    _thread: threading.Thread
+    _loop: asyncio.AbstractEventLoop
+    _stores: list[Any] = field(default_factory=list)
+    _stopped: bool = False
+
+    def user(self, login: str) -> SandboxUser:
+        for entry in self.credentials["users"]:
+            if entry["login"] == login:
+                return SandboxUser(**entry)
+        raise KeyError(f"No sandbox user {login!r}")
+
+    def _on_loop(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a function on the server thread: the stores' connections live there."""
+
+        async def call() -> Any:
+            result = function(*args, **kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=30)
+
+    def set_faults(self, **faults: Any) -> None:
+        """Same keys as `POST /sandbox/faults`; the fault routes module applies the one-shot
+        actions (connect/disconnect a user) when it is installed."""
+        apply = getattr(self._nepenthes_app.state, "apply_faults", None)
+        if apply is not None:
+            self._on_loop(apply, faults)
+        else:
+            self._on_loop(self.faults.update, faults)
+
+    def approve_device_code(self, user_code: str, login: str) -> None:
+        oauth = getattr(self._nepenthes_app.state, "oauth", None)
+        if oauth is None or not hasattr(oauth, "approve_device_code"):
+            raise RuntimeError("The OAuth module is not installed in this sandbox")
+        self._on_loop(oauth.approve_device_code, user_code, login)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for server in self._servers:
+            server.should_exit = True
+        self._thread.join(timeout=15)
+        for store in self._stores:
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+
+
+def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) -> dict:
+    users = [
+        {"login": row["login"], "password": row["password"], "api_token": row["api_token"], "admin": bool(row["admin"])}
+        for row in store.all(
+            "SELECT users.login, users.password, users.admin,"
+            " (SELECT value FROM api_tokens WHERE user_id = users.id ORDER BY id LIMIT 1) AS api_token"
+            " FROM users WHERE users.login IN ('admin', 'member', 'newcomer')"
+            " ORDER BY CASE users.login WHEN 'admin' THEN 0 WHEN 'member' THEN 1 ELSE 2 END"
+        )
+    ]
+    return {
+        "nepenthes_url": nepenthes_url,
+        "nextcloud_url": nextcloud_url,
+        "oauth_client_id": seeding.oauth_client_id(store),
+        "users": users,
+    }
+
+
+def _serve_forever(loop: asyncio.AbstractEventLoop, servers: list[uvicorn.Server], sockets: list[socket.socket]) -> None:
+    asyncio.set_event_loop(loop)
+
+    async def run_all() -> None:
+        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(servers, sockets)))
+
+    try:
+        loop.run_until_complete(run_all())
+    finally:
+        loop.close()
+
+
+def start_in_thread(
+    data_dir: Path,
+    *,
+    seed: str = "demo",
+    port: int = 0,
+    nextcloud_port: int = 0,
+    token_ttl: int = 7200,
+    device_grant: bool = True,
+    fixed_user_code: str | None = None,
+    seed_sizes: dict | None = None,
+) -> RunningSandbox:
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "attachments").mkdir(exist_ok=True)
+    nepenthes_sock = _bind(port)
+    try:
+        nextcloud_sock = _bind(nextcloud_port)
+    except OSError:
+        nepenthes_sock.close()
+        raise
+    nepenthes_url, nextcloud_url = _url(nepenthes_sock), _url(nextcloud_sock)
+    faults = FaultState()
+
+    store = NepenthesStore(data_dir / "nepenthes.sqlite3")
+    config = NepenthesConfig(
+        public_url=lambda: nepenthes_url,
+        nextcloud_url=lambda: nextcloud_url,
+        data_dir=data_dir,
+        token_ttl=token_ttl,
+        device_grant=device_grant,
+        fixed_user_code=fixed_user_code,
+    )
+    nextcloud_store, nextcloud_app = _nextcloud_side(data_dir, faults, lambda: nextcloud_url)
+    init_schemas(store.db)
+    if store.is_empty():
+        seeding.seed(seed, store, nextcloud_store, config=config, sizes=seed_sizes or {})
+    nepenthes_app = create_app(store, faults, config=config)
+    # Lets `connect_user` give a user a Nextcloud token without the browser dance.
+    nepenthes_app.state.issue_nextcloud_token = lambda login, client_id: nextcloud_store.issue_oauth_token(
+        login, client_id=client_id
+    )
+
+    servers = [
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        for app in (nepenthes_app, nextcloud_app)
+    ]
+    for server in servers:
+        # The servers run off the main thread; the caller owns signal handling.
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(
+        target=_serve_forever, args=(loop, servers, [nepenthes_sock, nextcloud_sock]), name="nep-tui-sandbox", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not all(server.started for server in servers):
+        if not thread.is_alive() or time.monotonic() > deadline:
+            for server in servers:
+                server.should_exit = True
+            thread.join(timeout=5)
+            raise RuntimeError("The sandbox servers did not start")
+        time.sleep(0.005)
+
+    credentials = _credentials(store, nepenthes_url, nextcloud_url)
+    credentials_path = data_dir / "credentials.json"
+    credentials_path.write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")
+    credentials_path.chmod(0o600)
+    return RunningSandbox(
+        nepenthes_url=nepenthes_url,
+        nextcloud_url=nextcloud_url,
+        data_dir=data_dir,
+        credentials=credentials,
+        faults=faults,
+        _nepenthes_app=nepenthes_app,
+        _servers=servers,
+        _thread=thread,
+        _loop=loop,
+        _stores=[store, nextcloud_store],
+    )
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("nep-tui")) / "sandbox"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nep-tui sandbox", description="Run the Nepenthes + Nextcloud sandbox on 127.0.0.1.")
+    parser.add_argument("--seed", choices=["demo", "large", "empty"], default="demo")
+    parser.add_argument("--data", type=Path, default=None, help="data dir (default: %(default)s under the user data dir)")
+    parser.add_argument("--port", type=int, default=0, help="Nepenthes port (0 = a free port)")
+    parser.add_argument("--nextcloud-port", type=int, default=0, help="Nextcloud port (0 = a free port)")
+    parser.add_argument("--projects", type=int, default=seeding.LARGE_DEFAULTS["projects"])
+    parser.add_argument("--work-packages", type=int, default=seeding.LARGE_DEFAULTS["work_packages"])
+    parser.add_argument("--files", type=int, default=seeding.LARGE_DEFAULTS["files"])
+    parser.add_argument("--token-ttl", type=int, default=7200, help="OAuth access token lifetime in seconds")
+    parser.add_argument("--no-device-grant", action="store_true", help="no device authorization grant, as on a stock server")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir = args.data or default_data_dir()
+    try:
+        running = start_in_thread(
+            data_dir,
+            seed=args.seed,
+            port=args.port,
+            nextcloud_port=args.nextcloud_port,
+            token_ttl=args.token_ttl,
+            device_grant=not args.no_device_grant,
+            seed_sizes={"projects": args.projects, "work_packages": args.work_packages, "files": args.files},
+        )
+    except OSError as error:
+        print(f"Could not start the sandbox: {error.strerror or error}. Choose other ports or free them.", file=sys.stderr)
+        return 1
+    print(f"Nepenthes: {running.nepenthes_url}")
+    print(f"Nextcloud: {running.nextcloud_url}")
+    print(f"Credentials: {data_dir / 'credentials.json'}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while running._thread.is_alive():
+            running._thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
