@@ -1,0 +1,36 @@
+"""`nep-tui projects ...`"""
+
+from __future__ import annotations
+
+import click
+
+from nep_tui.api.models import Project
+from nep_tui.cli.output import Column, print_json, print_table
+from nep_tui.cli.state import CliState, pass_state
+
+PROJECT_COLUMNS = [
+    Column("ID", lambda p: p.id, align_right=True),
+    Column("IDENTIFIER", lambda p: p.identifier),
+    Column("NAME", lambda p: p.name, flexible=True),
+    Column("PARENT", lambda p: p.parent_id, align_right=True),
+]
+
+
+@click.group()
+def projects() -> None:
+    """Projects you can see."""
+
+
+@projects.command("list")
+@click.option("--search", metavar="TEXT", help="Only projects whose name contains TEXT.")
+@pass_state
+def list_projects(state: CliState, search: str | None) -> None:
+    """List the projects you are a member of (or that are public)."""
+    found: list[Project] = state.call(lambda client: client.projects(search=search))
+    if state.json:
+        print_json(found)
+    else:
+        print_table(found, PROJECT_COLUMNS, empty="No projects.")
+
+
+COMMANDS = [projects]

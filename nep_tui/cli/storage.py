@@ -1,0 +1,57 @@
+"""`nep-tui storage ...`: browse a file storage (Nextcloud) through the Nepenthes server."""
+
+from __future__ import annotations
+
+import click
+
+from nep_tui.cli.output import Column, print_json, print_table
+from nep_tui.cli.state import CliState, pass_state
+from nep_tui.formatting import format_datetime, format_size
+
+STORAGE_COLUMNS = [
+    Column("ID", lambda s: s.id, align_right=True),
+    Column("NAME", lambda s: s.name, flexible=True),
+    Column("TYPE", lambda s: s.type),
+    Column("CONNECTION", lambda s: s.authorization_state),
+    Column("URL", lambda s: s.origin_url),
+]
+
+STORAGE_FILE_COLUMNS = [
+    Column("ID", lambda f: f.id, align_right=True),
+    Column("NAME", lambda f: f.name + ("/" if f.is_folder else ""), flexible=True),
+    Column("SIZE", lambda f: "" if f.is_folder else format_size(f.size), align_right=True),
+    Column("MODIFIED", lambda f: format_datetime(f.last_modified_at)),
+    Column("BY", lambda f: f.last_modified_by),
+]
+
+
+@click.group()
+def storage() -> None:
+    """File storages: list them, list a folder."""
+
+
+@storage.command("list")
+@pass_state
+def list_storages(state: CliState) -> None:
+    """List the file storages you can use, with your connection state."""
+    found = state.call(lambda client: client.storages())
+    if state.json:
+        print_json(found)
+    else:
+        print_table(found, STORAGE_COLUMNS, empty="No file storages.")
+
+
+@storage.command("ls")
+@click.argument("storage_id", type=int)
+@click.argument("path", default="/")
+@pass_state
+def list_folder(state: CliState, storage_id: int, path: str) -> None:
+    """List the folder PATH (default: /) of storage STORAGE_ID."""
+    listing = state.call(lambda client: client.storage_files(storage_id, path))
+    if state.json:
+        print_json(listing)
+    else:
+        print_table(listing.files, STORAGE_FILE_COLUMNS, empty="This folder is empty.")
+
+
+COMMANDS = [storage]
