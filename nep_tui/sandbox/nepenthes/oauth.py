@@ -82,8 +82,8 @@ class OAuthServer:
     ) -> None:
         """`check_password(login, password)` and `find_user(login)` give the user's id or None;
         `clock` is there so tests can let codes and tokens expire without waiting."""
-        grant_types = {"authorization_code", "refresh_token"} | ({DEVICE_GRANT_TYPE} if device_grant else set())
-        self._store = OAuthStore(lambda: store.db, clock, frozenset(grant_types))
+        self._grant_types = ["authorization_code", "refresh_token"] + ([DEVICE_GRANT_TYPE] if device_grant else [])
+        self._store = OAuthStore(lambda: store.db, clock, frozenset(self._grant_types))
         self._device_grant = device_grant
         self._public_url = public_url
         self._check_password = check_password
@@ -148,7 +148,6 @@ class OAuthServer:
 
     def metadata(self) -> dict[str, Any]:
         base = self._public_url()
-        grant_types = ["authorization_code", "refresh_token"]
         answer: dict[str, Any] = {
             "issuer": base,
             "authorization_endpoint": base + AUTHORIZE_PATH,
@@ -157,12 +156,11 @@ class OAuthServer:
             "introspection_endpoint": base + INTROSPECT_PATH,
             "scopes_supported": SCOPES,
             "response_types_supported": ["code"],
-            "grant_types_supported": grant_types,
+            "grant_types_supported": list(self._grant_types),
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
         }
         if self._device_grant:
-            grant_types.append(DEVICE_GRANT_TYPE)
             answer["device_authorization_endpoint"] = base + DEVICE_AUTHORIZATION_PATH
         return answer
 

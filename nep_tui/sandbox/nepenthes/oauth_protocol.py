@@ -108,7 +108,8 @@ class DoorkeeperTokenGenerator(BearerTokenGenerator):
         super().__init__(unique_token, unique_token, expires_generator=token_ttl)
         self._clock = clock
 
-    def generate(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+    def generate(self, grant_type: str, client: Client, user: int | None = None, scope: str | None = None,
+                 expires_in: int | None = None, include_refresh_token: bool = True) -> dict:
         token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
         token["created_at"] = int(self._clock())
         return token
@@ -286,12 +287,11 @@ class SandboxDeviceCodeGrant(DeviceCodeGrant):
         if device is None:
             # An unknown (or already used) device code is an invalid grant (RFC 6749 §5.2).
             raise InvalidGrantError("The device_code is unknown or was already used.")
-        self._device = device
         return device
 
     def query_user_grant(self, user_code: str) -> tuple[int, bool] | None:
-        device = self._device
-        if device.approved is None:
+        device = self.server.store.device_by_user_code(user_code)
+        if device is None or device.approved is None:
             return None
         return device.user_id, device.approved
 
