@@ -1,0 +1,118 @@
+"""The Nextcloud sandbox as one Starlette app: OCS, integration_openproject, WebDAV, direct links,
+the OAuth2 app, plus the fault-driven delay and a catch-all that answers like Nextcloud would."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..faults import FaultState
+from .context import NextcloudContext
+from .dav import DavHandler, sabre_error
+from .downloads import DirectDownloads
+from .integration import OcsRoutes
+from .oauth import OAuthApp
+from .ocs import json_response, ocs_response
+from .pages import message_page, not_found_page
+from .store import NextcloudStore
+from .uploads import DirectUpload
+
+log = logging.getLogger(__name__)
+
+DAV_METHODS = ["PROPFIND", "PROPPATCH", "GET", "HEAD", "PUT", "MKCOL", "DELETE", "MOVE", "COPY", "OPTIONS",
+               "LOCK", "UNLOCK", "REPORT", "SEARCH", "POST"]
+OCS_NOT_FOUND = (
+    "Invalid query, please check the syntax. API specifications are here:"
+    " http://www.freedesktop.org/wiki/Specifications/open-collaboration-services."
+)
+
+
+class DelayMiddleware:
+    """`delay_ms` fault: every answer waits this long first."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState) -> None:
+        self.app, self.faults = app, faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.faults.delay_ms > 0:
+            await asyncio.sleep(self.faults.delay_ms / 1000)
+        await self.app(scope, receive, send)
+
+
+def _ocs_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
+    return [Route(f"/ocs/v{version}.php{path}", endpoint, methods=methods) for version in (1, 2)]
+
+
+def _app_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
+    """App routes answer with and without `index.php` (pretty URLs)."""
+    return [Route(f"{prefix}/apps/{path}", endpoint, methods=methods) for prefix in ("/index.php", "")]
+
+
+def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callable[[], str]) -> Starlette:
+    context = NextcloudContext(store, faults, public_url)
+    ocs = OcsRoutes(context)
+    uploads = DirectUpload(context)
+    downloads = DirectDownloads(context)
+    oauth = OAuthApp(context)
+    dav = DavHandler(context)
+    integration = "integration_openproject"
+    routes: list[BaseRoute] = [
+        *_ocs_routes("/cloud/capabilities", ocs.capabilities, ["GET"]),
+        *_ocs_routes("/cloud/user", ocs.cloud_user, ["GET"]),
+        *_ocs_routes(f"/apps/{integration}/fileinfo/{{file_id}}", ocs.file_info, ["GET"]),
+        *_ocs_routes(f"/apps/{integration}/filesinfo", ocs.files_info, ["POST"]),
+        *_ocs_routes("/apps/dav/api/v1/direct", downloads.create_link, ["POST"]),
+        *_app_routes(f"{integration}/check-config", ocs.check_config, ["GET"]),
+        *_app_routes(f"{integration}/direct-upload-token", uploads.token, ["POST"]),
+        *_app_routes(f"{integration}/direct-upload/{{token}}", uploads.upload, ["POST"]),
+        *_app_routes(f"{integration}/direct-upload/{{token}}", uploads.preflight, ["OPTIONS"]),
+        *_app_routes(f"{integration}/direct/{{token}}/{{name}}", downloads.serve_named, ["GET"]),
+        *_app_routes("oauth2/authorize", oauth.authorize, ["GET", "POST"]),
+        *_app_routes("oauth2/api/v1/token", oauth.token, ["POST"]),
+        Route("/remote.php/direct/{token}", downloads.serve_core, methods=["GET"]),
+        Route("/index.php/f/{file_id}", downloads.permalink, methods=["GET"]),
+        Route("/f/{file_id}", downloads.permalink, methods=["GET"]),
+        Route("/remote.php/dav/files/{uid}{rest:path}", dav, methods=DAV_METHODS),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _crash},
+    )
+    app.add_middleware(DelayMiddleware, faults=faults)
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and wrong methods, answered in the shape of the area they hit."""
+    assert isinstance(exc, HTTPException)
+    path = request.url.path
+    if path.startswith("/ocs/"):
+        response = ocs_response(request, [], status=404, message=OCS_NOT_FOUND, ocs_code=998)
+        response.status_code = 404
+        return response
+    if path.startswith("/remote.php/"):
+        return sabre_error(404, "Sabre\\DAV\\Exception\\NotFound", f"File not found: {path} in 'root'")
+    if exc.status_code == 405:
+        return message_page("Error", "Method not allowed", 405)
+    return not_found_page()
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    """A bug must not leak a traceback: log it, answer as Nextcloud's error handler does."""
+    log.exception("Nextcloud sandbox failed on %s %s", request.method, request.url.path)
+    path = request.url.path
+    if path.startswith("/ocs/"):
+        response = ocs_response(request, [], status=500, message="Internal Server Error\n", ocs_code=996)
+        response.status_code = 500
+        return response
+    if path.startswith("/remote.php/"):
+        return sabre_error(500, "Internal Server Error", "The server was unable to complete your request.")
+    return json_response({"message": "Internal Server Error"}, 500)
