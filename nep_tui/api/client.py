@@ -59,6 +59,7 @@ class NepenthesClient:
         self.http = ApiHttp(server_url, token_source, verify=verify, transport=transport,
                             foreign_transport=foreign_transport, sleep=sleep)
         self._configuration: m.Configuration | None = None
+        self._closed_status_ids: frozenset[int] | None = None
 
     @property
     def server_url(self) -> str:
@@ -116,6 +117,16 @@ class NepenthesClient:
         configuration = await self.configuration()
         return configuration.maximum_api_v3_page_size or DEFAULT_MAX_PAGE_SIZE
 
+    async def _with_closed_flag(self, work_package: m.WorkPackage) -> m.WorkPackage:
+        """Servers that do not embed the status still link it; the status list says if it is closed."""
+        if work_package.status_closed is not None or work_package.status_id is None:
+            return work_package
+        if self._closed_status_ids is None:
+            self._closed_status_ids = frozenset(
+                status.id for status in await self.statuses() if status.is_closed)
+        return work_package.model_copy(
+            update={"status_closed": work_package.status_id in self._closed_status_ids})
+
     async def _send_json(self, method: str, path: str, body: Any | None = None) -> Any:
         response = await self.http.request(method, path, json=body)
         if response.status_code == 204 or not response.content:
@@ -167,7 +178,9 @@ class NepenthesClient:
                                  open_only: bool = True,
                                  assigned_to_me: bool = False) -> m.Page[m.WorkPackage]:
         path, params = self._work_package_query(project, search, open_only, assigned_to_me)
-        return await self._page(m.WorkPackage.from_hal, path, params, page, page_size)
+        found = await self._page(m.WorkPackage.from_hal, path, params, page, page_size)
+        return found.model_copy(update={
+            "elements": [await self._with_closed_flag(item) for item in found.elements]})
 
     async def iter_work_packages(self, project: ProjectRef | None = None, *,
                                  page_size: int = 100, search: str | None = None,
@@ -175,10 +188,11 @@ class NepenthesClient:
                                  assigned_to_me: bool = False) -> AsyncIterator[m.WorkPackage]:
         path, params = self._work_package_query(project, search, open_only, assigned_to_me)
         async for item in self._iter(m.WorkPackage.from_hal, path, params, page_size):
-            yield item
+            yield await self._with_closed_flag(item)
 
     async def work_package(self, id: int) -> m.WorkPackage:
-        return await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}")
+        return await self._with_closed_flag(
+            await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}"))
 
     async def types(self, project: ProjectRef | None = None) -> list[m.Type]:
         path = (f"{API}/projects/{_project_key(project)}/types" if project is not None
@@ -212,7 +226,7 @@ class NepenthesClient:
         path = f"{API}/projects/{_project_key(project)}/work_packages"
         data = await self._send_json("POST", path,
                                      self._work_package_body(type_id, subject, description))
-        return m.parse(m.WorkPackage.from_hal, data, f"POST {path}")
+        return await self._with_closed_flag(m.parse(m.WorkPackage.from_hal, data, f"POST {path}"))
 
     # --- file links ------------------------------------------------------------------------------
 
@@ -366,7 +380,8 @@ class NepenthesClient:
         query = flt.Query(filters=(flt.equals("file_link_origin_id", str(file_id)),
                                    flt.equals("linkable_to_storage_id", int(storage_id))),
                           sort=(flt.Sort("id"),))
-        return await self._all(m.WorkPackage.from_hal, f"{API}/work_packages", query.params())
+        found = await self._all(m.WorkPackage.from_hal, f"{API}/work_packages", query.params())
+        return [await self._with_closed_flag(item) for item in found]
 
     # --- notifications ------------------------------------------------------------------------------
 
