@@ -204,6 +204,12 @@ def test_metadata_advertises_the_device_grant_and_validates(site):
     assert metadata["introspection_endpoint"] == site.url + "/oauth/introspect"
 
 
+def test_protected_resource_metadata_names_the_authorization_server(site):
+    answer = httpx.get(site.url + "/.well-known/oauth-protected-resource").json()
+    assert answer["authorization_servers"] == [site.metadata()["issuer"]]
+    assert answer["scopes_supported"] == ["api_v3"]
+
+
 def test_without_the_device_grant_nothing_of_it_is_left(site_factory):
     stock = site_factory(device_grant=False)
     metadata = stock.metadata()

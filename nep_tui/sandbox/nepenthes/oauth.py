@@ -48,6 +48,7 @@ INTROSPECT_PATH = "/oauth/introspect"
 DEVICE_AUTHORIZATION_PATH = "/oauth/device_authorization"
 DEVICE_VERIFICATION_PATH = "/oauth/device"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
 
 NEP_TUI_CLIENT_ID = "nep-tui"
 # What a native client such as nep-tui registers: the copy-paste page and loopback redirects
@@ -96,6 +97,7 @@ class OAuthServer:
         self._server.register_endpoint(SandboxIntrospectionEndpoint)
         self.routes: list[Route] = [
             Route(METADATA_PATH, self._metadata, methods=["GET"]),
+            Route(RESOURCE_METADATA_PATH, self._resource_metadata, methods=["GET"]),
             Route(AUTHORIZE_PATH, self._authorize_form, methods=["GET"]),
             Route(AUTHORIZE_PATH, self._authorize_decision, methods=["POST"]),
             Route(NATIVE_PATH, self._native_result, methods=["GET"]),
@@ -144,7 +146,7 @@ class OAuthServer:
             raise UnknownUserCode(user_code)
         self._store.decide_device(device, user_id=user_id, approved=True)
 
-    # Metadata (RFC 8414)
+    # Metadata (RFC 8414, RFC 9728)
 
     def metadata(self) -> dict[str, Any]:
         base = self._public_url()
@@ -166,6 +168,12 @@ class OAuthServer:
 
     async def _metadata(self, request: Request) -> Response:
         return JSONResponse(self.metadata())
+
+    async def _resource_metadata(self, request: Request) -> Response:
+        """RFC 9728: the API is protected by this same authorization server."""
+        base = self._public_url()
+        return JSONResponse({"resource": base, "authorization_servers": [base], "scopes_supported": SCOPES,
+                             "bearer_methods_supported": ["header"]})
 
     # Authorization endpoint: login + consent page
 
