@@ -1,0 +1,151 @@
+"""Pick a place in a file storage: a destination folder ("Choose location") or files to link.
+
+Opens at the project's folder when the project storage has one, else at the root. The result
+is a list of storage files: the chosen folder (one element), or the marked files.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label
+
+from nep_tui.api.errors import NepError
+from nep_tui.api.models import StorageFile
+from nep_tui.formatting import plain
+from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
+
+
+class PickerPurpose(Enum):
+    CHOOSE_FOLDER = "choose-folder"
+    LINK_FILES = "link-files"
+
+
+# How deep to look for the project folder when the server gives only its file id; automatic
+# project folders live one level down (/OpenProject/<name> (<id>)).
+PROJECT_FOLDER_SEARCH_DEPTH = 2
+
+
+async def default_location(client, storage_id: int, project_id: int | None) -> str:
+    """The project's folder in the storage when it has one (and the user may see it), else root."""
+    if project_id is None:
+        return ROOT
+    try:
+        project_storages = await client.project_storages(project_id)
+        folder_ids = {ps.project_folder_id for ps in project_storages
+                      if ps.storage_id == storage_id and ps.project_folder_id}
+        if folder_ids:
+            return await _find_folder(client, storage_id, folder_ids, ROOT,
+                                      PROJECT_FOLDER_SEARCH_DEPTH) or ROOT
+    except NepError:
+        pass
+    return ROOT
+
+
+async def _find_folder(client, storage_id: int, folder_ids: set[str], location: str,
+                       depth: int) -> str | None:
+    """The location of a folder with one of `folder_ids`, looking `depth` levels down."""
+    listing = await client.storage_files(storage_id, location)
+    folders = [f for f in listing.files if f.is_folder]
+    for folder in folders:
+        if folder.id in folder_ids:
+            return folder.location
+    if depth > 1:
+        for folder in folders:
+            found = await _find_folder(client, storage_id, folder_ids, folder.location or ROOT,
+                                       depth - 1)
+            if found:
+                return found
+    return None
+
+
+class FolderPickerScreen(Screen[list[StorageFile] | None]):
+    """Browse a storage; dismiss with [folder] (choose location) or the marked files (link)."""
+
+    CSS_PATH = "folder_picker.tcss"
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker-cancel", tooltip="Close without choosing."),
+        Binding("ctrl+s", "confirm", "Choose", id="picker-confirm",
+                tooltip="Choose this folder, or link the marked files."),
+    ]
+
+    def __init__(self, storage_id: int, *, purpose: PickerPurpose, project_id: int | None = None,
+                 title: str | None = None, start_location: str | None = None) -> None:
+        super().__init__()
+        self.storage_id = storage_id
+        self.purpose = purpose
+        self.project_id = project_id
+        self.start_location = start_location
+        self.heading = title or ("Choose location" if purpose is PickerPurpose.CHOOSE_FOLDER
+                                 else "Link existing files")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label(Content(plain(self.heading)), id="picker-title")
+            yield StorageFileList(self.storage_id,
+                                  multi_select=self.purpose is PickerPurpose.LINK_FILES,
+                                  id="picker-files")
+            with Horizontal(id="picker-actions"):
+                yield Label(self._hint(0), id="picker-status")
+                yield Button("Cancel", id="picker-cancel-button")
+                yield Button(self._confirm_label(0), id="picker-confirm-button", variant="primary",
+                             disabled=self.purpose is PickerPurpose.LINK_FILES)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._open_start()
+
+    @work(exclusive=True, group="picker-start", exit_on_error=False)
+    async def _open_start(self) -> None:
+        location = self.start_location or await default_location(
+            self.app.client, self.storage_id, self.project_id)
+        self.query_one(StorageFileList).open(location)
+
+    def _hint(self, marked: int) -> str:
+        if self.purpose is PickerPurpose.CHOOSE_FOLDER:
+            return "Enter opens a folder · ctrl+s chooses the folder shown · type to filter"
+        return f"{marked} marked · space marks · Enter opens a folder · type to filter"
+
+    def _confirm_label(self, marked: int) -> str:
+        if self.purpose is PickerPurpose.CHOOSE_FOLDER:
+            return "Choose this folder"
+        return f"Link {marked} file{'s' if marked != 1 else ''}"
+
+    @on(StorageFileList.MarksChanged)
+    def _marks_changed(self, event: StorageFileList.MarksChanged) -> None:
+        self.query_one("#picker-status", Label).update(self._hint(event.count))
+        button = self.query_one("#picker-confirm-button", Button)
+        button.label = self._confirm_label(event.count)
+        button.disabled = event.count == 0
+
+    @on(StorageFileList.FolderOpened)
+    def _folder_opened(self, event: StorageFileList.FolderOpened) -> None:
+        if self.purpose is PickerPurpose.CHOOSE_FOLDER:
+            self.query_one("#picker-confirm-button", Button).disabled = not event.files.parent.writeable
+
+    @on(Button.Pressed, "#picker-cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#picker-confirm-button")
+    def action_confirm(self) -> None:
+        files = self.query_one(StorageFileList)
+        if self.purpose is PickerPurpose.LINK_FILES:
+            if files.marked:
+                self.dismiss(list(files.marked.values()))
+            else:
+                self.notify("Mark files with space first.", severity="warning")
+            return
+        if files.listing is None:
+            return
+        if not files.listing.parent.writeable:
+            self.notify("You may not add files to this folder; choose another.", severity="warning")
+            return
+        self.dismiss([files.listing.parent])

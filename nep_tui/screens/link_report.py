@@ -1,0 +1,108 @@
+"""Link files that are already in the storage, in batches of 20, and say what happened.
+
+A partial failure lists which files were linked and which were not (with the reason), and
+offers "Retry the rest" for exactly the files that failed.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label
+
+from nep_tui.api.models import LinkBatchResult, Storage, StorageFile, WorkPackage
+from nep_tui.formatting import plain
+from nep_tui.widgets.transfer_pane import error_sentence
+from nep_tui.widgets.transfer_progress import TransferProgress
+
+
+class LinkFilesScreen(Screen[bool]):
+    """Dismisses with True when at least one link was made."""
+
+    CSS_PATH = "link_report.tcss"
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="link-close", tooltip="Back to the work package."),
+        Binding("ctrl+r", "retry_rest", "Retry the rest", id="link-retry",
+                tooltip="Try again to link the files that failed."),
+    ]
+
+    def __init__(self, work_package: WorkPackage, storage: Storage, files: list[StorageFile]) -> None:
+        super().__init__()
+        self.work_package = work_package
+        self.storage = storage
+        self.files = files
+        self.linked_names: list[str] = []
+        self.failed: list[StorageFile] = []
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="link"):
+            yield Label(Content(f"Linking to #{self.work_package.display_id} "
+                                f"from {plain(self.storage.name)}"), id="link-title")
+            yield TransferProgress("Files linked", total=len(self.files), id="link-progress")
+            with VerticalScroll(id="link-report"):
+                yield Label("", id="link-linked")
+                yield Label("", id="link-failed")
+            with Horizontal(id="link-actions"):
+                yield Button("Retry the rest", id="link-retry-button", variant="warning")
+                yield Button("Close", id="link-close-button", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#link-retry-button").display = False
+        self._link(self.files)
+
+    @work(exclusive=True, group="link", exit_on_error=False)
+    async def _link(self, files: list[StorageFile]) -> None:
+        self.running = True
+        self.refresh_bindings()
+        progress = self.query_one("#link-progress", TransferProgress)
+        progress.update_count(0, len(files))
+        try:
+            result = await self.app.client.create_file_links(
+                self.work_package.id, self.storage.id, files,
+                progress=lambda done, total: progress.update_count(done, total or len(files)))
+        except Exception as error:  # noqa: BLE001 - any failure is reported, the screen stays
+            result = LinkBatchResult(linked=[], failed=[(file, error) for file in files])
+        self.running = False
+        self._report(result)
+
+    def _report(self, result: LinkBatchResult) -> None:
+        self.linked_names += [link.name for link in result.linked]
+        self.failed = [file for file, _ in result.failed]
+        progress = self.query_one("#link-progress", TransferProgress)
+        total = len(self.linked_names) + len(self.failed)
+        if not self.failed:
+            progress.finish(f"All {total} file{'s' if total != 1 else ''} linked.")
+        else:
+            progress.finish(f"{len(self.linked_names)} of {total} linked; "
+                            f"{len(self.failed)} could not be linked.", failed=True)
+        linked = "\n".join(f"  ✓ {plain(name)}" for name in self.linked_names)
+        self.query_one("#link-linked", Label).update(
+            Content(f"Linked ({len(self.linked_names)}):\n{linked}" if linked else "Nothing linked."))
+        failed = "\n".join(f"  ✗ {plain(file.name)} — {error_sentence(error)}"
+                           for file, error in result.failed)
+        self.query_one("#link-failed", Label).update(
+            Content(f"Not linked ({len(self.failed)}):\n{failed}" if failed else ""))
+        self.query_one("#link-retry-button").display = bool(self.failed)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_rest":
+            return bool(self.failed) and not self.running
+        return True
+
+    @on(Button.Pressed, "#link-retry-button")
+    def action_retry_rest(self) -> None:
+        if self.failed and not self.running:
+            self.query_one("#link-retry-button").display = False
+            self._link(list(self.failed))
+
+    @on(Button.Pressed, "#link-close-button")
+    def action_close(self) -> None:
+        self.dismiss(bool(self.linked_names))

@@ -1,0 +1,285 @@
+"""Upload local files: to Nextcloud and link them, or as attachments of the work package.
+
+Steps: choose local files → (Nextcloud) choose the destination folder in the picker →
+upload with a bar per file and one for the batch → link. Each uploaded file is linked right
+away and the link request is shielded from cancellation, so cancelling at any moment leaves
+every uploaded file linked and nothing half-done. A failed file never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from enum import Enum
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, Footer, Label
+
+from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
+from nep_tui.api.models import Storage, StorageFile, WorkPackage
+from nep_tui.formatting import format_size, plain
+from nep_tui.widgets.local_file_chooser import LocalFileChooser
+from nep_tui.widgets.transfer_pane import error_sentence
+from nep_tui.widgets.transfer_progress import TransferProgress
+
+
+class NameChoice(Enum):
+    OVERWRITE = "overwrite"
+    KEEP_BOTH = "keep-both"
+    SKIP = "skip"
+
+
+class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
+    """A file of that name is already in the folder: overwrite, keep both, or skip."""
+
+    DEFAULT_CSS = """
+    NameExistsDialog { align: center middle; }
+    NameExistsDialog > Vertical {
+        width: 64; max-width: 95%; height: auto;
+        border: thick $warning 60%; background: $surface; padding: 1 2;
+    }
+    NameExistsDialog #exists-question { text-style: bold; }
+    NameExistsDialog #exists-name { color: $text-accent; margin: 1 0; }
+    NameExistsDialog Horizontal { height: auto; margin: 1 0 0 0; }
+    NameExistsDialog Button { margin: 0 1 0 0; }
+    """
+
+    BINDINGS = [
+        Binding("o", "choose('overwrite')", "Overwrite", id="exists-overwrite",
+                tooltip="Replace the file in Nextcloud."),
+        Binding("k", "choose('keep-both')", "Keep both", id="exists-keep-both",
+                tooltip="Upload under a new name chosen by Nextcloud."),
+        Binding("s,escape", "choose('skip')", "Skip", id="exists-skip",
+                tooltip="Do not upload this file."),
+    ]
+
+    def __init__(self, file_name: str, *, more_to_come: bool) -> None:
+        super().__init__()
+        self.file_name = file_name
+        self.more_to_come = more_to_come
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("A file with this name is already in the folder.", id="exists-question")
+            yield Label(Content(plain(self.file_name)), id="exists-name")
+            if self.more_to_come:
+                yield Checkbox("Do the same for the other files", id="exists-all")
+            with Horizontal():
+                yield Button("Overwrite", id="overwrite", variant="error")
+                yield Button("Keep both", id="keep-both", variant="primary")
+                yield Button("Skip", id="skip")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-both", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "skip")
+
+    def action_choose(self, choice: str) -> None:
+        for_all = self.more_to_come and self.query_one("#exists-all", Checkbox).value
+        self.dismiss((NameChoice(choice), for_all))
+
+
+def failure_sentence(path: Path, error: NepError) -> str:
+    """413 and 507 in one sentence each; anything else as the error says."""
+    if isinstance(error, TooLarge):
+        limit = f" (limit {format_size(error.limit_bytes)})" if error.limit_bytes else ""
+        return f"{path.name} is larger than the server accepts{limit}, so it was not uploaded."
+    if isinstance(error, QuotaExceeded):
+        return f"There is not enough storage quota left for {path.name}, so it was not uploaded."
+    return f"{path.name} was not uploaded: {error_sentence(error)}"
+
+
+def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) -> StorageFile:
+    """What a fresh upload is, as a storage file to link (the server fills in the rest)."""
+    parent = (folder.location or "/").rstrip("/")
+    return StorageFile(id=result_id, name=name, size=path.stat().st_size,
+                       mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                       location=f"{parent}/{name}", readable=True, writeable=True)
+
+
+class UploadScreen(Screen[bool]):
+    """Dismisses with True when anything was uploaded (so the caller reloads)."""
+
+    CSS_PATH = "upload.tcss"
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="upload-cancel",
+                tooltip="Stop: nothing more is uploaded, finished files stay linked."),
+        Binding("ctrl+s", "next", "Next", id="upload-next",
+                tooltip="Go on with the chosen files."),
+    ]
+
+    def __init__(self, work_package: WorkPackage, storage: Storage | None, *,
+                 start: Path | None = None) -> None:
+        super().__init__()
+        self.work_package = work_package
+        self.storage = storage
+        self.start = start or Path.home()
+        self.changed = False
+        self.running = False
+
+    @property
+    def to_storage(self) -> bool:
+        return self.storage is not None
+
+    def compose(self) -> ComposeResult:
+        target = (f"Upload to {plain(self.storage.name)} and link to #{self.work_package.display_id}"
+                  if self.storage else f"Attach files to #{self.work_package.display_id}")
+        with Vertical(id="upload"):
+            yield Label(Content(target), id="upload-title")
+            yield LocalFileChooser(self.start, id="upload-chooser")
+            with VerticalScroll(id="upload-transfers"):
+                yield Label("", id="upload-destination")
+                yield TransferProgress("All files", id="upload-batch")
+            with Horizontal(id="upload-actions"):
+                yield Label("", id="upload-summary")
+                yield Button("Cancel", id="upload-cancel-button")
+                yield Button("Choose location" if self.to_storage else "Upload", id="upload-next-button",
+                             variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#upload-transfers").display = False
+
+    # --- steps ------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#upload-next-button")
+    def action_next(self) -> None:
+        if self.running:
+            return
+        if not self.query_one("#upload-transfers").display:
+            self._choose_destination()
+        else:
+            self.dismiss(self.changed)
+
+    def _choose_destination(self) -> None:
+        from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
+
+        paths = self.query_one(LocalFileChooser).chosen
+        if not paths:
+            self.notify("Choose at least one file first.", severity="warning")
+            return
+        if self.storage is None:
+            self._start(paths, None)
+            return
+
+        def picked(folders: list[StorageFile] | None) -> None:
+            if folders:
+                self._start(paths, folders[0])
+
+        self.app.push_screen(FolderPickerScreen(self.storage.id, purpose=PickerPurpose.CHOOSE_FOLDER,
+                                                project_id=self.work_package.project_id), picked)
+
+    def _start(self, paths: list[Path], folder: StorageFile | None) -> None:
+        self.query_one(LocalFileChooser).display = False
+        transfers = self.query_one("#upload-transfers")
+        transfers.display = True
+        if folder is not None:
+            self.query_one("#upload-destination", Label).update(
+                Content(f"Destination: {plain(folder.location or '/')}"))
+        rows = [TransferProgress(path.name, total=path.stat().st_size) for path in paths]
+        transfers.mount_all(rows)
+        self.query_one("#upload-next-button", Button).label = "Close"
+        self.running = True
+        self._upload_all(paths, rows, folder)
+
+    # --- the transfer -----------------------------------------------------------------
+
+    @work(exclusive=True, group="upload", exit_on_error=False)
+    async def _upload_all(self, paths: list[Path], rows: list[TransferProgress],
+                          folder: StorageFile | None) -> None:
+        batch = self.query_one("#upload-batch", TransferProgress)
+        sizes = [path.stat().st_size for path in paths]
+        total = sum(sizes)
+        finished_bytes = 0
+        succeeded = failed = 0
+        name_choice: NameChoice | None = None
+        for index, (path, row, size) in enumerate(zip(paths, rows, sizes)):
+            def progress(done: int, _total: int | None, row=row, before=finished_bytes) -> None:
+                row.update_bytes(done, size)
+                batch.update_bytes(before + done, total)
+
+            try:
+                outcome = await self._upload_one(path, folder, progress, name_choice,
+                                                 more_to_come=index < len(paths) - 1)
+            except NepError as error:
+                row.finish(failure_sentence(path, error), failed=True)
+                failed += 1
+            else:
+                sentence, name_choice = outcome
+                row.finish(sentence, failed=False)
+                succeeded += 1
+            finished_bytes += size
+            batch.update_count(index + 1, len(paths), f"{succeeded} done, {failed} failed")
+        self.running = False
+        summary = f"{succeeded} of {len(paths)} file{'s' if len(paths) != 1 else ''} done"
+        batch.finish(summary + (f", {failed} failed." if failed else "."), failed=bool(failed))
+
+    async def _upload_one(self, path: Path, folder: StorageFile | None, progress,
+                          remembered: NameChoice | None, *, more_to_come: bool
+                          ) -> tuple[str, NameChoice | None]:
+        client = self.app.client
+        if folder is None:
+            await client.upload_attachment(self.work_package.id, path, progress=progress)
+            self.changed = True
+            return f"Attached {path.name}.", remembered
+        overwrite: bool | None = None
+        if remembered is not None:
+            if remembered is NameChoice.SKIP:
+                overwrite = None
+            else:
+                overwrite = remembered is NameChoice.OVERWRITE
+        try:
+            result = await self._upload_to_storage(path, folder, overwrite, progress)
+        except FileNameExists:
+            if remembered is NameChoice.SKIP:
+                return f"Skipped {path.name}: a file with this name is already there.", remembered
+            choice, for_all = await self.app.push_screen_wait(
+                NameExistsDialog(path.name, more_to_come=more_to_come))
+            remembered = choice if for_all else remembered
+            if choice is NameChoice.SKIP:
+                return f"Skipped {path.name}: a file with this name is already there.", remembered
+            result = await self._upload_to_storage(path, folder, choice is NameChoice.OVERWRITE,
+                                                   progress)
+        self.changed = True
+        await self._link(uploaded_file(result.file_id, result.file_name, path, folder))
+        how = "replaced" if result.replaced else "uploaded"
+        renamed = f" as {result.file_name}" if result.file_name != path.name else ""
+        return f"{path.name} {how}{renamed} and linked.", remembered
+
+    async def _upload_to_storage(self, path: Path, folder: StorageFile, overwrite: bool | None,
+                                 progress):
+        return await self.app.client.upload_file(
+            self.storage.id, project_id=self.work_package.project_id, folder_id=folder.id,
+            path=path, overwrite=overwrite, progress=progress)
+
+    async def _link(self, file: StorageFile) -> None:
+        """Link an uploaded file; a cancel arriving meanwhile waits until the link exists."""
+        linking = asyncio.ensure_future(self.app.client.create_file_links(
+            self.work_package.id, self.storage.id, [file]))
+        result = await asyncio.shield(linking)
+        if result.failed:
+            _, error = result.failed[0]
+            raise NepError(f"{file.name} was uploaded but could not be linked: {error.message}",
+                           hint=error.hint)
+
+    # --- leaving ----------------------------------------------------------------------
+
+    @on(Button.Pressed, "#upload-cancel-button")
+    def action_cancel(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "upload")
+            self.running = False
+            self.query_one("#upload-batch", TransferProgress).finish(
+                "Cancelled: finished files are uploaded and linked; the rest were not uploaded.",
+                failed=True)
+            return
+        self.dismiss(self.changed)

@@ -1,0 +1,158 @@
+"""The work package's own attachments: upload, download, delete (after confirmation)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Button, Label, OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from nep_tui.api.errors import NepError
+from nep_tui.api.models import Attachment, WorkPackage
+from nep_tui.formatting import plain
+from nep_tui.widgets.file_row import attachment_row
+from nep_tui.widgets.transfer_pane import TransferPane, error_sentence
+
+
+class AttachmentList(OptionList):
+    def __init__(self, attachments: list[Attachment]) -> None:
+        super().__init__(*(Option(attachment_row(a), id=str(a.id)) for a in attachments),
+                         classes="attachments")
+        self.attachments = attachments
+
+    @property
+    def highlighted_attachment(self) -> Attachment | None:
+        return None if self.highlighted is None else self.attachments[self.highlighted]
+
+
+class AttachmentsPane(TransferPane):
+    BINDINGS = [
+        Binding("a", "add_attachment", "Attach", id="attachment-add",
+                tooltip="Upload local files as attachments of this work package."),
+        Binding("d", "download_attachment", "Download", id="attachment-download",
+                tooltip="Download the attachment to a folder of your choice."),
+        Binding("x,delete", "delete_attachment", "Delete", id="attachment-delete",
+                tooltip="Delete the attachment (asks first)."),
+        Binding("r", "reload", "Reload", id="attachment-reload", tooltip="Load the attachments again."),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.work_package: WorkPackage | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Attachments", classes="pane-title")
+        yield Vertical(classes="pane-body")
+        yield Vertical(classes="pane-transfers")
+
+    def show_for(self, work_package: WorkPackage) -> None:
+        self.work_package = work_package
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        if self.work_package is None:
+            return
+        self.query_one(".pane-body").loading = True
+        self._load(self.work_package.id)
+
+    @work(exclusive=True, group="attachments", exit_on_error=False)
+    async def _load(self, work_package_id: int) -> list[Attachment]:
+        return await self.app.client.attachments(work_package_id)
+
+    @on(Worker.StateChanged)
+    async def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "attachments" or not event.worker.is_finished:
+            return
+        body = self.query_one(".pane-body")
+        body.loading = False
+        await body.remove_children()
+        if event.state is WorkerState.SUCCESS:
+            attachments = event.worker.result
+            if attachments:
+                await body.mount(AttachmentList(attachments))
+            else:
+                await body.mount(Label("No attachments. Press a to attach files.", classes="pane-empty"))
+        elif event.state is WorkerState.ERROR:
+            await body.mount(
+                Label(Content("The attachments could not be fetched. "
+                              + error_sentence(event.worker.error)), classes="pane-error"),
+                Button("Retry", id="attachments-retry", classes="pane-retry"),
+            )
+        self.refresh_bindings()
+
+    @property
+    def highlighted_attachment(self) -> Attachment | None:
+        focused = self.screen.focused
+        return focused.highlighted_attachment if isinstance(focused, AttachmentList) else None
+
+    @on(OptionList.OptionHighlighted)
+    def _highlight_changed(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download_attachment":
+            return self.highlighted_attachment is not None
+        if action == "delete_attachment":
+            attachment = self.highlighted_attachment
+            return attachment is not None and attachment.can_delete
+        if action == "add_attachment":
+            return self.work_package is not None
+        return True
+
+    @on(Button.Pressed, "#attachments-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_reload()
+
+    def action_download_attachment(self) -> None:
+        attachment = self.highlighted_attachment
+        if attachment is None:
+            return
+        client = self.app.client
+
+        async def fetch(target, progress):
+            return await client.download_attachment(attachment.id, target, progress=progress)
+
+        self.ask_and_download(attachment.file_name, fetch)
+
+    def action_delete_attachment(self) -> None:
+        from nep_tui.dialogs.confirm import ConfirmDialog
+
+        attachment = self.highlighted_attachment
+        if attachment is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(attachment)
+
+        self.app.push_screen(
+            ConfirmDialog("Delete this attachment?", plain(attachment.file_name),
+                          detail="It is removed from the work package for everyone.",
+                          confirm_label="Delete"),
+            answered,
+        )
+
+    @work(group="attachment-delete", exit_on_error=False)
+    async def _delete(self, attachment: Attachment) -> None:
+        try:
+            await self.app.client.delete_attachment(attachment.id)
+        except NepError as error:
+            self.notify(error_sentence(error), title="Not deleted", severity="error", markup=False)
+            return
+        self.notify(f"Deleted {plain(attachment.file_name)}.", markup=False)
+        self.action_reload()
+
+    def action_add_attachment(self) -> None:
+        from nep_tui.screens.upload import UploadScreen
+
+        if self.work_package is not None:
+            self.app.push_screen(UploadScreen(self.work_package, None),
+                                 lambda _: self.action_reload())

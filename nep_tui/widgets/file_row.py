@@ -1,0 +1,76 @@
+"""One line per file, the same shape wherever files are listed: kind, name, when, who.
+
+Server text (names, people) goes through `formatting.plain` into Rich `Text`, never markup.
+Status is said in words, not only by colour, so it survives NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from nep_tui.api.models import Attachment, FileLink, FileLinkStatus, StorageFile
+from nep_tui.formatting import format_datetime, format_size, plain
+
+FOLDER_ICON = "▸"
+FILE_ICON = "·"
+NOT_FOUND_NOTE = "could not be found in Nextcloud"
+NOT_ALLOWED_NOTE = "no permission to open"
+TIME_WIDTH = 16
+PERSON_WIDTH = 18
+SIZE_WIDTH = 9
+
+
+def _row(*cells: Text, name_style: str = "") -> Table:
+    grid = Table.grid(expand=True, padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style=name_style)
+    for cell in cells[2:]:
+        grid.add_column(width=max(cell.cell_len, 1), no_wrap=True, overflow="ellipsis")
+    grid.add_row(*cells)
+    return grid
+
+
+def _when(moment: datetime | None) -> Text:
+    return Text(format_datetime(moment).ljust(TIME_WIDTH))
+
+
+def _who(name: str | None) -> Text:
+    text = Text(plain(name or ""))
+    text.truncate(PERSON_WIDTH, overflow="ellipsis", pad=True)
+    return text
+
+
+def file_link_row(link: FileLink) -> Table:
+    icon = Text(FOLDER_ICON if link.is_folder else FILE_ICON)
+    name = Text(plain(link.name))
+    if link.status is FileLinkStatus.NOT_FOUND:
+        note = Text(NOT_FOUND_NOTE, style="italic")
+        return _row(icon, name, note, name_style="strike")
+    if link.status is FileLinkStatus.VIEW_NOT_ALLOWED:
+        note = Text(NOT_ALLOWED_NOTE.ljust(TIME_WIDTH)[:TIME_WIDTH + PERSON_WIDTH], style="italic")
+        return _row(icon, name, _when(link.last_modified_at), _who(link.last_modified_by), note)
+    return _row(icon, name, _when(link.last_modified_at), _who(link.last_modified_by))
+
+
+def attachment_row(attachment: Attachment) -> Table:
+    size = Text(format_size(attachment.file_size).rjust(SIZE_WIDTH))
+    return _row(Text(FILE_ICON), Text(plain(attachment.file_name)), size,
+                _when(attachment.created_at), _who(attachment.author_name))
+
+
+def storage_file_cells(file: StorageFile, *, marked: bool) -> tuple[Text, ...]:
+    """Cells for the picker's table: mark, name, size, modified; unreadable files dimmed."""
+    style = "" if file.readable else "dim"
+    icon = FOLDER_ICON if file.is_folder else FILE_ICON
+    name = plain(file.name) + ("/" if file.is_folder else "")
+    if not file.readable:
+        name += "  (no permission)"
+    return (
+        Text("✓" if marked else " ", style="bold"),
+        Text(f"{icon} {name}", style=style),
+        Text("" if file.is_folder else format_size(file.size), style=style, justify="right"),
+        Text(format_datetime(file.last_modified_at), style=style),
+    )

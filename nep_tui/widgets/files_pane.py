@@ -1,0 +1,320 @@
+"""The files linked to a work package, under the name of each storage, with their states.
+
+States follow the seed (and the web UI): a file deleted in Nextcloud stays listed but cannot
+be selected; a file the user may not see shows name, time and modifier but offers no actions;
+"Login to Nextcloud" when the user is not connected; "No Nextcloud connection" when the server
+cannot reach Nextcloud; a fetching error with retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Label, OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from nep_tui.api.errors import NepError
+from nep_tui.api.models import AuthorizationState, FileLink, FileLinkStatus, Storage, WorkPackage
+from nep_tui.formatting import plain
+from nep_tui.widgets.file_row import file_link_row
+from nep_tui.widgets.transfer_pane import TransferPane, error_sentence
+
+NOT_CONNECTED_STATES = (AuthorizationState.NOT_CONNECTED, AuthorizationState.FAILED_AUTHORIZATION)
+ACTIONABLE = (FileLinkStatus.VIEW_ALLOWED, FileLinkStatus.UNKNOWN, FileLinkStatus.ERROR)
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    storage: Storage
+    links: list[FileLink]
+
+
+async def load_sections(client, work_package: WorkPackage) -> list[StorageSection]:
+    """The storages of the work package's project (and of its links), each with its links."""
+    links = await client.file_links(work_package.id)
+    storage_ids: list[int] = []
+    if work_package.project_id is not None:
+        for project_storage in await client.project_storages(work_package.project_id):
+            if project_storage.storage_id is not None:
+                storage_ids.append(project_storage.storage_id)
+    storage_ids.extend(link.storage_id for link in links if link.storage_id is not None)
+    sections = []
+    for storage_id in dict.fromkeys(storage_ids):
+        storage = await client.storage(storage_id)
+        sections.append(StorageSection(storage, [l for l in links if l.storage_id == storage_id]))
+    return sections
+
+
+class FileLinkList(OptionList):
+    """The links of one storage; a link whose file is gone is shown but disabled."""
+
+    def __init__(self, section: StorageSection) -> None:
+        super().__init__(*(Option(file_link_row(link), id=str(link.id),
+                                  disabled=link.status is FileLinkStatus.NOT_FOUND)
+                           for link in section.links),
+                         classes="file-links")
+        self.section = section
+
+    @property
+    def highlighted_link(self) -> FileLink | None:
+        if self.highlighted is None:
+            return None
+        return self.section.links[self.highlighted]
+
+
+class FilesPane(TransferPane):
+    """Linked files of one work package; workflows (connect, link, upload) start from here."""
+
+    BINDINGS = [
+        Binding("o", "open_file", "Open", id="file-open", tooltip="Open the file in Nextcloud."),
+        Binding("d", "download_file", "Download", id="file-download",
+                tooltip="Download the file to a folder of your choice."),
+        Binding("f", "show_folder", "Folder", id="file-folder",
+                tooltip="Show the folder that contains the file in Nextcloud."),
+        Binding("x,delete", "unlink_file", "Unlink", id="file-unlink",
+                tooltip="Remove the link (the file stays in Nextcloud)."),
+        Binding("l", "link_existing", "Link existing", id="file-link-existing",
+                tooltip="Link files that are already in Nextcloud."),
+        Binding("u", "upload", "Upload", id="file-upload",
+                tooltip="Upload local files to Nextcloud and link them."),
+        Binding("c", "connect", "Connect", id="file-connect",
+                tooltip="Connect your account to Nextcloud."),
+        Binding("r", "reload", "Reload", id="file-reload", tooltip="Load the files again."),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.work_package: WorkPackage | None = None
+        self.sections: list[StorageSection] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("Files", classes="pane-title")
+        yield Vertical(classes="pane-body")
+        yield Vertical(classes="pane-transfers")
+
+    def show_for(self, work_package: WorkPackage) -> None:
+        self.work_package = work_package
+        self.action_reload()
+
+    # --- loading ----------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        if self.work_package is None:
+            return
+        body = self.query_one(".pane-body")
+        body.loading = True
+        self._load(self.work_package)
+
+    @work(exclusive=True, group="file-links", exit_on_error=False)
+    async def _load(self, work_package: WorkPackage) -> list[StorageSection]:
+        return await load_sections(self.app.client, work_package)
+
+    @on(Worker.StateChanged)
+    async def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "file-links" or not event.worker.is_finished:
+            return
+        body = self.query_one(".pane-body")
+        body.loading = False
+        if event.state is WorkerState.SUCCESS:
+            self.sections = event.worker.result
+            await self._render_sections(body)
+        elif event.state is WorkerState.ERROR:
+            await body.remove_children()
+            await body.mount(
+                Label(Content(f"The files could not be fetched. {error_sentence(event.worker.error)}"),
+                      classes="pane-error"),
+                Button("Retry", id="files-retry", classes="pane-retry"),
+            )
+        self.refresh_bindings()
+
+    async def _render_sections(self, body: Vertical) -> None:
+        await body.remove_children()
+        if not self.sections:
+            await body.mount(Label("No file storage is set up for this project.", classes="pane-empty"))
+            return
+        for section in self.sections:
+            await body.mount(Label(Content(plain(section.storage.name)), classes="storage-name"))
+            await body.mount(*self._section_body(section))
+
+    def _section_body(self, section: StorageSection) -> list:
+        state = section.storage.authorization_state
+        if state in NOT_CONNECTED_STATES:
+            return [
+                Label("Login to Nextcloud", classes="storage-state"),
+                Label("To see, link and upload files, connect your account to this storage.",
+                      classes="storage-state-detail"),
+                Horizontal(Button("Connect to Nextcloud", id=f"connect-{section.storage.id}",
+                                  classes="connect-button", variant="primary"),
+                           classes="storage-actions"),
+            ]
+        if state is AuthorizationState.ERROR:
+            return [
+                Label("No Nextcloud connection", classes="storage-state"),
+                Label("The server cannot reach Nextcloud right now, so the files cannot be shown. "
+                      "Press r to try again later.", classes="storage-state-detail"),
+            ]
+        if not section.links:
+            return [Label("No files linked yet. Press l to link existing files or u to upload.",
+                          classes="pane-empty")]
+        return [FileLinkList(section)]
+
+    # --- what is selected -------------------------------------------------------------
+
+    def _focused_list(self) -> FileLinkList | None:
+        focused = self.screen.focused
+        return focused if isinstance(focused, FileLinkList) else None
+
+    @property
+    def highlighted_link(self) -> FileLink | None:
+        file_list = self._focused_list()
+        return file_list.highlighted_link if file_list else None
+
+    def _actionable_link(self) -> FileLink | None:
+        link = self.highlighted_link
+        return link if link is not None and link.status in ACTIONABLE else None
+
+    def _target_storage(self, *, connected: bool = True) -> Storage | None:
+        """The storage of the focused list, else the first one in the wanted state."""
+        file_list = self._focused_list()
+        if file_list is not None:
+            return file_list.section.storage
+        for section in self.sections:
+            is_connected = section.storage.authorization_state is AuthorizationState.CONNECTED
+            if is_connected == connected and (connected or section.storage.authorization_state
+                                              in NOT_CONNECTED_STATES):
+                return section.storage
+        return None
+
+    @on(OptionList.OptionHighlighted)
+    def _highlight_changed(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_file", "download_file", "show_folder"):
+            return self._actionable_link() is not None
+        if action == "unlink_file":
+            link = self._actionable_link()
+            return link is not None and link.can_delete
+        if action in ("link_existing", "upload"):
+            return (self.work_package is not None and self.work_package.can_add_file_link
+                    and self._target_storage() is not None)
+        if action == "connect":
+            return self._target_storage(connected=False) is not None
+        return True
+
+    # --- actions on one file ----------------------------------------------------------
+
+    def action_open_file(self) -> None:
+        if (link := self._actionable_link()) is not None:
+            self._open_link(link, location=False)
+
+    def action_show_folder(self) -> None:
+        if (link := self._actionable_link()) is not None:
+            self._open_link(link, location=True)
+
+    @work(group="file-open", exit_on_error=False)
+    async def _open_link(self, link: FileLink, *, location: bool) -> None:
+        try:
+            url = await self.app.client.file_link_open_url(link.id, location=location)
+        except NepError as error:
+            self.notify(error_sentence(error), title="Could not open", severity="error", markup=False)
+            return
+        self.app.safe_open_url(url, what="folder" if location else "file")
+
+    def action_download_file(self) -> None:
+        if (link := self._actionable_link()) is None:
+            return
+        client = self.app.client
+
+        async def fetch(target, progress):
+            return await client.download_file_link(link.id, target, progress=progress)
+
+        self.ask_and_download(link.name, fetch)
+
+    def action_unlink_file(self) -> None:
+        from nep_tui.dialogs.confirm import ConfirmDialog
+
+        link = self._actionable_link()
+        if link is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._unlink(link)
+
+        self.app.push_screen(
+            ConfirmDialog("Remove the link to this file?", plain(link.name),
+                          detail="Only the link is removed; the file stays in Nextcloud.",
+                          confirm_label="Unlink"),
+            answered,
+        )
+
+    @work(group="file-unlink", exit_on_error=False)
+    async def _unlink(self, link: FileLink) -> None:
+        try:
+            await self.app.client.delete_file_link(link.id)
+        except NepError as error:
+            self.notify(error_sentence(error), title="Not unlinked", severity="error", markup=False)
+            return
+        self.notify(f"Unlinked {plain(link.name)}.", markup=False)
+        self.action_reload()
+
+    # --- workflows --------------------------------------------------------------------
+
+    @on(Button.Pressed, "#files-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_reload()
+
+    @on(Button.Pressed, ".connect-button")
+    def _connect_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_connect()
+
+    def action_connect(self) -> None:
+        from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
+
+        storage = self._target_storage(connected=False)
+        if storage is not None:
+            self.app.push_screen(ConnectNextcloudScreen(storage),
+                                 lambda connected: self.action_reload() if connected else None)
+
+    def action_link_existing(self) -> None:
+        from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
+
+        storage = self._target_storage()
+        work_package = self.work_package
+        if storage is None or work_package is None:
+            return
+
+        def picked(files) -> None:
+            if files:
+                from nep_tui.screens.link_report import LinkFilesScreen
+
+                self.app.push_screen(LinkFilesScreen(work_package, storage, files),
+                                     lambda _: self.action_reload())
+
+        self.app.push_screen(
+            FolderPickerScreen(storage.id, purpose=PickerPurpose.LINK_FILES,
+                               project_id=work_package.project_id,
+                               title=f"Link existing files to #{work_package.display_id}"),
+            picked,
+        )
+
+    def action_upload(self) -> None:
+        from nep_tui.screens.upload import UploadScreen
+
+        storage = self._target_storage()
+        if storage is None or self.work_package is None:
+            return
+        self.app.push_screen(UploadScreen(self.work_package, storage),
+                             lambda _: self.action_reload())

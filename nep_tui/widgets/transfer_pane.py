@@ -1,0 +1,62 @@
+"""What the attachments pane and the files pane share: downloads with progress, never clobbering."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual import work
+from textual.containers import Vertical
+
+from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.api.transfers import unique_path
+from nep_tui.formatting import safe_file_name
+from nep_tui.screens.download_folder import DownloadFolderDialog
+from nep_tui.widgets.transfer_progress import TransferProgress
+
+Progress = Callable[[int, int | None], None]
+Fetch = Callable[[Path, Progress], Awaitable[Path]]
+"""Downloads to the given file path (never replacing it), reporting progress."""
+
+# A name that keeps appearing while we download means something else is writing there.
+MAX_NAME_ATTEMPTS = 5
+
+
+def error_sentence(error: BaseException) -> str:
+    if isinstance(error, NepError):
+        return f"{error.message} {error.hint}".strip()
+    return "Something unexpected went wrong; try again."
+
+
+class TransferPane(Vertical):
+    """A pane with a `.pane-transfers` area under its list where transfers show progress."""
+
+    def ask_and_download(self, name: str, fetch: Fetch) -> None:
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                self._download(name, folder, fetch)
+
+        self.app.push_screen(DownloadFolderDialog(name), chosen)
+
+    @work(group="download", exit_on_error=False)
+    async def _download(self, name: str, folder: Path, fetch: Fetch) -> None:
+        progress = TransferProgress(f"Downloading {name}")
+        await self.query_one(".pane-transfers").mount(progress)
+        wanted = folder / safe_file_name(name)
+        target = unique_path(wanted)
+        try:
+            for _ in range(MAX_NAME_ATTEMPTS):
+                try:
+                    saved = await fetch(target, progress.update_bytes)
+                    break
+                except DownloadTargetExists:
+                    target = unique_path(target)
+            else:
+                raise DownloadTargetExists(str(target))
+        except NepError as error:
+            progress.finish(f"Not downloaded: {error_sentence(error)}", failed=True)
+            return
+        if saved.name != wanted.name:
+            progress.finish(f"Saved as {saved} ({wanted.name} already existed and was kept).")
+        else:
+            progress.finish(f"Saved to {saved}")
