@@ -31,10 +31,15 @@ UNREAD_REFRESH_SECONDS = 60
 DEFAULT_THEME = "textual-dark"
 
 
-def default_client_factory(profile: str | None) -> NepenthesClient:
-    from nep_tui.api.session import open_client
+def session_client_factory(server: str | None = None, token: str | None = None) -> ClientFactory:
+    """Clients the way the CLI resolves them: arguments, environment, stored profile."""
 
-    return open_client(profile=profile)
+    def open_for(profile: str | None) -> NepenthesClient:
+        from nep_tui.api.session import open_client
+
+        return open_client(profile=profile, server=server, token=token)
+
+    return open_for
 
 
 def has_local_browser() -> bool:
@@ -76,14 +81,17 @@ class NepTuiApp(App[None]):
 
     def __init__(
         self,
-        client_factory: ClientFactory = default_client_factory,
+        client_factory: ClientFactory | None = None,
         *,
         start_at: StartAt = None,
         profile: str | None = None,
+        server: str | None = None,
         theme: str | None = None,
     ) -> None:
         super().__init__()
-        self.client_factory = client_factory
+        self.client_factory = client_factory or session_client_factory(server)
+        self.requested_server = server
+        """A server named on the command line: the login screen offers it when nothing is stored."""
         self.start_at = start_at
         self.client: NepenthesClient | None = None
         self.profile_name: str | None = profile
@@ -126,8 +134,8 @@ class NepTuiApp(App[None]):
 
     def _set_client(self, client: NepenthesClient) -> None:
         self.client = client
-        self.server_url = str(getattr(client, "base_url", "") or "").rstrip("/")
-        self.profile_name = getattr(client, "profile_name", None) or self.profile_name
+        self.server_url = client.server_url.rstrip("/")
+        self.profile_name = client.profile_name or self.profile_name
         self.sub_title = " · ".join(part for part in (self.profile_name, self.server_url) if part)
         self.unread_count = None
         self.refresh_unread_count()
@@ -143,7 +151,7 @@ class NepTuiApp(App[None]):
     def show_login(self) -> None:
         from nep_tui.screens.login import LoginScreen
 
-        self._replace_stack(LoginScreen(profile=self.profile_name))
+        self._replace_stack(LoginScreen(profile=self.profile_name, server_url=self.requested_server))
 
     def show_home(self) -> None:
         from nep_tui.screens.projects import ProjectsScreen
@@ -250,7 +258,8 @@ class NepTuiApp(App[None]):
         from nep_tui.api.links import work_package_id_from_url
 
         candidate = text.strip()
-        if not candidate or "\n" in candidate:
+        # Only links: a pasted "12" is just text someone is typing.
+        if not candidate.startswith(("http://", "https://")) or any(c.isspace() for c in candidate):
             return None
         return work_package_id_from_url(candidate, self.server_url)
 
@@ -306,7 +315,8 @@ def link_content(prefix: str, url: str) -> Content:
     return Content(prefix) + Content(url).stylize(Style(link=url))
 
 
-def run_app(start_url: str | None = None, profile: str | None = None) -> int:
+def run_app(start_url: str | None = None, profile: str | None = None, server: str | None = None,
+            token: str | None = None) -> int:
     """Run the TUI: at the work package a Nepenthes URL points to, or at the project list."""
     start_at: StartAt = None
     if start_url is not None:
@@ -316,5 +326,6 @@ def run_app(start_url: str | None = None, profile: str | None = None) -> int:
         if start_at is None:
             print(f"nep-tui: {start_url} is not a link to a work package.", file=sys.stderr)
             return 2
-    NepTuiApp(start_at=start_at, profile=profile).run()
+    NepTuiApp(session_client_factory(server, token), start_at=start_at, profile=profile,
+              server=server).run()
     return 0

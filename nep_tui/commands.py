@@ -42,10 +42,11 @@ class NepTuiCommands(Provider):
         return commands
 
     def _profile_commands(self, app: NepTuiApp) -> Iterable[PaletteCommand]:
-        from nep_tui.api.profiles import list_profiles
+        from nep_tui.api.session import list_profiles
 
-        for name in list_profiles():
-            if name != app.profile_name:
+        for status in list_profiles():
+            name = status.profile.name
+            if name != app.profile_name and status.logged_in:
                 yield PaletteCommand(
                     f"Switch profile: {name}",
                     f"Use the stored profile {name!r} instead.",

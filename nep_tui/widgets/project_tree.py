@@ -71,10 +71,20 @@ class ProjectTree(Tree[Project]):
         self.clear()
         self._add_children(self.root, None, children)
         self.root.expand_all()
-        self.move_cursor_to_line(0)
-        if not needle.strip():
-            return len(shown)
-        return sum(1 for project in shown if matches(project, needle.strip()))
+        matched = [project for project in shown if not needle.strip() or matches(project, needle.strip())]
+        if matched:
+            self._move_cursor_to_first(matched)
+        return len(matched)
+
+    def _move_cursor_to_first(self, projects: list[Project]) -> None:
+        """The cursor goes to the first match in tree order, not to an ancestor kept for context."""
+        wanted = {project.id for project in projects}
+        line = 0
+        while (node := self.get_node_at_line(line)) is not None:
+            if node.data is not None and node.data.id in wanted:
+                self.move_cursor(node)
+                return
+            line += 1
 
     def _add_children(self, node: TreeNode[Project], parent_id: int | None,
                       children: dict[int | None, list[Project]]) -> None:
