@@ -61,6 +61,8 @@ class NepenthesConfig:
     token_ttl: int = 7200
     device_grant: bool = True
     fixed_user_code: str | None = None
+    # The real default `attachment_max_size` is 5 MiB; instances raise it, and so does the sandbox.
+    max_attachment_bytes: int = 256 * 1024 * 1024
 
     @property
     def attachments_dir(self) -> Path:

@@ -17,7 +17,6 @@ from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 INSTANCE_NAME = "Nepenthes"
 CORE_VERSION = "17.6.0"
-MAXIMUM_ATTACHMENT_FILE_SIZE = 256 * 1024 * 1024
 
 
 def _store(request: Request) -> NepenthesStore:
@@ -131,7 +130,7 @@ async def configuration(request: Request) -> JSONResponse:
     return hal_response(
         {
             "_type": "Configuration",
-            "maximumAttachmentFileSize": MAXIMUM_ATTACHMENT_FILE_SIZE,
+            "maximumAttachmentFileSize": request.app.state.config.max_attachment_bytes,
             "maximumApiV3PageSize": MAX_PAGE_SIZE,
             "perPageOptions": PER_PAGE_OPTIONS,
             "hostName": host,

@@ -21,9 +21,13 @@ from nep_tui.sandbox.nepenthes.errors import ApiError
 
 @dataclass(frozen=True)
 class Filter:
-    name: str
+    name: str  # canonical
     operator: str
     values: list[str]
+    label: str = ""  # as the client spelled it, for messages
+
+    def __str__(self) -> str:
+        return self.label or self.name
 
 
 def canonical_name(name: str, known: Mapping[str, Any]) -> str:
@@ -80,7 +84,7 @@ def parse_filters(
         values = [str(value) for value in values]
         if operator not in ("o", "c", "*", "!*") and not values:
             raise _error(f"{name}: the filter needs a value.", error_status)
-        filters.append(Filter(canonical, operator, values))
+        filters.append(Filter(canonical, operator, values, str(name)))
     return filters
 
 
@@ -89,12 +93,12 @@ def integer_values(flt: Filter, error_status: int = 400) -> list[int]:
     try:
         return [int(value) for value in flt.values]
     except ValueError:
-        raise _error(f"{flt.name}: the values must be ids.", error_status) from None
+        raise _error(f"{flt}: the values must be ids.", error_status) from None
 
 
 def boolean_value(flt: Filter, error_status: int = 400) -> bool:
     if len(flt.values) != 1 or flt.values[0] not in ("t", "f", "true", "false"):
-        raise _error(f"{flt.name}: the value must be t or f.", error_status)
+        raise _error(f"{flt}: the value must be t or f.", error_status)
     return flt.values[0] in ("t", "true")
 
 

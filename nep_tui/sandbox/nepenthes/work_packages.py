@@ -156,7 +156,8 @@ def _ids_clause(column: str, operator: str, ids: list[int] | set[int]) -> tuple[
 
 
 def _user_ids(flt: Filter, viewer_id: int) -> list[int]:
-    return integer_values(Filter(flt.name, flt.operator, [str(viewer_id) if v == "me" else v for v in flt.values]))
+    resolved = [str(viewer_id) if value == "me" else value for value in flt.values]
+    return integer_values(Filter(flt.name, flt.operator, resolved, flt.label))
 
 
 def _storage_ids_for_url(request: Request, urls: list[str]) -> list[int]:
