@@ -307,6 +307,16 @@ def test_approving_from_the_demo_needs_no_page(site):
     assert poll(site, grant["device_code"]).status_code == 200
 
 
+def test_device_flow_with_authlibs_client(site):
+    with OAuth2Client(CLIENT_ID, scope="api_v3", token_endpoint_auth_method="none") as client:
+        grant = client.request("POST", site.metadata()["device_authorization_endpoint"], withhold_token=True,
+                               data={"client_id": CLIENT_ID, "scope": "api_v3"}).json()
+        verify_device(site, grant["user_code"], login="admin", password="admin-password")
+        token = client.fetch_token(site.metadata()["token_endpoint"], grant_type=DEVICE_GRANT,
+                                   device_code=grant["device_code"])
+    assert site.oauth.verify_access_token(token["access_token"]) == USERS["admin"][0]
+
+
 def test_device_authorization_refuses_unknown_clients_and_scopes(site):
     unknown = httpx.post(site.url + "/oauth/device_authorization", data={"client_id": "nobody"})
     assert (unknown.status_code, unknown.json()["error"]) == (400, "invalid_client")
@@ -334,6 +344,13 @@ def test_pkce_with_oob_shows_the_code_and_exchanges_it(site):
     assert abs(token["created_at"] - site.clock()) < 60
     assert site.oauth.verify_access_token(token["access_token"]) == USERS["member"][0]
     # Codes are single use.
+    assert exchange(site, code, verifier).json()["error"] == "invalid_grant"
+
+
+def test_authorization_codes_expire_after_ten_minutes(site):
+    verifier, challenge = pkce_pair()
+    code = oob_code(site, authorize_params(OOB, challenge))
+    site.clock.advance(600)
     assert exchange(site, code, verifier).json()["error"] == "invalid_grant"
 
 
