@@ -80,7 +80,7 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
         Route("/remote.php/direct/{token}", downloads.serve_core, methods=["GET"]),
         Route("/index.php/f/{file_id}", downloads.permalink, methods=["GET"]),
         Route("/f/{file_id}", downloads.permalink, methods=["GET"]),
-        Route("/remote.php/dav/files/{uid}{rest:path}", dav, methods=DAV_METHODS),
+        Route("/remote.php/dav/files/{uid}{rest:path}", dav.handle, methods=DAV_METHODS),
     ]
     app = Starlette(
         routes=routes,

@@ -151,7 +151,7 @@ class DavHandler:
         self.context = context
         self.store = context.store
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         try:
             return await self._dispatch(request)
         except DavError as error:
