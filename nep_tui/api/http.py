@@ -348,7 +348,7 @@ class ApiHttp:
                     attempt += 1
                     await self._sleep(_backoff(attempt))
                     continue
-                raise error_from_transport(exc, url) from None
+                raise error_from_transport(exc, request.url) from None
             if retriable and attempt < MAX_RETRIES and response.status_code in RETRY_STATUSES:
                 attempt += 1
                 delay = _retry_after(response)
