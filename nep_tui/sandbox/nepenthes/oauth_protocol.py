@@ -261,7 +261,7 @@ class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):
 
     def generate_user_code(self) -> str:
         if self._fixed_user_code:
-            return self._fixed_user_code
+            return user_code_from(self._fixed_user_code)
         store: OAuthStore = self.server.store
         while True:
             code = "-".join(
