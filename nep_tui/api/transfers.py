@@ -83,7 +83,7 @@ async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool
         with open(part, "wb") as out:
             if progress:
                 progress(0, total)
-            async for chunk in response.aiter_bytes(CHUNK_SIZE):
+            async for chunk in response.aiter_bytes():
                 out.write(chunk)
                 done += len(chunk)
                 if progress:
