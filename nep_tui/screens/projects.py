@@ -18,6 +18,7 @@ from nep_tui.widgets.state_view import StateView
 
 class ProjectsScreen(Screen[None]):
     CSS_PATH = "projects.tcss"
+    AUTO_FOCUS = ""
     TITLE = "Projects"
     BINDINGS = [
         Binding("ctrl+r", "reload", "Reload", id="projects-reload", tooltip="Load the projects again."),

@@ -46,6 +46,8 @@ class WorkPackageQuery:
 
 class WorkPackagesScreen(Screen[None]):
     CSS_PATH = "work_packages.tcss"
+    # The table takes focus once rows arrive, so o/m/slash work straight away.
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("slash,ctrl+f", "focus_search", "Search", id="wps-search",
                 tooltip="Search by title, or #ID for one work package."),

@@ -1,0 +1,102 @@
+"""The work packages of a project: search, filters, lazy paging, opening one."""
+
+from __future__ import annotations
+
+import pytest
+
+from nep_tui.api.models import Project
+from nep_tui.screens import work_packages as work_packages_module
+from nep_tui.screens.work_packages import WorkPackagesScreen
+from nep_tui.widgets.work_package_table import WorkPackageTable
+from tests.tui_support import app_for, settle
+
+WEBSITE = Project(id=2, identifier="website", name="Website Relaunch", parent_id=1)
+DEMO = Project(id=1, identifier="demo", name="Nepenthes Demo")
+
+
+async def open_project(app, pilot, project: Project) -> WorkPackagesScreen:
+    await settle(pilot)
+    app.push_screen(WorkPackagesScreen(project))
+    await settle(pilot)
+    assert isinstance(app.screen, WorkPackagesScreen)
+    return app.screen
+
+
+def subjects(screen: WorkPackagesScreen) -> list[str]:
+    return [work_package.subject for work_package in screen.query_one(WorkPackageTable).work_packages]
+
+
+async def test_open_work_packages_of_the_project(sandbox):
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        shown = subjects(screen)
+        assert "New landing page design" in shown
+        assert "Choose a hosting provider" not in shown  # closed
+        assert f"{len(shown)} of {len(shown)} work packages" in str(
+            screen.query_one("#wp-count").render())
+
+
+async def test_filters_toggle_closed_and_mine(sandbox):
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        open_count = len(subjects(screen))
+        await pilot.press("o")
+        await settle(pilot)
+        assert "Choose a hosting provider" in subjects(screen)
+        assert len(subjects(screen)) > open_count
+        await pilot.press("o", "m")
+        await settle(pilot)
+        mine = subjects(screen)
+        assert mine and "Contact form does not send mails" not in mine  # assigned to newcomer
+        assert "assigned to me" in str(screen.query_one("#wp-filters").render())
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("landing", ["New landing page design"]),
+    ("#9", ["New landing page design"]),
+])
+async def test_search_narrows_the_rows(sandbox, query, expected):
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        await pilot.press("slash", *query)
+        await settle(pilot)
+        assert subjects(screen) == expected
+
+
+async def test_id_of_another_project_is_not_listed(sandbox):
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        await pilot.press("slash", *"#17")
+        await settle(pilot)
+        assert screen.query_one("#wp-state").state == "empty"
+
+
+async def test_paging_loads_more_when_the_cursor_nears_the_end(sandbox, monkeypatch):
+    monkeypatch.setattr(work_packages_module, "PAGE_SIZE", 3)
+    monkeypatch.setattr("nep_tui.widgets.work_package_table.PREFETCH_ROWS", 1)
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, DEMO)
+        table = screen.query_one(WorkPackageTable)
+        assert table.row_count == 3
+        assert screen.total > 3
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert table.row_count == 6
+        assert f"6 of {screen.total} work packages" in str(screen.query_one("#wp-count").render())
+
+
+async def test_enter_asks_the_app_to_open_the_work_package(sandbox, monkeypatch):
+    opened: list[int] = []
+    app = app_for(sandbox)
+    monkeypatch.setattr(app, "open_work_package", opened.append)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        table = screen.query_one(WorkPackageTable)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert opened == [table.work_packages[0].id]
