@@ -1,0 +1,194 @@
+"""Direct download links, the /f/<id> permalink page, the OAuth2 app, delay and error answers."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+from test_sandbox_nextcloud_fixtures import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, live_nextcloud, recordings  # noqa: F401
+
+JSON = {"OCS-APIRequest": "true", "Accept": "application/json"}
+DIRECT = "/ocs/v2.php/apps/dav/api/v1/direct"
+
+
+def direct_url(live, file_id: int, login: str = "member") -> str:
+    with live.client(login) as client:
+        answer = client.post(DIRECT, headers=JSON, json={"fileId": str(file_id)})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["ocs"]["data"]["url"]
+
+
+def test_direct_link_shape_matches_the_recording(live_nextcloud, recordings):
+    recorded = yaml.safe_load((recordings / "nextcloud/download_link_query_success.yml").read_text())
+    reference = yaml.safe_load(recorded["http_interactions"][1]["response"]["body"]["string"])
+    with live_nextcloud.client("member") as client:
+        answer = client.post(DIRECT, headers=JSON, json={"fileId": str(live_nextcloud.file_id)})
+        form = client.post(DIRECT, headers=JSON, data={"fileId": str(live_nextcloud.file_id)})
+    assert answer.json()["ocs"]["meta"] == reference["ocs"]["meta"]
+    url = answer.json()["ocs"]["data"]["url"]
+    assert re.fullmatch(re.escape(live_nextcloud.url) + r"/remote\.php/direct/[A-Za-z0-9]{60}", url)
+    assert form.status_code == 200
+
+
+def test_direct_link_errors(live_nextcloud):
+    store = live_nextcloud.store
+    hidden = store.put_file("admin", "/Shared/secret.txt", b"x")
+    store.restrict(hidden, "member")
+    with live_nextcloud.client("member") as client:
+        unknown = client.post(DIRECT, headers=JSON, json={"fileId": "99999"})
+        garbage = client.post(DIRECT, headers=JSON, json={"fileId": "abc"})
+        secret = client.post(DIRECT, headers=JSON, json={"fileId": hidden})
+        folder = client.post(DIRECT, headers=JSON, json={"fileId": live_nextcloud.folder_id})
+        expiry = client.post(DIRECT, headers=JSON, json={"fileId": live_nextcloud.file_id, "expirationTime": 99999999})
+    with live_nextcloud.client(None) as client:
+        stale = client.post(DIRECT, headers={**JSON, "Authorization": "Bearer stale"}, json={"fileId": "1"})
+    assert [a.status_code for a in (unknown, garbage, secret, folder, expiry)] == [404, 404, 404, 400, 400]
+    assert folder.json()["ocs"]["meta"]["statuscode"] == 400
+    # recorded: a stale Bearer token gets an empty 200 text/html
+    assert (stale.status_code, stale.content) == (200, b"")
+
+
+def test_download_streams_with_range(live_nextcloud):
+    live_nextcloud.store.put_file("member", "/Shared/digits.txt", b"0123456789")
+    node = live_nextcloud.store.node_at("/Shared/digits.txt")
+    url = direct_url(live_nextcloud, node.id)
+    token = url.rsplit("/", 1)[1]
+    with live_nextcloud.client(None) as client:
+        whole = client.get(url)
+        part = client.get(url, headers={"Range": "bytes=3-"})
+        named = client.get(f"/index.php/apps/integration_openproject/direct/{token}/Zahlen%20%C3%BC.txt")
+        named_part = client.get(
+            f"/index.php/apps/integration_openproject/direct/{token}/digits.txt", headers={"Range": "bytes=0-1"}
+        )
+        unsatisfiable = client.get(url, headers={"Range": "bytes=50-60"})
+    assert whole.content == b"0123456789" and whole.headers["content-type"].startswith("text/plain")
+    assert (part.status_code, part.content, part.headers["content-range"]) == (206, b"3456789", "bytes 3-9/10")
+    assert named.content == b"0123456789"
+    assert "filename*=utf-8''Zahlen%20%C3%BC.txt" in named.headers["content-disposition"]
+    assert (named_part.status_code, named_part.content) == (206, b"01")
+    assert unsatisfiable.status_code == 416
+
+
+def test_invalid_direct_links(live_nextcloud):
+    with live_nextcloud.client(None) as client:
+        named = client.get("/index.php/apps/integration_openproject/direct/nope/file.txt")
+        core_browser = client.get("/remote.php/direct/nope", headers={"Accept": "text/html"})
+        core_api = client.get("/remote.php/direct/nope")
+    assert named.status_code == 404
+    assert "This direct download link is invalid or has expired" in named.text
+    assert "This direct download link is invalid or has expired" in core_browser.text
+    assert core_api.status_code == 404 and "Sabre\\DAV\\Exception\\NotFound" in core_api.text
+
+
+def test_direct_link_dies_with_the_file(live_nextcloud):
+    url = direct_url(live_nextcloud, live_nextcloud.file_id)
+    live_nextcloud.store.trash(live_nextcloud.file_id)
+    with live_nextcloud.client(None) as client:
+        assert client.get(url).status_code == 404
+
+
+def test_permalink_page_names_file_and_folder_escaped(live_nextcloud):
+    evil = live_nextcloud.store.put_file("admin", "/Shared/<img src=x onerror=alert(1)>.txt", b"x")
+    with live_nextcloud.client(None) as client:
+        page = client.get(f"/index.php/f/{evil}")
+        folder = client.get(f"/index.php/f/{live_nextcloud.folder_id}")
+        missing = client.get("/index.php/f/424242")
+        garbage = client.get("/index.php/f/abc")
+    assert page.status_code == 200
+    assert "<img" not in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in page.text
+    assert "/Shared" in page.text
+    assert "Shared" in folder.text
+    assert missing.status_code == 404 and garbage.status_code == 404
+
+
+def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
+    with live_nextcloud.client(None) as client:
+        page = client.get(
+            "/index.php/apps/oauth2/authorize",
+            params={"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "response_type": "code", "state": "s<1>"},
+        )
+        wrong = client.post(
+            "/index.php/apps/oauth2/authorize",
+            data={"client_id": CLIENT_ID, "state": "s<1>", "login": "member", "password": "bad"},
+        )
+        granted = client.post(
+            "/index.php/apps/oauth2/authorize",
+            data={"client_id": CLIENT_ID, "state": "s<1>", "login": "member", "password": "member-password"},
+        )
+        assert granted.status_code == 302
+        location = urlsplit(granted.headers["location"])
+        query = parse_qs(location.query)
+        tokens = client.post(
+            "/index.php/apps/oauth2/api/v1/token",
+            data={"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": REDIRECT_URI,
+                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        )
+        reused = client.post(
+            "/index.php/apps/oauth2/api/v1/token",
+            data={"grant_type": "authorization_code", "code": query["code"][0],
+                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        )
+        basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        refreshed = client.post(
+            "/index.php/apps/oauth2/api/v1/token",
+            data={"grant_type": "refresh_token", "scope": "", "refresh_token": tokens.json()["refresh_token"]},
+            headers={"Authorization": basic},
+        )
+        old_refresh = client.post(
+            "/index.php/apps/oauth2/api/v1/token",
+            data={"grant_type": "refresh_token", "refresh_token": tokens.json()["refresh_token"],
+                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        )
+        bad_secret = client.post(
+            "/index.php/apps/oauth2/api/v1/token",
+            data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": CLIENT_ID, "client_secret": "no"},
+        )
+        user = client.get(
+            "/ocs/v1.php/cloud/user", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        )
+    assert page.status_code == 200
+    assert "Grant access" in page.text and 'value="s&lt;1&gt;"' in page.text
+    assert wrong.status_code == 403 and "Wrong login or password." in wrong.text
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
+    assert query["state"] == ["s<1>"]
+    body = tokens.json()
+    assert list(body) == ["access_token", "token_type", "expires_in", "refresh_token", "user_id"]
+    assert (body["token_type"], body["expires_in"], body["user_id"]) == ("Bearer", 3600, "member")
+    assert (reused.status_code, reused.json()) == (400, {"error": "invalid_request"})
+    assert refreshed.status_code == 200 and refreshed.json()["refresh_token"] != body["refresh_token"]
+    assert (old_refresh.status_code, old_refresh.json()) == (400, {"error": "invalid_request"})
+    assert (bad_secret.status_code, bad_secret.json()) == (400, {"error": "invalid_client"})
+    assert user.status_code == 200
+
+
+def test_oauth_unknown_client_and_grant_type(live_nextcloud):
+    with live_nextcloud.client(None) as client:
+        page = client.get("/index.php/apps/oauth2/authorize", params={"client_id": "<nobody>", "response_type": "code"})
+        grant = client.post("/index.php/apps/oauth2/api/v1/token", data={"grant_type": "password"})
+    assert page.status_code == 400 and "<nobody>" not in page.text
+    assert grant.json() == {"error": "invalid_grant"}
+
+
+def test_delay_fault_slows_every_answer(live_nextcloud):
+    live_nextcloud.faults.delay_ms = 300
+    with live_nextcloud.client(None) as client:
+        started = time.monotonic()
+        client.get("/index.php/apps/integration_openproject/check-config")
+        assert time.monotonic() - started >= 0.3
+
+
+def test_unknown_pages_and_methods_are_not_500(live_nextcloud):
+    with live_nextcloud.client("member") as client:
+        for method, path in (
+            ("GET", "/nothing"),
+            ("GET", "/index.php/apps/integration_openproject/direct-upload-token"),
+            ("DELETE", "/ocs/v1.php/cloud/user"),
+            ("GET", "/remote.php/unknown"),
+            ("PATCH", "/remote.php/dav/files/member/"),
+        ):
+            answer = client.request(method, path)
+            assert 400 <= answer.status_code < 500 or answer.status_code == 501, (method, path, answer.status_code)
