@@ -56,7 +56,7 @@ def test_files_upload_links_the_files_and_asks_about_existing_names(fresh_sandbo
 
     again = nep(*as_user(fresh_sandbox), "files", "upload", "2", str(first), "--folder", DEMO_FOLDER)
     assert again.exit_code == 6
-    assert "--overwrite" in again.stderr or "overwrite" in again.stderr
+    assert "--overwrite" in again.stderr and "--keep-both" in again.stderr
 
     both = nep_json(fresh_sandbox, "files", "upload", "2", str(first), "--folder", DEMO_FOLDER,
                     "--keep-both")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nep_tui.api.errors import NepError, NotFound
+from nep_tui.api.errors import FileNameExists, NepError, NotFound
 from nep_tui.api.models import FileLink, LinkBatchResult, StorageFile, UploadResult
 from nep_tui.cli.output import Column, Progress, info, print_json, print_table
 from nep_tui.cli.params import WORK_PACKAGE_ID
@@ -127,6 +127,8 @@ def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
                     storage, project_id=project_id, folder_id=folder.id, path=path,
                     overwrite=overwrite, progress=progress))
             except NepError as error:
+                if isinstance(error, FileNameExists):
+                    error.hint = "pass --overwrite to replace it, or --keep-both"
                 outcome.stopped_by = error
                 break
             finally:
