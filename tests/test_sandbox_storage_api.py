@@ -1,11 +1,10 @@
-"""The sandbox's storage side against the demo seed, over real HTTP (read-only on shared data,
-or on data the test makes itself)."""
+"""The sandbox's storage side against the demo seed, over real HTTP; read-only on the shared
+sandbox (upload tokens aside), changes are in test_sandbox_storage_changes.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -222,18 +221,6 @@ def test_body_without_content_type_is_406_and_wrong_type_415(sandbox):
         "/api/v3/storages/1/files/prepare_upload", content=b"{}", headers={"Content-Type": "text/plain"}
     )
     assert (wrong.status_code, error_id(wrong)) == (415, "TypeNotSupported")
-
-
-def test_create_folder(sandbox):
-    client = api(sandbox, "member")
-    name = f"Folder {uuid.uuid4().hex[:8]}"
-    answer = client.post("/api/v3/storages/1/folders", json={"parent_id": _demo_folder_id(client), "name": name})
-    assert answer.status_code == 201, answer.text
-    folder = answer.json()
-    assert (folder["name"], folder["location"]) == (name, f"{DEMO_FOLDER}/{name}")
-    assert folder["mimeType"] == "application/x-op-directory"
-    listing = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()
-    assert name in {file["name"] for file in listing["files"]}
 
 
 # --- file links -------------------------------------------------------------------------------

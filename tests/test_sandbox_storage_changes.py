@@ -1,6 +1,6 @@
-"""Storage-side behaviour that changes data or needs faults: creating and deleting file links
-(on the test's own work package), the fault switches, and connecting a user to Nextcloud
-through the real consent page."""
+"""Storage-side behaviour that changes data or needs faults: creating file links and folders
+(in a sandbox of this module's own, so the shared demo data that snapshots see stays as seeded),
+the fault switches, and connecting a user to Nextcloud through the real consent page."""
 
 from __future__ import annotations
 
@@ -10,8 +10,19 @@ import uuid
 from urllib.parse import urljoin
 
 import httpx
+import pytest
 
 URN = "urn:openproject-org:api:v3:"
+DEMO_FOLDER = "/OpenProject/Nepenthes Demo (1)"
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory):
+    from nep_tui.sandbox.server import start_in_thread
+
+    running = start_in_thread(tmp_path_factory.mktemp("storage-changes"), seed="demo")
+    yield running
+    running.stop()
 
 
 def api(sandbox, login: str) -> httpx.Client:
@@ -49,8 +60,8 @@ def status_of(client: httpx.Client, link_id: int, wp_id: int = 1) -> str:
 # --- creating and deleting links --------------------------------------------------------------
 
 
-def test_twenty_links_at_once_are_created_twenty_one_refused(sandbox):
-    client = api(sandbox, "member")
+def test_twenty_links_at_once_are_created_twenty_one_refused(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     created = post_links(client, wp_id, [element(f"7{n:03}") for n in range(20)])
     assert created.status_code == 201, created.text
@@ -65,8 +76,8 @@ def test_twenty_links_at_once_are_created_twenty_one_refused(sandbox):
     assert total == 20
 
 
-def test_an_existing_link_is_returned_as_it_is(sandbox):
-    client = api(sandbox, "member")
+def test_an_existing_link_is_returned_as_it_is(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     first = post_links(client, wp_id, [element("9001")]).json()["_embedded"]["elements"][0]
     again = post_links(client, wp_id, [element("9001", name="renamed.txt")]).json()["_embedded"]["elements"][0]
@@ -74,18 +85,18 @@ def test_an_existing_link_is_returned_as_it_is(sandbox):
     assert again["originData"]["name"] == "file-9001.txt"
 
 
-def test_storage_url_with_or_without_trailing_slash(sandbox):
-    client = api(sandbox, "member")
+def test_storage_url_with_or_without_trailing_slash(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
-    with_slash = {"storageUrl": {"href": sandbox.nextcloud_url + "/"}}
-    without = {"storageUrl": {"href": sandbox.nextcloud_url}}
+    with_slash = {"storageUrl": {"href": own_sandbox.nextcloud_url + "/"}}
+    without = {"storageUrl": {"href": own_sandbox.nextcloud_url}}
     answer = post_links(client, wp_id, [element("9101", with_slash), element("9102", without)])
     assert answer.status_code == 201, answer.text
     assert {e["_links"]["storage"]["href"] for e in answer.json()["_embedded"]["elements"]} == {"/api/v3/storages/1"}
 
 
-def test_creation_is_all_or_nothing(sandbox):
-    client = api(sandbox, "member")
+def test_creation_is_all_or_nothing(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     bad_storage = {"storageUrl": {"href": "https://elsewhere.example"}}
     answer = post_links(client, wp_id, [element("9201"), element("9202", bad_storage)])
@@ -94,15 +105,15 @@ def test_creation_is_all_or_nothing(sandbox):
     assert client.get(f"/api/v3/work_packages/{wp_id}/file_links").json()["total"] == 0
 
 
-def test_origin_id_and_name_are_required(sandbox):
-    client = api(sandbox, "member")
+def test_origin_id_and_name_are_required(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     answer = post_links(client, wp_id, [{"originData": {"id": "1"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}])
     assert (answer.status_code, error_id(answer)) == (422, "PropertyConstraintViolation")
 
 
-def test_delete_a_link(sandbox):
-    client = api(sandbox, "member")
+def test_delete_a_link(own_sandbox):
+    client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     link_id = post_links(client, wp_id, [element("9301")]).json()["_embedded"]["elements"][0]["id"]
     assert client.get(f"/api/v3/file_links/{link_id}").status_code == 200
@@ -110,27 +121,40 @@ def test_delete_a_link(sandbox):
     assert client.get(f"/api/v3/file_links/{link_id}").status_code == 404
 
 
-def test_creating_links_needs_manage_file_links(sandbox):
-    admin = api(sandbox, "admin")
+def test_creating_links_needs_manage_file_links(own_sandbox):
+    admin = api(own_sandbox, "admin")
     research_wp = admin.post("/api/v3/projects/5/work_packages", json={"subject": "Research links"}).json()["id"]
-    answer = post_links(api(sandbox, "member"), research_wp, [element("9401")])
+    answer = post_links(api(own_sandbox, "member"), research_wp, [element("9401")])
     assert answer.status_code == 404  # member cannot even see the work package
+
+
+def test_create_folder(own_sandbox):
+    client = api(own_sandbox, "member")
+    parent_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()["parent"]["id"]
+    name = f"Folder {uuid.uuid4().hex[:8]}"
+    answer = client.post("/api/v3/storages/1/folders", json={"parent_id": parent_id, "name": name})
+    assert answer.status_code == 201, answer.text
+    folder = answer.json()
+    assert (folder["name"], folder["location"]) == (name, f"{DEMO_FOLDER}/{name}")
+    assert folder["mimeType"] == "application/x-op-directory"
+    listing = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()
+    assert name in {file["name"] for file in listing["files"]}
 
 
 # --- faults -----------------------------------------------------------------------------------
 
 
-def test_faults_api_is_for_admins_only(sandbox):
-    assert api(sandbox, "member").get("/sandbox/faults").status_code == 403
-    answer = api(sandbox, "member").post("/sandbox/faults", json={"delay_ms": 5})
+def test_faults_api_is_for_admins_only(own_sandbox):
+    assert api(own_sandbox, "member").get("/sandbox/faults").status_code == 403
+    answer = api(own_sandbox, "member").post("/sandbox/faults", json={"delay_ms": 5})
     assert (answer.status_code, error_id(answer)) == (403, "MissingPermission")
-    assert httpx.get(f"{sandbox.nepenthes_url}/sandbox/faults").status_code == 403
-    current = api(sandbox, "admin").get("/sandbox/faults").json()
+    assert httpx.get(f"{own_sandbox.nepenthes_url}/sandbox/faults").status_code == 403
+    current = api(own_sandbox, "admin").get("/sandbox/faults").json()
     assert current["nextcloud_unreachable"] is False
 
 
-def test_unknown_fault_keys_are_refused(sandbox):
-    answer = api(sandbox, "admin").post("/sandbox/faults", json={"explode": True})
+def test_unknown_fault_keys_are_refused(own_sandbox):
+    answer = api(own_sandbox, "admin").post("/sandbox/faults", json={"explode": True})
     assert answer.status_code == 422
 
 
@@ -212,6 +236,19 @@ def test_quota_and_upload_limit_faults_reach_the_direct_upload(fresh_sandbox):
     fresh_sandbox.set_faults(reset=True)
     fine = httpx.post(_upload_url(member), files={"file": ("big.bin", b"x" * 1000)})
     assert fine.status_code == 201
+
+
+def test_a_refused_token_that_cannot_be_refreshed_is_failed_authorization(fresh_sandbox):
+    db = sqlite3.connect(fresh_sandbox.data_dir / "nepenthes.sqlite3")
+    with db:
+        db.execute("UPDATE nextcloud_tokens SET access_token = 'revoked', refresh_token = 'revoked', expires_at = NULL")
+    db.close()
+    links = api(fresh_sandbox, "member").get("/api/v3/storages/1").json()["_links"]
+    assert links["authorizationState"] == {
+        "href": URN + "storages:authorization:FailedAuthorization",
+        "title": "Authorization failed",
+    }
+    assert links["authorize"]["href"].startswith(f"{fresh_sandbox.nextcloud_url}/index.php/apps/oauth2/authorize?")
 
 
 def test_refresh_when_the_nextcloud_token_expired(fresh_sandbox):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
 from typing import Any
 
 import httpx
@@ -135,15 +134,16 @@ def test_storage_files(spec, sandbox):
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "projectId": 5}))
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "parent": pdf["id"]}))
 
-    folder = {"parent_id": folder_id, "name": f"Spec {uuid.uuid4().hex[:6]}"}
+
+def test_created_folders_and_links(spec, fresh_sandbox):
+    """Answers that change data, on a sandbox of the test's own."""
+    client = api(fresh_sandbox, "member")
+    folder_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()["parent"]["id"]
+    folder = {"parent_id": folder_id, "name": "Spec folder"}
     check(spec, "POST", "/api/v3/storages/{id}/folders", client.post("/api/v3/storages/1/folders", json=folder))
-
-
-def test_file_links(spec, sandbox):
-    client = api(sandbox, "member")
     collection = "/api/v3/work_packages/{id}/file_links"
     check(spec, "GET", collection, client.get("/api/v3/work_packages/1/file_links"))
-    check(spec, "GET", collection, api(sandbox, "newcomer").get("/api/v3/work_packages/1/file_links"))
+    check(spec, "GET", collection, api(fresh_sandbox, "newcomer").get("/api/v3/work_packages/1/file_links"))
     check(spec, "GET", collection, client.get("/api/v3/work_packages/1/file_links", params={"pageSize": 0}))
 
     wp_id = client.post("/api/v3/projects/1/work_packages", json={"subject": "Spec links"}).json()["id"]
