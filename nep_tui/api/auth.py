@@ -132,7 +132,7 @@ def tokens_from_answer(data: dict[str, Any], endpoint: str) -> StoredTokens:
                         refresh_token=data.get("refresh_token"),
                         expires_at=float(expires_at) if expires_at else None,
                         token_type=str(data.get("token_type") or "Bearer"),
-                        scope=data.get("scope"))
+                        scope=data.get("scope"), issued_at=time.time())
 
 
 def _token_error(response: httpx.Response) -> str:
@@ -349,6 +349,7 @@ class OAuthTokenSource:
         self._tokens = tokens
         self._persist = persist
         self._lock = asyncio.Lock()
+        self._metadata: ServerMetadata | None = None
         self.refresh_count = 0
 
     def __repr__(self) -> str:
@@ -362,10 +363,10 @@ class OAuthTokenSource:
         return f"Bearer {self._tokens.access_token}"
 
     async def authorization(self) -> str:
-        if self._tokens.expires_within(REFRESH_LEEWAY_SECONDS) and self._tokens.refresh_token:
+        if self._tokens.refresh_due(REFRESH_LEEWAY_SECONDS) and self._tokens.refresh_token:
             stale = self._header()
             async with self._lock:
-                if self._header() == stale and self._tokens.expires_within(REFRESH_LEEWAY_SECONDS):
+                if self._header() == stale:
                     await self._refresh()
         return self._header()
 
@@ -382,8 +383,10 @@ class OAuthTokenSource:
         if not self._profile.client_id or not self._tokens.refresh_token:
             raise err.LoggedOut()
         try:
-            metadata = await discover(self._profile.server_url, ca_bundle=self._profile.ca_bundle)
-            tokens = await refresh(metadata, self._profile.client_id, self._tokens.refresh_token,
+            if self._metadata is None:
+                self._metadata = await discover(self._profile.server_url,
+                                                ca_bundle=self._profile.ca_bundle)
+            tokens = await refresh(self._metadata, self._profile.client_id, self._tokens.refresh_token,
                                    ca_bundle=self._profile.ca_bundle)
         except (err.NetworkUnreachable, err.ServerError):
             raise

@@ -184,9 +184,18 @@ class StoredTokens:
     expires_at: float | None = None
     token_type: str = "Bearer"
     scope: str | None = None
+    issued_at: float | None = None
 
     def expires_within(self, seconds: float) -> bool:
         return self.expires_at is not None and self.expires_at - time.time() <= seconds
+
+    def refresh_due(self, leeway: float) -> bool:
+        """Due `leeway` seconds before expiry, or in the last quarter of a shorter lifetime."""
+        if self.expires_at is None:
+            return False
+        if self.issued_at is not None:
+            leeway = min(leeway, max(0.0, self.expires_at - self.issued_at) / 4)
+        return self.expires_within(leeway)
 
 
 def _token_path(name: str) -> Path:
