@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -152,3 +153,33 @@ def test_demo_forwards_reset(monkeypatch):
     monkeypatch.setattr("nep_tui.demo.run", lambda reset=False: calls.append(reset) or 0)
     assert nep("demo", "--reset").exit_code == 0
     assert calls == [True]
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_table_rows(heading: str) -> list[list[str]]:
+    section = README.read_text(encoding="utf-8").split(heading, 1)[1]
+    rows = []
+    for line in section.splitlines()[2:]:
+        if line.startswith("#"):
+            break
+        if line.startswith("| ") and not line.startswith("| ---"):
+            rows.append([part.strip() for part in line.strip("|").split(" | ")])
+    return rows
+
+
+def test_readme_json_fields_are_the_model_fields():
+    from nep_tui.api import models
+
+    documented = {row[0]: row[1] for row in _readme_table_rows("### JSON output")
+                  if hasattr(models, row[0])}
+    assert len(documented) == 9
+    for name, fields_text in documented.items():
+        fields = fields_text.split("`")[1].split(", ")
+        assert fields == list(getattr(models, name).model_fields)[:len(fields)], name
+
+
+def test_readme_exit_codes_are_the_real_ones():
+    rows = _readme_table_rows("### Errors and exit codes")
+    assert sorted(int(row[0]) for row in rows[1:]) == sorted(code.value for code in ExitCode)

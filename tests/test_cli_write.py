@@ -130,3 +130,17 @@ def test_notifications_read_one_then_all(fresh_sandbox):
 
     assert nep_json(fresh_sandbox, "notifications", "read", "--all") == {"read": "all"}
     assert nep_json(fresh_sandbox, "notifications", "list", "--unread") == []
+
+
+def test_unlink_on_a_terminal_asks_first(fresh_sandbox, monkeypatch):
+    monkeypatch.setattr("nep_tui.cli.confirm.stdin_is_terminal", lambda: True)
+    link_id = str(nep_json(fresh_sandbox, "files", "list", "1")[0]["id"])
+
+    declined = nep(*as_user(fresh_sandbox), "files", "unlink", link_id, input="n\n")
+    assert declined.exit_code == 1
+    assert "Unlink file link" in declined.stderr and "cancelled" in declined.stderr
+    assert int(link_id) in {link["id"] for link in nep_json(fresh_sandbox, "files", "list", "1")}
+
+    accepted = nep(*as_user(fresh_sandbox), "files", "unlink", link_id, input="y\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert int(link_id) not in {link["id"] for link in nep_json(fresh_sandbox, "files", "list", "1")}

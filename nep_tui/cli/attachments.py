@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from nep_tui.cli.files import confirm_or_refuse
+from nep_tui.cli.confirm import confirm_or_refuse
 from nep_tui.cli.output import Column, Progress, print_json, print_table
 from nep_tui.cli.params import WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import click
 
 from nep_tui.api.errors import FileNameExists, NepError, NotFound
 from nep_tui.api.models import FileLink, LinkBatchResult, StorageFile, UploadResult
+from nep_tui.cli.confirm import confirm_or_refuse
 from nep_tui.cli.output import Column, Progress, info, print_json, print_table
 from nep_tui.cli.params import WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
@@ -212,17 +212,6 @@ def unlink_file(state: CliState, link_id: int, yes: bool) -> None:
         print_json({"unlinked": link_id})
     else:
         click.echo(f"Unlinked file link {link_id}.")
-
-
-def confirm_or_refuse(yes: bool, question: str) -> None:
-    """Ask on a terminal; without one, refuse unless --yes was given."""
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise click.UsageError("refusing to change anything without confirmation; "
-                               "pass --yes when not running on a terminal")
-    if not click.confirm(question, default=False, err=True):
-        raise click.ClickException("cancelled; nothing was changed")
 
 
 COMMANDS = [files]
