@@ -216,13 +216,13 @@ class NepTuiApp(App[None]):
         return len(self.screen_stack) > 2
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the key in the footer: nothing to go back to, nobody logged in yet.
         if action == "back":
-            return True if self._can_go_back() else None
+            return self._can_go_back()
         if action == "notifications":
             from nep_tui.screens.notifications import NotificationsScreen
 
-            if self.client is None or isinstance(self.screen, NotificationsScreen):
-                return None
+            return self.client is not None and not isinstance(self.screen, NotificationsScreen)
         return True
 
     def action_help(self) -> None:
