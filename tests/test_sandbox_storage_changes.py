@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin
 
 import httpx
@@ -252,13 +253,19 @@ def test_a_refused_token_that_cannot_be_refreshed_is_failed_authorization(fresh_
 
 
 def test_refresh_when_the_nextcloud_token_expired(fresh_sandbox):
-    """An expired stored token is refreshed at Nextcloud's token endpoint before the call."""
+    """An expired stored token is refreshed at Nextcloud's token endpoint before the call; the
+    refresh token rotates, so requests arriving together must not refresh it twice."""
     db = sqlite3.connect(fresh_sandbox.data_dir / "nepenthes.sqlite3")
     with db:
         db.execute("UPDATE nextcloud_tokens SET expires_at = 0")
     before = db.execute("SELECT access_token FROM nextcloud_tokens").fetchall()
-    state = api(fresh_sandbox, "member").get("/api/v3/storages/1").json()["_links"]["authorizationState"]
-    assert state["href"] == URN + "storages:authorization:Connected"
+
+    def state(_: int) -> str:
+        return api(fresh_sandbox, "member").get("/api/v3/storages/1").json()["_links"]["authorizationState"]["href"]
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        states = set(pool.map(state, range(5)))
+    assert states == {URN + "storages:authorization:Connected"}
     after = db.execute("SELECT access_token FROM nextcloud_tokens").fetchall()
     assert before != after
     db.close()

@@ -9,6 +9,7 @@ and could not be refreshed) and `StorageFailure` (Nextcloud answered with anothe
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -145,8 +146,10 @@ class NextcloudClient:
         db: sqlite3.Connection,
         storage: dict[str, Any],
         callback_url: str,
+        refresh_locks: dict[int, asyncio.Lock],
     ) -> None:
         self.http = http
+        self.refresh_locks = refresh_locks
         self.base_url = base_url.rstrip("/")
         self.faults = faults
         self.db = db
@@ -175,16 +178,25 @@ class NextcloudClient:
         return response.json()
 
     async def _refresh(self, user_id: int, token: dict[str, Any]) -> dict[str, Any]:
-        if not token.get("refresh_token"):
-            raise StorageUnauthorized("no refresh token")
-        answer = await self._token_request(
-            {"grant_type": "refresh_token", "scope": "", "refresh_token": token["refresh_token"]}
-        )
-        answer.setdefault("user_id", token.get("origin_user_id"))
-        storage_store.save_nextcloud_token(self.db, user_id, answer)
-        refreshed = storage_store.nextcloud_token(self.db, user_id)
-        assert refreshed is not None
-        return refreshed
+        """Refresh tokens rotate, so concurrent requests of one user refresh one at a time and
+        a request that waited takes the token the other one got."""
+        lock = self.refresh_locks.setdefault(user_id, asyncio.Lock())
+        async with lock:
+            current = storage_store.nextcloud_token(self.db, user_id)
+            if current is None:
+                raise StorageNotConnected("the user's Nextcloud token was forgotten")
+            if current["access_token"] != token["access_token"]:
+                return current
+            if not current.get("refresh_token"):
+                raise StorageUnauthorized("no refresh token")
+            answer = await self._token_request(
+                {"grant_type": "refresh_token", "scope": "", "refresh_token": current["refresh_token"]}
+            )
+            answer.setdefault("user_id", current.get("origin_user_id"))
+            storage_store.save_nextcloud_token(self.db, user_id, answer)
+            refreshed = storage_store.nextcloud_token(self.db, user_id)
+            assert refreshed is not None
+            return refreshed
 
     async def _user_request(self, user_id: int, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """A call with the user's Bearer token; an expired or refused token is refreshed once,

@@ -3,6 +3,7 @@ a Nextcloud client for a storage, and the mapping of Nextcloud outcomes to API e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import (
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 _HTTP_STATE = "storage_http"
+_LOCKS_STATE = "storage_refresh_locks"
 
 
 def store(request: Request) -> NepenthesStore:
@@ -69,7 +71,16 @@ def nextcloud(request: Request, storage: dict[str, Any]) -> NextcloudClient:
         db=db(request),
         storage=storage,
         callback_url=callback_url(request, storage["oauth_client_id"]),
+        refresh_locks=_refresh_locks(request),
     )
+
+
+def _refresh_locks(request: Request) -> dict[int, asyncio.Lock]:
+    locks = getattr(request.app.state, _LOCKS_STATE, None)
+    if locks is None:
+        locks = {}
+        setattr(request.app.state, _LOCKS_STATE, locks)
+    return locks
 
 
 def visible_storage_ids(request: Request, user_id: int) -> list[int]:
