@@ -182,3 +182,10 @@ def test_files_download_of_a_forbidden_file_fails_cleanly(sandbox, tmp_path):
     assert run.exit_code in (4, 5, 8)
     assert run.stderr.startswith("error: ")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_not_connected_to_nextcloud_exits_8_with_the_authorize_link(sandbox):
+    run = nep(*as_user(sandbox, "newcomer"), "storage", "ls", "1")
+    assert run.exit_code == 8
+    assert "not connected" in run.stderr
+    assert sandbox.nextcloud_url in run.stderr  # the authorize URL to open

@@ -144,3 +144,29 @@ def test_unlink_on_a_terminal_asks_first(fresh_sandbox, monkeypatch):
     accepted = nep(*as_user(fresh_sandbox), "files", "unlink", link_id, input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
     assert int(link_id) not in {link["id"] for link in nep_json(fresh_sandbox, "files", "list", "1")}
+
+
+def test_nextcloud_unreachable_exits_8(fresh_sandbox):
+    fresh_sandbox.set_faults(nextcloud_unreachable=True)
+    run = nep(*as_user(fresh_sandbox), "storage", "ls", "1")
+    assert run.exit_code == 8
+    assert run.stderr.startswith("error: ")
+    # Linked files are still listed; their state says the server could not check them.
+    links = nep_json(fresh_sandbox, "files", "list", "1")
+    assert links and {link["status"] for link in links} == {"Error"}
+
+
+def test_quota_and_upload_limit_exit_7(fresh_sandbox, tmp_path):
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * 4096)
+    fresh_sandbox.set_faults(quota_bytes={"member": 100})
+    over_quota = nep(*as_user(fresh_sandbox), "files", "upload", "2", str(source),
+                     "--folder", DEMO_FOLDER)
+    assert over_quota.exit_code == 7, over_quota.stderr
+
+    fresh_sandbox.set_faults(reset=True)
+    fresh_sandbox.set_faults(upload_limit_bytes=1000)
+    too_large = nep(*as_user(fresh_sandbox), "files", "upload", "2", str(source),
+                    "--folder", DEMO_FOLDER)
+    assert too_large.exit_code == 7, too_large.stderr
+    assert "big.bin" not in {link["name"] for link in nep_json(fresh_sandbox, "files", "list", "2")}

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from nep_tui.api.errors import NepError
+from nep_tui.api.errors import NepError, NextcloudNotConnected
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
@@ -36,7 +36,7 @@ class NepGroup(click.Group):
             result = super().main(argv, prog_name or "nep-tui", complete_var,
                                   standalone_mode=False, **extra)
         except NepError as error:
-            _fail(_error_line(error.message, error.hint), exit_code_for(error), argv)
+            _fail(_error_line(error.message, _hint_for(error)), exit_code_for(error), argv)
         except click.UsageError as error:
             hint = f"see {error.ctx.command_path} --help" if error.ctx else "see nep-tui --help"
             _fail(_error_line(error.format_message(), hint), ExitCode.USAGE, argv)
@@ -57,6 +57,13 @@ class NepGroup(click.Group):
                               f"set {DEBUG_VARIABLE}=1 to see details and report it"),
                   ExitCode.GENERIC, argv)
         sys.exit(result if isinstance(result, int) else ExitCode.OK)
+
+
+def _hint_for(error: NepError) -> str:
+    if isinstance(error, NextcloudNotConnected) and error.authorize_url:
+        return (f"open {error.authorize_url} in a browser where you are logged in "
+                "to the server, then retry")
+    return error.hint
 
 
 def _error_line(message: str, hint: str = "") -> str:
