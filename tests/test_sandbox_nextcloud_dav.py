@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
 from defusedxml.ElementTree import fromstring
-from test_sandbox_nextcloud_fixtures import live_nextcloud, recordings  # noqa: F401
+
+live_nextcloud = nextcloud_fixtures.live_nextcloud
+recordings = nextcloud_fixtures.recordings
 
 D, OC = "{DAV:}", "{http://owncloud.org/ns}"
 OP_PROPFIND = """<?xml version="1.0"?>
@@ -155,13 +158,21 @@ def test_mkcol_put_get_move_delete_round_trip(live_nextcloud, recordings):
         deleted = client.delete(dav(live_nextcloud, "/renamed.txt"))
         deleted_again = client.delete(dav(live_nextcloud, "/renamed.txt"))
     assert made.status_code == 201 and re.fullmatch(r"\d{8}ocsandbox001", made.headers["oc-fileid"])
-    assert again.text == recorded(recordings, "nextcloud/create_folder_already_exists.yml")["response"]["body"]["string"]
-    assert orphan.text == recorded(recordings, "nextcloud/create_folder_parent_not_found.yml")["response"]["body"]["string"]
+    assert (
+        again.text == recorded(recordings, "nextcloud/create_folder_already_exists.yml")["response"]["body"]["string"]
+    )
+    assert (
+        orphan.text
+        == recorded(recordings, "nextcloud/create_folder_parent_not_found.yml")["response"]["body"]["string"]
+    )
     assert put.status_code == 201 and put.headers["oc-etag"] == put.headers["etag"]
     assert overwritten.status_code == 204
     assert overwritten.headers["oc-fileid"] == put.headers["oc-fileid"]
     assert missing_parent.status_code == 404
-    assert missing_parent.text == recorded(recordings, "nextcloud/upload_file_missing_folder.yml")["response"]["body"]["string"]
+    assert (
+        missing_parent.text
+        == recorded(recordings, "nextcloud/upload_file_missing_folder.yml")["response"]["body"]["string"]
+    )
     assert got.content == b"hello again"
     assert moved.status_code == 201 and moved.headers["oc-fileid"] == put.headers["oc-fileid"]
     file_id = int(put.headers["oc-fileid"][:8])

@@ -7,8 +7,12 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
-from test_sandbox_nextcloud_fixtures import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, live_nextcloud, recordings  # noqa: F401
+from test_sandbox_nextcloud_fixtures import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
+
+live_nextcloud = nextcloud_fixtures.live_nextcloud
+recordings = nextcloud_fixtures.recordings
 
 JSON = {"OCS-APIRequest": "true", "Accept": "application/json"}
 DIRECT = "/ocs/v2.php/apps/dav/api/v1/direct"
@@ -124,13 +128,22 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
         query = parse_qs(location.query)
         tokens = client.post(
             "/index.php/apps/oauth2/api/v1/token",
-            data={"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": REDIRECT_URI,
-                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": REDIRECT_URI,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
         )
         reused = client.post(
             "/index.php/apps/oauth2/api/v1/token",
-            data={"grant_type": "authorization_code", "code": query["code"][0],
-                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
         )
         basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         refreshed = client.post(
@@ -140,8 +153,12 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
         )
         old_refresh = client.post(
             "/index.php/apps/oauth2/api/v1/token",
-            data={"grant_type": "refresh_token", "refresh_token": tokens.json()["refresh_token"],
-                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens.json()["refresh_token"],
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
         )
         bad_secret = client.post(
             "/index.php/apps/oauth2/api/v1/token",

@@ -9,7 +9,9 @@ import threading
 
 import psutil
 import pytest
-from test_sandbox_nextcloud_fixtures import live_nextcloud  # noqa: F401
+import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
+
+live_nextcloud = nextcloud_fixtures.live_nextcloud
 
 SIZE = 200 * 1024 * 1024
 CHUNK = 1024 * 1024

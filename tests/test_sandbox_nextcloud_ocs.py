@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
 from defusedxml.ElementTree import fromstring
-from test_sandbox_nextcloud_fixtures import live_nextcloud, recordings  # noqa: F401
+
+live_nextcloud = nextcloud_fixtures.live_nextcloud
+recordings = nextcloud_fixtures.recordings
 
 OCS = {"OCS-APIRequest": "true"}
 JSON = {"OCS-APIRequest": "true", "Accept": "application/json"}
@@ -78,9 +81,7 @@ def test_check_config_echoes_the_authorization_header(live_nextcloud):
 def test_fileinfo_matches_the_recorded_keys_and_types(live_nextcloud, recordings):
     recorded = json.loads(recorded_body(recordings, "nextcloud/file_info_query_success_file.yml"))
     with live_nextcloud.client("member") as client:
-        answer = client.get(
-            f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON
-        )
+        answer = client.get(f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
     mine = answer.json()
     assert mine["ocs"]["meta"] == recorded["ocs"]["meta"]
     assert list(mine["ocs"]["data"]) == list(recorded["ocs"]["data"])
@@ -136,9 +137,7 @@ def test_filesinfo_is_keyed_by_id(live_nextcloud, recordings):
             json={"fileIds": [str(hidden), "1234", str(live_nextcloud.file_id)]},
         )
         bad = client.post("/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, json={"fileIds": 5})
-        broken = client.post(
-            "/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, content=b"{not json"
-        )
+        broken = client.post("/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, content=b"{not json")
     data = answer.json()["ocs"]["data"]
     assert data[str(hidden)] == {"status": "Forbidden", "statuscode": 403}
     assert data["1234"] == {"status": "Not Found", "statuscode": 404}

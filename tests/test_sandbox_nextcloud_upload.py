@@ -6,8 +6,11 @@ import re
 import sqlite3
 
 import pytest
+import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
-from test_sandbox_nextcloud_fixtures import live_nextcloud, recordings  # noqa: F401
+
+live_nextcloud = nextcloud_fixtures.live_nextcloud
+recordings = nextcloud_fixtures.recordings
 
 APP = "/index.php/apps/integration_openproject"
 
@@ -27,7 +30,7 @@ def upload(live, token: str, name: str = "notes.txt", content: bytes = b"hello",
 def raw_upload(live, token: str, filename: bytes, content: bytes = b"x"):
     """A hand-made body, for file names httpx would escape."""
     body = (
-        b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename + b"\"\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
         b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n--XyZ--\r\n"
     )
     with live.client(None) as client:

@@ -27,8 +27,23 @@ from .uploads import DirectUpload
 
 log = logging.getLogger(__name__)
 
-DAV_METHODS = ["PROPFIND", "PROPPATCH", "GET", "HEAD", "PUT", "MKCOL", "DELETE", "MOVE", "COPY", "OPTIONS",
-               "LOCK", "UNLOCK", "REPORT", "SEARCH", "POST"]
+DAV_METHODS = [
+    "PROPFIND",
+    "PROPPATCH",
+    "GET",
+    "HEAD",
+    "PUT",
+    "MKCOL",
+    "DELETE",
+    "MOVE",
+    "COPY",
+    "OPTIONS",
+    "LOCK",
+    "UNLOCK",
+    "REPORT",
+    "SEARCH",
+    "POST",
+]
 OCS_NOT_FOUND = (
     "Invalid query, please check the syntax. API specifications are here:"
     " http://www.freedesktop.org/wiki/Specifications/open-collaboration-services."

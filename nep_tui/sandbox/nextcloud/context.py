@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..faults import FaultState
-from .store import Access, Node, NextcloudStore, ROOT_ID
+from .store import ROOT_ID, Access, NextcloudStore, Node
 
 INSTANCE_ID = "ocsandbox001"
 DEFAULT_UPLOAD_LIMIT = 512 * 1024 * 1024  # the Nextcloud docker image's PHP_UPLOAD_LIMIT

@@ -38,8 +38,15 @@ MULTISTATUS_OPEN = (
 )
 D, OC, NC = "{DAV:}", "{http://owncloud.org/ns}", "{http://nextcloud.org/ns}"
 RESOURCETYPE = f"{D}resourcetype"  # the one property whose value is markup
-ALLPROP = [f"{D}getlastmodified", f"{D}getcontentlength", f"{D}resourcetype", f"{D}getetag", f"{D}getcontenttype",
-           f"{D}quota-used-bytes", f"{D}quota-available-bytes"]
+ALLPROP = [
+    f"{D}getlastmodified",
+    f"{D}getcontentlength",
+    f"{D}resourcetype",
+    f"{D}getetag",
+    f"{D}getcontenttype",
+    f"{D}quota-used-bytes",
+    f"{D}quota-available-bytes",
+]
 # Characters Sabre\HTTP\encodePath leaves alone; everything else becomes %xx in lower case.
 _HREF_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~()/:@")
 CHUNK = 64 * 1024
@@ -121,7 +128,11 @@ class UserView:
         for name in names:
             found = self.child(here, name) if here.node.is_dir else None
             if found is None:
-                raise DavError(404, "Sabre\\DAV\\Exception\\NotFound", f"File with name {_join(here.path, name, sep_always=True)} could not be located")
+                raise DavError(
+                    404,
+                    "Sabre\\DAV\\Exception\\NotFound",
+                    f"File with name {_join(here.path, name, sep_always=True)} could not be located",
+                )
             here = found
         return here
 
@@ -160,7 +171,14 @@ class DavHandler:
     async def _dispatch(self, request: Request) -> Response:
         method = request.method.upper()
         if method == "OPTIONS":
-            return Response(status_code=200, headers={"dav": DAV_FEATURES, "allow": "OPTIONS, GET, HEAD, DELETE, PROPFIND, PUT, MKCOL, MOVE", "ms-author-via": "DAV"})
+            return Response(
+                status_code=200,
+                headers={
+                    "dav": DAV_FEATURES,
+                    "allow": "OPTIONS, GET, HEAD, DELETE, PROPFIND, PUT, MKCOL, MOVE",
+                    "ms-author-via": "DAV",
+                },
+            )
         caller = identify(request, self.store)
         if caller.login is None:
             raise not_authenticated()
@@ -198,7 +216,11 @@ class DavHandler:
         for located in view.walk(top, depth):
             parts.append(self._response_xml(view, located, requested))
         parts.append("</d:multistatus>\n")
-        return Response("".join(parts).encode(), 207, headers={"content-type": XML_TYPE, "dav": DAV_FEATURES, "vary": "Brief,Prefer"})
+        return Response(
+            "".join(parts).encode(),
+            207,
+            headers={"content-type": XML_TYPE, "dav": DAV_FEATURES, "vary": "Brief,Prefer"},
+        )
 
     def _response_xml(self, view: UserView, located: Located, requested: list[str] | None) -> str:
         node = located.node
@@ -284,7 +306,9 @@ class DavHandler:
 
     async def mkcol(self, request: Request, view: UserView, names: list[str]) -> Response:
         if not names:
-            raise DavError(405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists")
+            raise DavError(
+                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+            )
         try:
             parent = view.locate(names[:-1])
         except DavError:
@@ -293,14 +317,20 @@ class DavHandler:
         if not parent.node.is_dir:
             raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Parent node is not a collection")
         if self.store.child(parent.node.id, name) is not None:
-            raise DavError(405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists")
+            raise DavError(
+                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+            )
         if parent.access is not Access.WRITE:
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "Permission denied to create directory")
         try:
             node = self.store.create_folder(view.login, parent.node.id, name)
         except NodeExists:
-            raise DavError(405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists") from None
-        return Response(b"", 201, headers={"oc-fileid": padded_file_id(node.id), "content-type": "text/html; charset=UTF-8"})
+            raise DavError(
+                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+            ) from None
+        return Response(
+            b"", 201, headers={"oc-fileid": padded_file_id(node.id), "content-type": "text/html; charset=UTF-8"}
+        )
 
     # -- DELETE -------------------------------------------------------------------------------
 
@@ -337,14 +367,20 @@ class DavHandler:
                 "The destination node already exists, and the overwrite header is set to false",
             )
         source_parent = view.locate(names[:-1])
-        if source.access is not Access.WRITE or source_parent.access is not Access.WRITE or target_parent.access is not Access.WRITE:
+        if (
+            source.access is not Access.WRITE
+            or source_parent.access is not Access.WRITE
+            or target_parent.access is not Access.WRITE
+        ):
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "")
         if existing is not None:
             self.store.trash(existing.node.id)
         try:
             node = self.store.move(source.node.id, target_parent.node.id, new_name)
         except NodeExists:
-            raise DavError(412, "Sabre\\DAV\\Exception\\PreconditionFailed", "The destination node already exists") from None
+            raise DavError(
+                412, "Sabre\\DAV\\Exception\\PreconditionFailed", "The destination node already exists"
+            ) from None
         headers = {"oc-fileid": padded_file_id(node.id)}
         if not node.is_dir:
             headers["etag"] = headers["oc-etag"] = f'"{node.etag}"'
@@ -361,7 +397,7 @@ class DavHandler:
         prefix = DAV_ROOT + view.login
         if path != prefix and not path.startswith(prefix + "/"):
             raise DavError(502, "Sabre\\DAV\\Exception\\BadGateway", "The destination node is not on this server")
-        return path_names(path[len(prefix):])
+        return path_names(path[len(prefix) :])
 
 
 class PropertyValues:
@@ -423,7 +459,9 @@ def parse_propfind(body: bytes) -> list[str] | None:
     try:
         root: Element = fromstring(body)
     except (ParseError, DefusedXmlException) as error:
-        raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", f"The request body had an invalid XML body. (message: {error})") from None
+        raise DavError(
+            400, "Sabre\\DAV\\Exception\\BadRequest", f"The request body had an invalid XML body. (message: {error})"
+        ) from None
     if root.tag != f"{D}propfind":
         raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", "The root element must be {DAV:}propfind")
     prop = root.find(f"{D}prop")

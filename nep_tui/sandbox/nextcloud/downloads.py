@@ -38,7 +38,9 @@ class DirectDownloads:
         params = await _params(request)
         expiration = params.get("expirationTime", DIRECT_LINK_TTL)
         if not _is_int(expiration) or not 0 < int(expiration) <= MAX_EXPIRATION:
-            return ocs_response(request, [], status=400, message="Expiration time should be greater than 0 and less than 24 hours")
+            return ocs_response(
+                request, [], status=400, message="Expiration time should be greater than 0 and less than 24 hours"
+            )
         raw_id = params.get("fileId")
         node = self.store.node(int(raw_id)) if _is_int(raw_id) else None
         if node is None or node.trashed or self.store.access(node, caller.login) is Access.NONE:

@@ -161,4 +161,3 @@ async def _file_ids(request: Request) -> list | None:
         return None
     ids = body.get("fileIds") if isinstance(body, dict) else None
     return ids if isinstance(ids, list) else None
-

@@ -38,7 +38,9 @@ class OAuthApp:
             return message_page("Error", CLIENT_REFUSED, 400)
         state = params.get("state", "")
         if params.get("response_type", "code") != "code":
-            return RedirectResponse(_with_query(client.redirect_uri, state=state, error="unsupported_response_type"), 302)
+            return RedirectResponse(
+                _with_query(client.redirect_uri, state=state, error="unsupported_response_type"), 302
+            )
         return self._page(client, state)
 
     def _page(self, client: OAuthClient, state: str, *, error: str | None = None, login: str = "") -> Response:

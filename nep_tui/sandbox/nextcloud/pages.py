@@ -36,8 +36,15 @@ def not_found_page() -> HTMLResponse:
     return message_page("Page not found", "The page could not be found on the server.", 404)
 
 
-def authorize_page(*, client_name: str, action: str, hidden: dict[str, str], error: str | None = None,
-                   login: str = "", status: int = 200) -> HTMLResponse:
+def authorize_page(
+    *,
+    client_name: str,
+    action: str,
+    hidden: dict[str, str],
+    error: str | None = None,
+    login: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     fields = "".join(
         f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">' for key, value in hidden.items()
     )

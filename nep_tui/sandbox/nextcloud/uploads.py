@@ -145,7 +145,12 @@ def upload_name(raw: str) -> str:
     name = re.split(r"[\\/]", raw)[-1].strip()
     if name in FORBIDDEN_NAMES:
         raise UploadError(403, "invalid file name")
-    if not name or name in (".", "..") or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name) or len(name.encode()) > 255:
+    if (
+        not name
+        or name in (".", "..")
+        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name)
+        or len(name.encode()) > 255
+    ):
         raise UploadError(400, "invalid file name")
     return name
 
