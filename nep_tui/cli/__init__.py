@@ -124,6 +124,7 @@ def _register_commands() -> None:
     from nep_tui.cli import (
         attachments,
         auth,
+        doctor,
         files,
         launch,
         notifications,
@@ -133,7 +134,7 @@ def _register_commands() -> None:
     )
 
     for module in (auth, projects, work_packages, files, attachments, storage, notifications,
-                   launch):
+                   doctor, launch):
         for command in module.COMMANDS:
             cli.add_command(command)
 
