@@ -113,6 +113,15 @@ def test_origin_id_and_name_are_required(own_sandbox):
     assert (answer.status_code, error_id(answer)) == (422, "PropertyConstraintViolation")
 
 
+def test_several_invalid_elements_are_reported_together(own_sandbox):
+    client = api(own_sandbox, "member")
+    wp_id = own_work_package(client)
+    nameless = {"originData": {"id": "9501"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}
+    answer = post_links(client, wp_id, [nameless, element("9502", {"storage": {"href": "/api/v3/storages/42"}})])
+    assert (answer.status_code, error_id(answer)) == (422, "MultipleErrors")
+    assert len(answer.json()["_embedded"]["errors"]) == 2
+
+
 def test_delete_a_link(own_sandbox):
     client = api(own_sandbox, "member")
     wp_id = own_work_package(client)

@@ -2,9 +2,9 @@
 docs/ARCHITECTURE.md, plus the one-shot `connect_user` / `disconnect_user` actions on the stored
 Nextcloud tokens. `install` also puts `app.state.apply_faults` for `RunningSandbox.set_faults`.
 
-`connect_user` gets a token from the Nextcloud side's store (`issue_oauth_token`) without the
-browser dance: through `app.state.issue_nextcloud_token(login, client_id)` when the server
-wires it, otherwise by opening the Nextcloud store file in the data dir (sandbox-only shortcut).
+`connect_user` gets a token from the Nextcloud side's store without the browser dance, through
+`app.state.issue_nextcloud_token(login, client_id) -> token dict`, which server.py wires to the
+Nextcloud store's `issue_oauth_token`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.routing import Route
 from nep_tui.sandbox.faults import FaultState
 from nep_tui.sandbox.nepenthes import permissions, storage_store
 from nep_tui.sandbox.nepenthes.auth import optional_user
-from nep_tui.sandbox.nepenthes.errors import constraint_violation, forbidden
+from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden
 from nep_tui.sandbox.nepenthes.hal import hal_response
 from nep_tui.sandbox.nepenthes.storage_context import json_body
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
@@ -39,14 +39,9 @@ TokenIssuer = Callable[[str, str], dict[str, Any]]
 
 def _token_issuer(app: Starlette) -> TokenIssuer:
     issuer = getattr(app.state, "issue_nextcloud_token", None)
-    if issuer is not None:
-        return issuer
-    from nep_tui.sandbox.nextcloud.store import NextcloudStore
-
-    data_dir = app.state.config.data_dir
-    nextcloud = NextcloudStore(data_dir / "nextcloud.sqlite3", data_dir / "nextcloud-files")
-    app.state.issue_nextcloud_token = lambda login, client_id: nextcloud.issue_oauth_token(login, client_id=client_id)
-    return app.state.issue_nextcloud_token
+    if issuer is None:
+        raise ApiError(500, "InternalServerError", "This sandbox cannot issue Nextcloud tokens.")
+    return issuer
 
 
 def _user_id(store: NepenthesStore, login: Any) -> int:

@@ -190,24 +190,32 @@ def _storage_of_element(request: Request, element: dict[str, Any], project_id: i
     return None
 
 
+def _element_errors(request: Request, element: Any, project_id: int) -> tuple[int | None, list[ApiError]]:
+    """The storage an element links to, and what is wrong with it."""
+    origin = element.get("originData") if isinstance(element, dict) else None
+    if not isinstance(origin, dict):
+        return None, [constraint_violation("The request was invalid. File Link - Origin data can't be blank.")]
+    name = origin.get("name")
+    label = f"File Link {name}" if isinstance(name, str) and name else "File Link"
+    errors = []
+    if origin.get("id") in (None, ""):
+        errors.append(constraint_violation(f"The request was invalid. {label} - Origin id can't be blank.", "originId"))
+    if not isinstance(name, str) or not name:
+        errors.append(constraint_violation(f"The request was invalid. {label} - Origin name can't be blank.", "originName"))
+    storage_id = _storage_of_element(request, element, project_id)
+    if storage_id is None:
+        errors.append(constraint_violation(f"The request was invalid. {label} - Storage was invalid.", "storage"))
+    return storage_id, errors
+
+
 def _validated(request: Request, elements: list[Any], project_id: int) -> list[tuple[int, dict[str, Any]]]:
     """(storage id, origin data) per element, or one 422 naming everything that is wrong."""
     valid, errors = [], []
     for element in elements:
-        origin = element.get("originData") if isinstance(element, dict) else None
-        if not isinstance(origin, dict):
-            errors.append(constraint_violation("The request was invalid. File Link - Origin data can't be blank."))
-            continue
-        name = origin.get("name")
-        label = f"File Link {name}" if isinstance(name, str) and name else "File Link"
-        if origin.get("id") in (None, ""):
-            errors.append(constraint_violation(f"The request was invalid. {label} - Origin id can't be blank.", "originId"))
-        if not isinstance(name, str) or not name:
-            errors.append(constraint_violation(f"The request was invalid. {label} - Origin name can't be blank.", "originName"))
-        storage_id = _storage_of_element(request, element, project_id)
-        if storage_id is None:
-            errors.append(constraint_violation(f"The request was invalid. {label} - Storage was invalid.", "storage"))
-        if not errors:
+        storage_id, element_errors = _element_errors(request, element, project_id)
+        errors.extend(element_errors)
+        if storage_id is not None and not element_errors:
+            origin = element["originData"]
             valid.append((storage_id, {**origin, "id": str(origin["id"])}))
     if len(errors) == 1:
         raise errors[0]
