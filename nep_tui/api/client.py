@@ -7,6 +7,7 @@ only `NepError`s. One client per profile; use it as an async context manager.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -295,7 +296,12 @@ class NepenthesClient:
                                                  params=params)
 
     async def file_link_download_url(self, link_id: int) -> str:
-        return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/download")
+        path = f"{API}/file_links/{int(link_id)}/download"
+        try:
+            return await self.http.redirect_location(path)
+        except self._STORAGE_SYMPTOMS as failure:
+            link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
+            raise await self._explained(link.storage_id, failure) from None
 
     async def download_file_link(self, link_id: int, dest: Path | str, *, overwrite: bool = False,
                                  progress: Progress | None = None) -> Path:
@@ -322,28 +328,40 @@ class NepenthesClient:
 
     async def storage_files(self, storage_id: int, location: str = "/") -> m.StorageFiles:
         path = f"{API}/storages/{int(storage_id)}/files"
-        try:
+        async with self._storage_failures_explained(storage_id):
             return await self._get(m.StorageFiles.from_hal, path, {"parent": location or "/"})
-        except (err.NotLoggedIn, err.PermissionDenied):
-            # The server passes Nextcloud's 401/403 on; tell "not connected" apart from "logged out".
-            await self._raise_if_not_connected(storage_id)
-            raise
 
-    async def _raise_if_not_connected(self, storage_id: int) -> None:
-        storage = await self.storage(storage_id)
-        if storage.authorization_state in (m.AuthorizationState.NOT_CONNECTED,
-                                           m.AuthorizationState.FAILED_AUTHORIZATION):
-            raise err.NextcloudNotConnected(authorize_url=storage.authorize_url)
+    _STORAGE_SYMPTOMS = (err.NotLoggedIn, err.PermissionDenied, err.ServerError)
+
+    async def _explained(self, storage_id: int | None, failure: err.NepError) -> err.NepError:
+        """The server answers Nextcloud trouble with a bare 401/403/500; the storage's live
+        authorization state tells "not connected" and "unreachable" apart from the rest."""
+        if storage_id is None:
+            return failure
+        try:
+            storage = await self.storage(storage_id)
+        except err.NepError:
+            return failure
+        state = storage.authorization_state
+        if state in (m.AuthorizationState.NOT_CONNECTED, m.AuthorizationState.FAILED_AUTHORIZATION):
+            return err.NextcloudNotConnected(authorize_url=storage.authorize_url)
+        if state is m.AuthorizationState.ERROR:
+            return err.NextcloudUnreachable()
+        return failure
+
+    @contextlib.asynccontextmanager
+    async def _storage_failures_explained(self, storage_id: int) -> AsyncIterator[None]:
+        try:
+            yield
+        except self._STORAGE_SYMPTOMS as failure:
+            raise await self._explained(storage_id, failure) from None
 
     async def prepare_upload(self, storage_id: int, *, project_id: int, file_name: str,
                              parent_id: str) -> m.UploadLink:
         path = f"{API}/storages/{int(storage_id)}/files/prepare_upload"
         body = {"projectId": int(project_id), "fileName": file_name, "parent": str(parent_id)}
-        try:
+        async with self._storage_failures_explained(storage_id):
             data = await self._send_json("POST", path, body)
-        except (err.NotLoggedIn, err.PermissionDenied):
-            await self._raise_if_not_connected(storage_id)
-            raise
         return m.parse(m.UploadLink.from_hal, data, f"POST {path}")
 
     async def upload_file(self, storage_id: int, *, project_id: int, folder_id: str,
