@@ -32,3 +32,14 @@ async def settle(pilot: Pilot) -> None:
 def freeze_cursors(monkeypatch) -> None:
     """A blinking cursor makes snapshots differ from run to run."""
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+async def wait_for(pilot: Pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for the app")
+        await pilot.pause(0.05)
