@@ -18,6 +18,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import NextcloudClient, StorageP
 from nep_tui.sandbox.nepenthes.query import integer_values, parse_filters
 from nep_tui.sandbox.nepenthes.storage_files import timestamp_from_unix
 from nep_tui.sandbox.nepenthes.storages import storage_json
+from nep_tui.sandbox.nepenthes.work_packages import represent_work_package
 
 MAX_LINKS_PER_REQUEST = 20
 URN_FILE_LINKS = "urn:openproject-org:api:v3:file-links:"
@@ -76,19 +77,14 @@ class LinkRenderer:
             "createdAt": row["created_at"],
             "updatedAt": row["updated_at"],
             "originData": origin,
-            "_embedded": {"storage": storage, "container": _work_package_stub(work_package)},
+            "_embedded": {
+                "storage": storage,
+                "container": represent_work_package(
+                    storage_context.store(request), work_package, viewer_id=self.user_id
+                ),
+            },
             "_links": links,
         }
-
-
-def _work_package_stub(work_package: Any) -> dict[str, Any]:
-    return {
-        "_type": "WorkPackage",
-        "id": work_package["id"],
-        "subject": work_package["subject"],
-        "lockVersion": work_package["lock_version"],
-        "_links": {"self": link(f"{API}/work_packages/{work_package['id']}", work_package["subject"])},
-    }
 
 
 def _visible_work_package(request: Request, user_id: int) -> Any:
