@@ -140,6 +140,21 @@ async def test_storage_browsing_by_location(member):
     assert [a.location for a in inside.ancestors][:1] == ["/"]
 
 
+async def test_one_storage_file_by_id(member):
+    root = await member.storage_files(1, "/")
+    folder = next(f for f in root.files if f.is_folder)
+    again = await member.storage_file(1, folder.id)
+    assert (again.id, again.name, again.is_folder) == (folder.id, folder.name, True)
+
+
+async def test_create_folder(own):
+    demo, folder_id = await project_folder(own)
+    created = await own.create_folder(1, parent_id=folder_id, name="Made by the API tests")
+    assert created.is_folder and created.name == "Made by the API tests"
+    listing = await own.storage_files(1, f"/OpenProject/{demo.name} ({demo.id})")
+    assert created.id in {f.id for f in listing.files}
+
+
 async def test_work_packages_of_a_linked_file(member):
     link = next(link for link in await member.file_links(DEMO_WP)
                 if link.status is m.FileLinkStatus.VIEW_ALLOWED)

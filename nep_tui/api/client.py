@@ -331,6 +331,20 @@ class NepenthesClient:
         async with self._storage_failures_explained(storage_id):
             return await self._get(m.StorageFiles.from_hal, path, {"parent": location or "/"})
 
+    async def storage_file(self, storage_id: int, file_id: str) -> m.StorageFile:
+        """One file's current metadata, by its Nextcloud file id."""
+        path = f"{API}/storages/{int(storage_id)}/files/{quote(str(file_id), safe='')}"
+        async with self._storage_failures_explained(storage_id):
+            return await self._get(m.StorageFile.from_hal, path)
+
+    async def create_folder(self, storage_id: int, *, parent_id: str, name: str) -> m.StorageFile:
+        """Create a folder in Nextcloud below the folder with file id `parent_id`."""
+        path = f"{API}/storages/{int(storage_id)}/folders"
+        # The real server's params are `parent_id` and `name` (the spec's `parentId` is wrong).
+        async with self._storage_failures_explained(storage_id):
+            data = await self._send_json("POST", path, {"parent_id": str(parent_id), "name": name})
+        return m.parse(m.StorageFile.from_hal, data, f"POST {path}")
+
     _STORAGE_SYMPTOMS = (err.NotLoggedIn, err.PermissionDenied, err.ServerError)
 
     async def _explained(self, storage_id: int | None, failure: err.NepError) -> err.NepError:
