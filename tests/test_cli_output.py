@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from cli_support import nep
 
 from nep_tui.api import errors
 from nep_tui.api.models import FileLinkStatus, Project
-from nep_tui.cli import _mask_secrets, cli
+from nep_tui.cli import _mask_secrets
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.output import Column, Progress, cell, render_table, to_jsonable
 

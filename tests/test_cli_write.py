@@ -54,7 +54,8 @@ def test_files_upload_links_the_files_and_asks_about_existing_names(fresh_sandbo
     linked = {link["name"] for link in nep_json(fresh_sandbox, "files", "list", "2")}
     assert {"minutes.txt", "plan.md"} <= linked
 
-    again = nep(*as_user(fresh_sandbox), "files", "upload", "2", str(first), "--folder", DEMO_FOLDER)
+    again = nep(*as_user(fresh_sandbox), "files", "upload", "2", str(first),
+                "--folder", DEMO_FOLDER)
     assert again.exit_code == 6
     assert "--overwrite" in again.stderr and "--keep-both" in again.stderr
 
@@ -118,7 +119,8 @@ def test_attachments_upload_download_delete(fresh_sandbox, tmp_path):
     assert refused.exit_code == 2
     deleted = nep_json(fresh_sandbox, "attachments", "delete", str(created["id"]), "--yes")
     assert deleted == {"deleted": created["id"]}
-    assert created["id"] not in {a["id"] for a in nep_json(fresh_sandbox, "attachments", "list", "3")}
+    remaining = nep_json(fresh_sandbox, "attachments", "list", "3")
+    assert created["id"] not in {attachment["id"] for attachment in remaining}
 
 
 def test_notifications_read_one_then_all(fresh_sandbox):
@@ -143,7 +145,8 @@ def test_unlink_on_a_terminal_asks_first(fresh_sandbox, monkeypatch):
 
     accepted = nep(*as_user(fresh_sandbox), "files", "unlink", link_id, input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
-    assert int(link_id) not in {link["id"] for link in nep_json(fresh_sandbox, "files", "list", "1")}
+    remaining = nep_json(fresh_sandbox, "files", "list", "1")
+    assert int(link_id) not in {link["id"] for link in remaining}
 
 
 def test_nextcloud_unreachable_exits_8(fresh_sandbox):

@@ -75,8 +75,9 @@ async def _resolve_storage(client: NepenthesClient, project_id: int, wanted: int
     if not storage_ids:
         raise NotFound("This work package's project has no file storage.",
                        hint="ask a project administrator to add one")
-    raise click.UsageError(f"the project has several storages ({', '.join(map(str, storage_ids))}); "
-                           "choose one with --storage")
+    listed = ", ".join(map(str, storage_ids))
+    raise click.UsageError(
+        f"the project has several storages ({listed}); choose one with --storage")
 
 
 async def _work_package_project(client: NepenthesClient, work_package_id: int) -> int:

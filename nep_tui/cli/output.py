@@ -99,7 +99,7 @@ def _shrink_to_fit(widths: list[int], columns: Sequence[Column], max_width: int)
 
 def _join(values: Sequence[str], widths: Sequence[int], columns: Sequence[Column]) -> str:
     parts = []
-    for value, width, column in zip(values, widths, columns):
+    for value, width, column in zip(values, widths, columns, strict=True):
         text = truncate(value, width)
         padding = " " * (width - cell_len(text))
         parts.append(padding + text if column.align_right else text + padding)

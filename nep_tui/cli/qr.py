@@ -26,7 +26,7 @@ def qr_lines(data: str, *, color: bool = True) -> list[str]:
     if len(drawn) % 2:
         drawn.append([not color] * len(drawn[0]))
     lines = []
-    for top, bottom in zip(drawn[0::2], drawn[1::2]):
-        text = "".join(_HALF_BLOCKS[pair] for pair in zip(top, bottom))
+    for top, bottom in zip(drawn[0::2], drawn[1::2], strict=True):
+        text = "".join(_HALF_BLOCKS[pair] for pair in zip(top, bottom, strict=True))
         lines.append(f"{DARK_ON_LIGHT}{text}{RESET}" if color else text)
     return lines
