@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, Storage
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.url_qr import UrlQr
@@ -50,6 +51,7 @@ class ConnectNextcloudScreen(Screen[bool]):
         self.url = storage.authorize_url
 
     def compose(self) -> ComposeResult:
+        yield AppHeader()
         with VerticalScroll(id="connect"):
             yield Label(Content(f"Connect to {plain(self.storage.name)}"), id="connect-title")
             if self.url:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
 from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
 
@@ -87,6 +88,7 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
                                  else "Link existing files")
 
     def compose(self) -> ComposeResult:
+        yield AppHeader()
         with Vertical(id="picker"):
             yield Label(Content(plain(self.heading)), id="picker-title")
             yield StorageFileList(self.storage_id,

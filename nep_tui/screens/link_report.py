@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.models import LinkBatchResult, Storage, StorageFile, WorkPackage
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
@@ -41,6 +42,7 @@ class LinkFilesScreen(Screen[bool]):
         self.running = False
 
     def compose(self) -> ComposeResult:
+        yield AppHeader()
         with Vertical(id="link"):
             yield Label(Content(f"Linking to #{self.work_package.display_id} "
                                 f"from {plain(self.storage.name)}"), id="link-title")

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Footer, Label
 
 from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
 from nep_tui.api.models import Storage, StorageFile, WorkPackage
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_size, plain
 from nep_tui.widgets.local_file_chooser import LocalFileChooser
 from nep_tui.widgets.transfer_pane import error_sentence
@@ -131,6 +132,7 @@ class UploadScreen(Screen[bool]):
         return self.storage is not None
 
     def compose(self) -> ComposeResult:
+        yield AppHeader()
         target = (f"Upload to {plain(self.storage.name)} and link to #{self.work_package.display_id}"
                   if self.storage else f"Attach files to #{self.work_package.display_id}")
         with Vertical(id="upload"):

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from nep_tui.api.models import WorkPackage
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_date, format_datetime, plain
 from nep_tui.widgets.attachments_pane import AttachmentsPane
 from nep_tui.widgets.error_state import ErrorState
@@ -48,6 +49,8 @@ def attributes_table(work_package: WorkPackage) -> Table:
 
 class WorkPackageScreen(Screen[None]):
     CSS_PATH = "work_package.tcss"
+    # The panes focus their first list once it has loaded.
+    AUTO_FOCUS = ""
 
     BINDINGS = [
         Binding("ctrl+r", "reload", "Reload", id="wp-reload", tooltip="Load the work package again."),
@@ -61,6 +64,7 @@ class WorkPackageScreen(Screen[None]):
         self.work_package: WorkPackage | None = None
 
     def compose(self) -> ComposeResult:
+        yield AppHeader()
         with VerticalScroll(id="wp-body"):
             yield Label(f"#{self.work_package_id}", id="wp-heading")
             yield ErrorState(id="wp-error")
@@ -71,6 +75,8 @@ class WorkPackageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Focus belongs to the lists inside; the scrolling body itself is not a stop.
+        self.query_one("#wp-body").can_focus = False
         self.query_one("#wp-error").display = False
         self.action_reload()
 

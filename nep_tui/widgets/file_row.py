@@ -50,8 +50,7 @@ def file_link_row(link: FileLink) -> Table:
         note = Text(NOT_FOUND_NOTE, style="italic")
         return _row(icon, name, note, name_style="strike")
     if link.status is FileLinkStatus.VIEW_NOT_ALLOWED:
-        note = Text(NOT_ALLOWED_NOTE.ljust(TIME_WIDTH)[:TIME_WIDTH + PERSON_WIDTH], style="italic")
-        return _row(icon, name, _when(link.last_modified_at), _who(link.last_modified_by), note)
+        name.append(f" ({NOT_ALLOWED_NOTE})", style="italic")
     return _row(icon, name, _when(link.last_modified_at), _who(link.last_modified_by))
 
 

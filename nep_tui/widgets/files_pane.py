@@ -141,6 +141,10 @@ class FilesPane(TransferPane):
         for section in self.sections:
             await body.mount(Label(Content(plain(section.storage.name)), classes="storage-name"))
             await body.mount(*self._section_body(section))
+        if self.screen.focused is None:
+            first = next(iter(self.query("FileLinkList, .connect-button")), None)
+            if first is not None:
+                first.focus()
 
     def _section_body(self, section: StorageSection) -> list:
         state = section.storage.authorization_state
@@ -180,16 +184,12 @@ class FilesPane(TransferPane):
         return link if link is not None and link.status in ACTIONABLE else None
 
     def _target_storage(self, *, connected: bool = True) -> Storage | None:
-        """The storage of the focused list, else the first one in the wanted state."""
+        """The storage of the focused list if it is in the wanted state, else the first one."""
         file_list = self._focused_list()
-        if file_list is not None:
-            return file_list.section.storage
-        for section in self.sections:
-            is_connected = section.storage.authorization_state is AuthorizationState.CONNECTED
-            if is_connected == connected and (connected or section.storage.authorization_state
-                                              in NOT_CONNECTED_STATES):
-                return section.storage
-        return None
+        candidates = [file_list.section.storage] if file_list else []
+        candidates += [section.storage for section in self.sections]
+        wanted = (AuthorizationState.CONNECTED,) if connected else NOT_CONNECTED_STATES
+        return next((s for s in candidates if s.authorization_state in wanted), None)
 
     @on(OptionList.OptionHighlighted)
     def _highlight_changed(self) -> None:

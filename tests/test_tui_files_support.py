@@ -1,0 +1,49 @@
+"""Shared helpers of the files TUI tests: the real app, logged in with an API token.
+
+Imported by the test_tui_files_* modules (not a test module itself; it defines no tests).
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import WorkerFailed
+
+from nep_tui.api.client import NepenthesClient
+from nep_tui.api.http import ApiTokenSource
+from nep_tui.app import NepTuiApp
+
+
+def make_app(server_url: str, token: str, *, start_at: int | None = None) -> NepTuiApp:
+    """The real app on the sandbox, logged in with `token` (no profile on disk needed)."""
+
+    def client_factory(_profile: str | None) -> NepenthesClient:
+        return NepenthesClient(server_url, ApiTokenSource(token), profile_name="sandbox")
+
+    app = NepTuiApp(client_factory, start_at=start_at)
+    app.opened_urls = []  # type: ignore[attr-defined]
+    # Tests never launch a browser; they record what would have been opened.
+    app.safe_open_url = lambda url, what="link": app.opened_urls.append(url)  # type: ignore[method-assign]
+    # The unread badge depends on what other tests read; it is not what these tests are about.
+    app.refresh_unread_count = lambda: None  # type: ignore[method-assign]
+    return app
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every worker is done and the screen has repainted."""
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the screen shows failures itself; tests assert on what it shows
+        await pilot.pause()
+
+
+async def push_and_settle(pilot: Pilot, screen: Screen) -> None:
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+
+
+def no_blink(monkeypatch) -> None:
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)
