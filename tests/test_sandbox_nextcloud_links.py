@@ -209,3 +209,58 @@ def test_unknown_pages_and_methods_are_not_500(live_nextcloud):
         ):
             answer = client.request(method, path)
             assert 400 <= answer.status_code < 500 or answer.status_code == 501, (method, path, answer.status_code)
+
+
+def test_garbage_input_never_crashes_the_server(live_nextcloud):
+    huge = "9" * 5000
+    deep = "[" * 100_000
+    json_headers = {**JSON, "Content-Type": "application/json"}
+    requests = [
+        ("GET", f"/ocs/v1.php/apps/integration_openproject/fileinfo/{huge}", {"headers": JSON}),
+        ("GET", "/ocs/v1.php/apps/integration_openproject/fileinfo/-1", {"headers": JSON}),
+        ("POST", "/ocs/v1.php/apps/integration_openproject/filesinfo", {"headers": json_headers, "content": deep}),
+        (
+            "POST",
+            "/ocs/v1.php/apps/integration_openproject/filesinfo",
+            {"headers": JSON, "json": {"fileIds": [[1], {"a": 1}, None, huge, True]}},
+        ),
+        ("POST", DIRECT, {"headers": json_headers, "content": deep}),
+        ("POST", DIRECT, {"headers": JSON, "json": {"fileId": [1], "expirationTime": "soon"}}),
+        ("POST", DIRECT, {"headers": JSON, "data": {"fileId": huge}}),
+        ("POST", "/index.php/apps/integration_openproject/direct-upload-token", {"json": {"folder_id": huge}}),
+        ("POST", "/index.php/apps/integration_openproject/direct-upload-token", {"json": {"folder_id": 2**70}}),
+        (
+            "POST",
+            "/index.php/apps/integration_openproject/direct-upload-token",
+            {"content": deep, "headers": {"Content-Type": "application/json"}},
+        ),
+        (
+            "POST",
+            "/index.php/apps/integration_openproject/direct-upload-token",
+            {"content": b"\xff\xfe", "headers": {"Content-Type": "multipart/form-data; boundary=x"}},
+        ),
+        ("POST", "/index.php/apps/integration_openproject/direct-upload/" + "é" * 64, {}),
+        ("GET", f"/index.php/f/{huge}", {}),
+        ("GET", "/remote.php/dav/files/member/a%00b", {}),
+        ("PUT", "/remote.php/dav/files/member/a%00b", {"content": b"x"}),
+        ("PUT", "/remote.php/dav/files/member/..", {"content": b"x"}),
+        ("MKCOL", "/remote.php/dav/files/member/" + "x" * 300, {}),
+        (
+            "PUT",
+            "/remote.php/dav/files/member/c.txt",
+            {"content": b"x", "headers": {"Content-Length": "1", "OC-Total-Length": huge}},
+        ),
+        ("MOVE", "/remote.php/dav/files/member/Shared", {"headers": {"Destination": "http://[::1"}}),
+        ("MOVE", "/remote.php/dav/files/member/Shared", {"headers": {"Destination": "http://elsewhere/x"}}),
+        ("PROPFIND", "/remote.php/dav/files/member/", {"headers": {"Depth": "999999"}, "content": b"<x/>"}),
+        ("POST", "/index.php/apps/oauth2/api/v1/token", {"content": b"%%%", "headers": {"Authorization": "Basic !!!"}}),
+        ("GET", "/index.php/apps/oauth2/authorize", {"params": {"client_id": huge}}),
+    ]
+    with live_nextcloud.client("member") as client:
+        for method, path, kwargs in requests:
+            answer = client.request(method, path, **kwargs)
+            assert answer.status_code < 500 or answer.status_code in (501, 502), (method, path, answer.text[:200])
+    with live_nextcloud.client(None) as client:
+        for header in ("Basic ???", "Basic " + "A" * 10, "Bearer", "Bearer " + huge, "Digest x"):
+            answer = client.get("/ocs/v1.php/cloud/user", headers={**JSON, "Authorization": header})
+            assert answer.status_code == 401, header

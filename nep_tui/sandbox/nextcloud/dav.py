@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -99,6 +100,16 @@ class UserView:
     def __init__(self, context: NextcloudContext, login: str) -> None:
         self.context, self.store, self.login = context, context.store, login
         self.marks = self.store.restrictions_for(login)
+        self._display_names: dict[str, str] = {}
+
+    def display_name(self, login: str) -> str:
+        if login not in self._display_names:
+            self._display_names[login] = self.store.display_name(login)
+        return self._display_names[login]
+
+    @cached_property
+    def free_bytes(self) -> int | None:
+        return self.context.free_bytes(self.login)
 
     def root(self) -> Located:
         root = self.store.node(ROOT_ID)
@@ -235,9 +246,9 @@ class DavHandler:
                 missing.append(_prop_xml(name, ""))
         xml = f"<d:response><d:href>{escape(encode_href(href))}</d:href>"
         if found:
-            xml += f"<d:propstat><d:prop>{''.join(found)}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+            xml += _propstat(found, "HTTP/1.1 200 OK")
         if missing:
-            xml += f"<d:propstat><d:prop>{''.join(missing)}</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
+            xml += _propstat(missing, "HTTP/1.1 404 Not Found")
         return xml + "</d:response>"
 
     # -- GET / HEAD ---------------------------------------------------------------------------
@@ -393,7 +404,12 @@ class DavHandler:
         header = request.headers.get("destination")
         if not header:
             raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", "The destination header was not supplied")
-        path = unquote(urlsplit(header).path)
+        try:
+            path = unquote(urlsplit(header).path)
+        except ValueError:
+            raise DavError(
+                400, "Sabre\\DAV\\Exception\\BadRequest", "The destination header is not a valid URL"
+            ) from None
         prefix = DAV_ROOT + view.login
         if path != prefix and not path.startswith(prefix + "/"):
             raise DavError(502, "Sabre\\DAV\\Exception\\BadGateway", "The destination node is not on this server")
@@ -427,7 +443,7 @@ class PropertyValues:
             f"{OC}size": lambda: str(node.size),
             f"{OC}permissions": lambda: dav_permissions(node, view.login, self.access),
             f"{OC}owner-id": lambda: owner,
-            f"{OC}owner-display-name": lambda: view.store.display_name(owner),
+            f"{OC}owner-display-name": lambda: view.display_name(owner),
             f"{OC}favorite": lambda: "0",
             f"{NC}mount-type": lambda: "" if own else "group",
             f"{NC}has-preview": lambda: "false",
@@ -436,8 +452,12 @@ class PropertyValues:
         }
 
     def _quota_available(self) -> str:
-        free = self.view.context.free_bytes(self.view.login)
+        free = self.view.free_bytes
         return "-3" if free is None else str(free)
+
+
+def _propstat(props: list[str], status: str) -> str:
+    return f"<d:propstat><d:prop>{''.join(props)}</d:prop><d:status>{status}</d:status></d:propstat>"
 
 
 def _prop_xml(clark: str, inner: str) -> str:
@@ -479,7 +499,7 @@ def checked_name(name: str) -> str:
 def _declared_length(request: Request) -> int | None:
     for header in ("oc-total-length", "content-length"):
         value = request.headers.get(header, "")
-        if value.isdigit():
+        if value.isdigit() and len(value) <= 19:
             return int(value)
     return None
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,6 +12,7 @@ from .dav import file_response, sabre_error
 from .integration import csrf_failed
 from .ocs import not_logged_in, ocs_response, passes_csrf
 from .pages import direct_link_invalid, file_page, message_page
+from .params import parse_id, request_params
 from .store import DIRECT_LINK_TTL, Access, Node
 
 MAX_EXPIRATION = 24 * 3600
@@ -35,19 +34,19 @@ class DirectDownloads:
             return not_logged_in(request)
         if not passes_csrf(request):
             return csrf_failed()
-        params = await _params(request)
-        expiration = params.get("expirationTime", DIRECT_LINK_TTL)
-        if not _is_int(expiration) or not 0 < int(expiration) <= MAX_EXPIRATION:
+        params = await request_params(request)
+        expiration = parse_id(params.get("expirationTime", DIRECT_LINK_TTL))
+        if expiration is None or expiration > MAX_EXPIRATION:
             return ocs_response(
                 request, [], status=400, message="Expiration time should be greater than 0 and less than 24 hours"
             )
-        raw_id = params.get("fileId")
-        node = self.store.node(int(raw_id)) if _is_int(raw_id) else None
+        file_id = parse_id(params.get("fileId"))
+        node = self.store.node(file_id) if file_id is not None else None
         if node is None or node.trashed or self.store.access(node, caller.login) is Access.NONE:
             return ocs_response(request, [], status=404, message="File not found")
         if node.is_dir:
             return ocs_response(request, [], status=400, message="Direct download only works for files")
-        token = self.store.create_direct_link(caller.login, node.id, int(expiration))
+        token = self.store.create_direct_link(caller.login, node.id, expiration)
         return ocs_response(request, {"url": f"{self.context.base_url()}/remote.php/direct/{token}"})
 
     def _linked_file(self, token: str) -> Node | None:
@@ -80,8 +79,8 @@ class DirectDownloads:
 
     async def permalink(self, request: Request) -> Response:
         """GET /index.php/f/<id>: a small page naming the file and the folder it is in."""
-        raw = request.path_params["file_id"]
-        node = self.store.node(int(raw)) if _is_int(raw) else None
+        file_id = parse_id(request.path_params["file_id"])
+        node = self.store.node(file_id) if file_id is not None else None
         caller = identify(request, self.store)
         hidden = node is not None and caller.login is not None and self.store.access(node, caller.login) is Access.NONE
         if node is None or node.trashed or hidden:
@@ -89,25 +88,3 @@ class DirectDownloads:
         path = self.store.path_of(node)
         folder = path if node.is_dir else (path.rsplit("/", 1)[0] or "/")
         return file_page(name=node.name, folder=folder, is_dir=node.is_dir, file_id=node.id)
-
-
-def _is_int(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, int):
-        return 0 < raw < 2**63
-    return isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and int(raw) < 2**63
-
-
-async def _params(request: Request) -> dict:
-    if "json" in request.headers.get("content-type", ""):
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return {}
-        return body if isinstance(body, dict) else {}
-    try:
-        form = await request.form()
-    except Exception:  # a broken form body is simply "no parameters", as in PHP
-        return {}
-    return dict(form)

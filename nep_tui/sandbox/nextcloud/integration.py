@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +12,7 @@ from starlette.responses import Response
 from .auth import identify
 from .context import NextcloudContext, dav_permissions
 from .ocs import json_response, not_logged_in, ocs_response, passes_csrf, php_json
+from .params import json_body, parse_id
 from .store import Access, Node
 
 NEXTCLOUD_VERSION = {"major": 32, "minor": 0, "micro": 1, "string": "32.0.1", "edition": "", "extendedSupport": False}
@@ -114,7 +114,8 @@ class OcsRoutes:
         return ocs_response(request, {str(raw): self.info_for(raw, login) for raw in ids})
 
     def info_for(self, raw_id: object, login: str) -> dict[str, Any]:
-        node = self.store.node(int(raw_id)) if _is_id(raw_id) else None
+        file_id = parse_id(raw_id)
+        node = self.store.node(file_id) if file_id is not None else None
         if node is None or node.trashed:
             return {"status": "Not Found", "statuscode": 404}
         access = self.store.access(node, login)
@@ -146,18 +147,7 @@ def file_info(context: NextcloudContext, node: Node, login: str, access: Access)
     }
 
 
-def _is_id(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, int):
-        return 0 < raw < 2**63
-    return isinstance(raw, str) and raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63
-
-
 async def _file_ids(request: Request) -> list | None:
-    try:
-        body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
+    body = await json_body(request)
     ids = body.get("fileIds") if isinstance(body, dict) else None
     return ids if isinstance(ids, list) else None

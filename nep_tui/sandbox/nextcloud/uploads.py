@@ -3,7 +3,6 @@ POST. The file part is streamed straight to disk; the answers follow the app's c
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,14 +11,13 @@ from typing import IO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .auth import identify
 from .context import NextcloudContext
 from .ocs import NOT_LOGGED_IN, json_response
+from .params import parse_id, request_params
 from .store import Access, Node
 
 FOLDER_NOT_FOUND = "folder not found or not enough permissions"
@@ -262,23 +260,5 @@ class DirectUpload:
 
 
 async def _folder_id(request: Request) -> int | None:
-    """`folder_id` from a JSON body (what OpenProject sends) or a form; PHP casts it to int."""
-    raw: object = None
-    if "json" in request.headers.get("content-type", ""):
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        raw = body.get("folder_id") if isinstance(body, dict) else None
-    else:
-        try:
-            raw = (await request.form()).get("folder_id")
-        except (HTTPException, MultiPartException):
-            raw = None
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    """`folder_id` from a JSON body (what OpenProject sends) or a form."""
+    return parse_id((await request_params(request)).get("folder_id"))
