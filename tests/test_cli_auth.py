@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import threading
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -163,3 +165,44 @@ def test_qr_code_is_the_segno_matrix_in_half_blocks(color):
             decoded = [[not module for module in row] for row in decoded]
         rows.extend(decoded)
     assert rows[:len(matrix)] == matrix
+
+
+def test_pkce_login_through_the_browser_and_a_loopback_redirect(sandbox_without_device_grant,
+                                                                monkeypatch):
+    sandbox = sandbox_without_device_grant
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        # The person logs in and authorizes; the server redirects to nep-tui's listener.
+        opened.append(url)
+        user = sandbox.user("member")
+        endpoint, _, query = url.partition("?")
+        params = {key: values[0] for key, values in parse_qs(query).items()}
+        threading.Thread(target=httpx.post, args=(endpoint,), kwargs={
+            "data": params | {"login": user.login, "password": user.password,
+                              "decision": "authorize"},
+            "follow_redirects": True}).start()
+        return True
+
+    monkeypatch.setattr(cli_auth, "has_local_browser", lambda: True)
+    monkeypatch.setattr(cli_auth.webbrowser, "open", browser)
+    run = nep("--json", "login", sandbox.nepenthes_url,
+              "--client-id", sandbox.credentials["oauth_client_id"])
+    assert run.exit_code == 0, run.stderr
+    assert run.json["user"]["login"] == "member"
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]
+
+
+def test_plain_nep_tui_opens_the_tui_with_the_command_line_login(monkeypatch):
+    calls: list[tuple] = []
+
+    def run_app(start_url=None, profile=None):
+        calls.append((start_url, profile, os.environ.get("NEP_TUI_SERVER"),
+                      os.environ.get("NEP_TUI_TOKEN")))
+        return 0
+
+    monkeypatch.setattr("nep_tui.app.run_app", run_app)
+    monkeypatch.delenv("NEP_TUI_SERVER", raising=False)
+    monkeypatch.delenv("NEP_TUI_TOKEN", raising=False)
+    assert nep("--server", "http://127.0.0.1:1", "--token", "t").exit_code == 0
+    assert calls == [(None, None, "http://127.0.0.1:1", "t")]
