@@ -59,6 +59,14 @@ def test_files_upload_links_the_files_and_asks_about_existing_names(fresh_sandbo
     assert again.exit_code == 6
     assert "--overwrite" in again.stderr and "--keep-both" in again.stderr
 
+    # Files before the one that stopped the run are uploaded and linked all the same.
+    fresh = tmp_path / "agenda.txt"
+    fresh.write_text("agenda")
+    partial = nep(*as_user(fresh_sandbox), "--json", "files", "upload", "2", str(fresh),
+                  str(first), "--folder", DEMO_FOLDER)
+    assert partial.exit_code == 6
+    assert [link["name"] for link in partial.json["linked"]] == ["agenda.txt"]
+
     both = nep_json(fresh_sandbox, "files", "upload", "2", str(first), "--folder", DEMO_FOLDER,
                     "--keep-both")
     assert both["uploaded"][0]["file_name"] != "minutes.txt"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -32,11 +31,8 @@ class CliState:
     async def _with_client(self, action: Callable[[NepenthesClient], Awaitable[R]]) -> R:
         from nep_tui.api.session import open_client
 
-        opened: Any = open_client(
-            profile=self.profile, server=self.server, token=self.token,
-            ca_bundle=self.ca_bundle, insecure_http=self.insecure_http,
-        )
-        client = await opened if inspect.isawaitable(opened) else opened
+        client = open_client(profile=self.profile, server=self.server, token=self.token,
+                             ca_bundle=self.ca_bundle, insecure_http=self.insecure_http)
         async with client:
             return await action(client)
 
