@@ -132,9 +132,11 @@ async def _sync(request: Request, user_id: int, rows: list[dict[str, Any]]) -> d
             info = infos.get(row["origin_id"]) or {}
             statuscode = info.get("statuscode")
             if statuscode == 200:
-                origin = {key: value for key, value in _origin_from_file_info(info).items() if value is not None}
-                storage_store.refresh_origin_data(db, row["id"], {**_cached_origin(row), **origin})
-                row.update(storage_store.file_link(db, row["id"]) or {})
+                cached = _cached_origin(row)
+                live = {key: value for key, value in _origin_from_file_info(info).items() if value is not None}
+                if {**cached, **live} != cached:
+                    storage_store.refresh_origin_data(db, row["id"], {**cached, **live})
+                    row.update(storage_store.file_link(db, row["id"]) or {})
             statuses[row["id"]] = status_link(statuscode)
     return statuses
 
