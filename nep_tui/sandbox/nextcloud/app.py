@@ -106,7 +106,7 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown paths and wrong methods, answered in the shape of the area they hit."""
+    """Unknown paths, wrong methods, unreadable bodies: answered in the shape of the area they hit."""
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if path.startswith("/ocs/"):
@@ -115,9 +115,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return response
     if path.startswith("/remote.php/"):
         return sabre_error(404, "Sabre\\DAV\\Exception\\NotFound", f"File not found: {path} in 'root'")
-    if exc.status_code == 405:
-        return message_page("Error", "Method not allowed", 405)
-    return not_found_page()
+    if exc.status_code == 404:
+        return not_found_page()
+    return message_page("Error", exc.detail, exc.status_code)
 
 
 async def _crash(request: Request, exc: Exception) -> Response:

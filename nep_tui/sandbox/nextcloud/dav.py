@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from email.utils import formatdate
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -50,7 +50,6 @@ ALLPROP = [
 ]
 # Characters Sabre\HTTP\encodePath leaves alone; everything else becomes %xx in lower case.
 _HREF_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~()/:@")
-CHUNK = 64 * 1024
 
 
 class DavError(Exception):

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from .context import NextcloudContext
 from .ocs import json_response
 from .pages import authorize_page, message_page
+from .params import request_params
 from .store import OAuthClient
 
 AUTHORIZE_PATH = "/index.php/apps/oauth2/authorize"
@@ -54,7 +55,7 @@ class OAuthApp:
         )
 
     async def _grant(self, request: Request) -> Response:
-        form = await request.form()
+        form = await request_params(request)
         client = self.store.oauth_client(str(form.get("client_id", "")))
         if client is None:
             return message_page("Error", CLIENT_REFUSED, 400)
@@ -66,7 +67,7 @@ class OAuthApp:
         return RedirectResponse(_with_query(client.redirect_uri, state=state, code=code), 302)
 
     async def token(self, request: Request) -> Response:
-        form = await request.form()
+        form = await request_params(request)
         grant_type = str(form.get("grant_type", ""))
         if grant_type not in ("authorization_code", "refresh_token"):
             return json_response({"error": "invalid_grant"}, 400)
@@ -83,7 +84,7 @@ class OAuthApp:
         return json_response(tokens)
 
 
-def _client_credentials(request: Request, form) -> tuple[str, str]:
+def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
     """client_secret_basic or client_secret_post, both of which Nextcloud accepts."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
