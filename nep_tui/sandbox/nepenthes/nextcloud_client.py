@@ -29,7 +29,7 @@ PROPFIND_BODY = (
     '<?xml version="1.0"?>'
     '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">'
     "<d:prop><oc:fileid/><oc:size/><d:getcontenttype/><d:getlastmodified/><oc:permissions/>"
-    "<oc:owner-display-name/><d:resourcetype/></d:prop></d:propfind>"
+    "<oc:owner-display-name/></d:prop></d:propfind>"
 )
 OCS_HEADERS = {"OCS-APIRequest": "true", "Accept": "application/json"}
 TIMEOUT = httpx.Timeout(30.0)
@@ -100,9 +100,10 @@ def parse_multistatus(body: bytes, dav_root: str) -> list[DavEntry]:
                 continue
             for prop in propstat.find(f"{DAV}prop") or []:
                 props[prop.tag] = prop
-        is_folder = (
-            props.get(f"{DAV}resourcetype") is not None
-            and props[f"{DAV}resourcetype"].find(f"{DAV}collection") is not None
+        # OpenProject asks for no resourcetype: what has no content type is a folder.
+        resource_type = props.get(f"{DAV}resourcetype")
+        is_folder = f"{DAV}getcontenttype" not in props or (
+            resource_type is not None and resource_type.find(f"{DAV}collection") is not None
         )
         location = "/" + href.removeprefix(dav_root).strip("/")
         size = props.get(f"{OC}size")
@@ -112,9 +113,7 @@ def parse_multistatus(body: bytes, dav_root: str) -> list[DavEntry]:
                 name=location.rsplit("/", 1)[-1] or "Root",
                 location=location,
                 size=int(size.text) if size is not None and size.text else None,
-                mime_type=DIRECTORY_MIME_TYPE
-                if is_folder
-                else _text(props, f"{DAV}getcontenttype") or "application/octet-stream",
+                mime_type=DIRECTORY_MIME_TYPE if is_folder else _text(props, f"{DAV}getcontenttype") or "",
                 last_modified_at=_iso_from_http_date(_text(props, f"{DAV}getlastmodified")),
                 owner_name=_text(props, f"{OC}owner-display-name"),
                 permissions=dav_permissions(_text(props, f"{OC}permissions") or "", is_folder),
