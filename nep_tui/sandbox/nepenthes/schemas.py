@@ -40,7 +40,7 @@ def work_package_schema(store: NepenthesStore, project_id: int, type_id: int) ->
         else {"startDate": _field("Date", "Start date"), "dueDate": _field("Date", "Finish date")}
     )
     return {
-        "_type": "WorkPackageSchema",
+        "_type": "Schema",
         "_dependencies": [],
         "lockVersion": _field("Integer", "Lock Version", required=True, writable=False),
         "id": _field("Integer", "ID", required=True, writable=False),
