@@ -199,6 +199,16 @@ def test_move_keeps_the_id_and_respects_overwrite(live_nextcloud):
             headers={"Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/Box/Inner')}"},
         )
         no_destination = client.request("MOVE", dav(live_nextcloud, "/a.txt"))
+        onto_itself = client.request(
+            "MOVE",
+            dav(live_nextcloud, "/a.txt"),
+            headers={"Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/a.txt')}"},
+        )
+        over_its_parent = client.request(
+            "MOVE",
+            dav(live_nextcloud, "/Shared/report.pdf"),
+            headers={"Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/Shared')}"},
+        )
         folder_moved = client.request(
             "MOVE",
             dav(live_nextcloud, "/Box"),
@@ -207,6 +217,9 @@ def test_move_keeps_the_id_and_respects_overwrite(live_nextcloud):
     assert refused.status_code == 412
     assert into_itself.status_code == 409
     assert no_destination.status_code == 400
+    assert onto_itself.status_code == 403
+    assert over_its_parent.status_code == 409
+    assert not store.node(live_nextcloud.file_id).trashed
     assert folder_moved.status_code == 201
     assert store.path_of(store.node(folder)) == "/Shared/Box 2"
 

@@ -359,7 +359,10 @@ class DavHandler:
         target_names = self._destination(request, view)
         if not names or not target_names:
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "")
-        if target_names[: len(names)] == names:
+        if target_names == names:
+            raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "Source and destination uri are identical.")
+        if target_names[: len(names)] == names or names[: len(target_names)] == target_names:
+            # Into itself, or over one of its own ancestors.
             raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Cannot move a node into itself")
         try:
             target_parent = view.locate(target_names[:-1])
