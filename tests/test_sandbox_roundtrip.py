@@ -63,9 +63,9 @@ def test_upload_link_download_round_trip_of_200_mib(fresh_sandbox, tmp_path):
     expected = write_big_file(source)
     token = fresh_sandbox.user("member").api_token
     api = httpx.Client(base_url=fresh_sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-    folder_id = api.get(
-        "/api/v3/storages/1/files", params={"parent": "/OpenProject/Nepenthes Demo (1)"}
-    ).json()["parent"]["id"]
+    folder_id = api.get("/api/v3/storages/1/files", params={"parent": "/OpenProject/Nepenthes Demo (1)"}).json()[
+        "parent"
+    ]["id"]
     wp_id = api.post("/api/v3/projects/1/work_packages", json={"subject": "Round trip"}).json()["id"]
     name = f"round-trip-{uuid.uuid4().hex[:6]}.bin"
 

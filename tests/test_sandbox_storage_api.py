@@ -133,7 +133,10 @@ def test_listing_a_project_folder(sandbox):
     assert pdf["mimeType"] == "application/pdf"
     assert pdf["location"] == f"{DEMO_FOLDER}/Kickoff presentation.pdf"
     assert "readable" in pdf["permissions"]
-    assert [(a["name"], a["location"]) for a in listing["ancestors"]] == [("Root", "/"), ("OpenProject", "/OpenProject")]
+    assert [(a["name"], a["location"]) for a in listing["ancestors"]] == [
+        ("Root", "/"),
+        ("OpenProject", "/OpenProject"),
+    ]
     assert listing["ancestors"][1]["id"] == hashlib.sha256(b"OpenProject").hexdigest()
 
 
@@ -315,7 +318,9 @@ def test_download_of_a_deleted_file_is_an_outbound_not_found(sandbox):
     assert (answer.status_code, error_id(answer)) == (500, "OutboundRequest:NotFound")
 
 
-@pytest.mark.parametrize("path", ["/api/v3/file_links/9999", "/api/v3/file_links/9999/open", "/api/v3/work_packages/9999/file_links"])
+@pytest.mark.parametrize(
+    "path", ["/api/v3/file_links/9999", "/api/v3/file_links/9999/open", "/api/v3/work_packages/9999/file_links"]
+)
 def test_unknown_links_and_work_packages_are_404(sandbox, path):
     answer = api(sandbox, "member").get(path)
     assert (answer.status_code, error_id(answer)) == (404, "NotFound")

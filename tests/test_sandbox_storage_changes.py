@@ -109,7 +109,9 @@ def test_creation_is_all_or_nothing(own_sandbox):
 def test_origin_id_and_name_are_required(own_sandbox):
     client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
-    answer = post_links(client, wp_id, [{"originData": {"id": "1"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}])
+    answer = post_links(
+        client, wp_id, [{"originData": {"id": "1"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}]
+    )
     assert (answer.status_code, error_id(answer)) == (422, "PropertyConstraintViolation")
 
 

@@ -25,7 +25,9 @@ def recorded_body(name: str) -> str:
 
 
 def test_propfind_of_a_folder_with_umlauts():
-    entries = parse_multistatus(recorded_body("files_query_umlauts.yml").encode(), "/remote.php/dav/files/m.jade@death.star")
+    entries = parse_multistatus(
+        recorded_body("files_query_umlauts.yml").encode(), "/remote.php/dav/files/m.jade@death.star"
+    )
     folder, document, data = entries
     assert (folder.id, folder.name, folder.location, folder.is_folder) == ("562", "Ümlæûts", "/Ümlæûts", True)
     assert folder.mime_type == "application/x-op-directory"
@@ -38,7 +40,9 @@ def test_propfind_of_a_folder_with_umlauts():
 
 
 def test_propfind_of_the_root():
-    entries = parse_multistatus(recorded_body("files_query_root.yml").encode(), "/remote.php/dav/files/m.jade@death.star")
+    entries = parse_multistatus(
+        recorded_body("files_query_root.yml").encode(), "/remote.php/dav/files/m.jade@death.star"
+    )
     root = entries[0]
     assert (root.name, root.location, root.is_folder) == ("Root", "/", True)
     assert "/Folder with spaces" in {entry.location for entry in entries}
@@ -46,7 +50,11 @@ def test_propfind_of_the_root():
 
 def test_fileinfo_of_a_folder_and_a_file():
     folder = entry_from_file_info(json.loads(recorded_body("file_info_query_success_folder.yml"))["ocs"]["data"])
-    assert (folder.location, folder.is_folder, folder.permissions) == ("/Folder/Ümlæûts", True, ["readable", "writeable"])
+    assert (folder.location, folder.is_folder, folder.permissions) == (
+        "/Folder/Ümlæûts",
+        True,
+        ["readable", "writeable"],
+    )
     pdf = entry_from_file_info(json.loads(recorded_body("file_info_query_success_file.yml"))["ocs"]["data"])
     assert (pdf.id, pdf.location, pdf.mime_type) == ("56", "/Reasons to use Nextcloud.pdf", "application/pdf")
     assert pdf.last_modified_at == "2025-09-08T11:32:11.000Z"

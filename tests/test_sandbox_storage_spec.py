@@ -120,9 +120,16 @@ def test_storage_files(spec, sandbox):
     listing = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER})
     check(spec, "GET", "/api/v3/storages/{id}/files", listing)
     check(spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files"))
-    check(spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files", params={"parent": "/nope"}))
+    check(
+        spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files", params={"parent": "/nope"})
+    )
     pdf = next(file for file in listing.json()["files"] if file["name"] == "Kickoff presentation.pdf")
-    check(spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files", params={"parent": pdf["location"]}))
+    check(
+        spec,
+        "GET",
+        "/api/v3/storages/{id}/files",
+        client.get("/api/v3/storages/1/files", params={"parent": pdf["location"]}),
+    )
     check(spec, "GET", "/api/v3/storages/{id}/files", api(sandbox, "newcomer").get("/api/v3/storages/1/files"))
     check(spec, "GET", "/api/v3/storages/{id}/files/{file_id}", client.get(f"/api/v3/storages/1/files/{pdf['id']}"))
 
@@ -132,7 +139,9 @@ def test_storage_files(spec, sandbox):
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json=good))
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={"fileName": "x"}))
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "projectId": 5}))
-    check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "parent": pdf["id"]}))
+    check(
+        spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "parent": pdf["id"]})
+    )
 
 
 def test_created_folders_and_links(spec, fresh_sandbox):

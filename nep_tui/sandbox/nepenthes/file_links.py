@@ -183,7 +183,9 @@ def _storage_of_element(request: Request, element: dict[str, Any], project_id: i
         storage_id = int(match.group(1))
         return storage_id if storage_id in active else None
     storage_url = (links.get("storageUrl") or {}).get("href")
-    if isinstance(storage_url, str) and storage_context.same_origin(storage_url, storage_context.nextcloud_url(request)):
+    if isinstance(storage_url, str) and storage_context.same_origin(
+        storage_url, storage_context.nextcloud_url(request)
+    ):
         return active[0] if active else None
     return None
 
@@ -199,7 +201,9 @@ def _element_errors(request: Request, element: Any, project_id: int) -> tuple[in
     if origin.get("id") in (None, ""):
         errors.append(constraint_violation(f"The request was invalid. {label} - Origin id can't be blank.", "originId"))
     if not isinstance(name, str) or not name:
-        errors.append(constraint_violation(f"The request was invalid. {label} - Origin name can't be blank.", "originName"))
+        errors.append(
+            constraint_violation(f"The request was invalid. {label} - Origin name can't be blank.", "originName")
+        )
     storage_id = _storage_of_element(request, element, project_id)
     if storage_id is None:
         errors.append(constraint_violation(f"The request was invalid. {label} - Storage was invalid.", "storage"))

@@ -233,7 +233,9 @@ class NextcloudClient:
 
     async def check_user(self, user_id: int) -> None:
         """`GET /ocs/v1.php/cloud/user`: raises unless the user's token works."""
-        response = await self._user_request(user_id, "GET", "/ocs/v1.php/cloud/user", headers={"OCS-APIRequest": "true"})
+        response = await self._user_request(
+            user_id, "GET", "/ocs/v1.php/cloud/user", headers={"OCS-APIRequest": "true"}
+        )
         if response.status_code != 200:
             raise StorageFailure(response.status_code)
 
@@ -302,8 +304,7 @@ class NextcloudClient:
         )
         token = urlsplit(data["url"]).path.rstrip("/").rsplit("/", 1)[-1]
         return (
-            f"{self.base_url}/index.php/apps/integration_openproject/direct/{token}/"
-            f"{quote(str(info['name']), safe='')}"
+            f"{self.base_url}/index.php/apps/integration_openproject/direct/{token}/{quote(str(info['name']), safe='')}"
         )
 
     async def exchange_code(self, code: str) -> dict[str, Any]:

@@ -100,7 +100,9 @@ def visible_storage_ids(request: Request, user_id: int) -> list[int]:
     return [
         storage_id
         for storage_id in all_ids
-        if any(row["project_id"] in projects for row in storage_store.project_storages(db(request), storage_id=storage_id))
+        if any(
+            row["project_id"] in projects for row in storage_store.project_storages(db(request), storage_id=storage_id)
+        )
     ]
 
 
@@ -150,9 +152,7 @@ async def json_body(request: Request) -> Any:
         raise MissingContentType()
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type not in ("application/json", "application/hal+json"):
-        raise ApiError(
-            415, "TypeNotSupported", f"Expected CONTENT-TYPE to be application/json but got {media_type}."
-        )
+        raise ApiError(415, "TypeNotSupported", f"Expected CONTENT-TYPE to be application/json but got {media_type}.")
     try:
         return json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):

@@ -162,7 +162,10 @@ async def create_folder(request: Request) -> Response:
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or "/" in name or parent_id in (None, ""):
         raise _malformed()
-    project_ids = [row["project_id"] for row in storage_store.project_storages(storage_context.db(request), storage_id=storage["id"])]
+    project_ids = [
+        row["project_id"]
+        for row in storage_store.project_storages(storage_context.db(request), storage_id=storage["id"])
+    ]
     if not any(storage_context.allowed(request, user_id, "manage_file_links", pid) for pid in project_ids):
         raise forbidden()
     client = storage_context.nextcloud(request, storage)

@@ -2,8 +2,9 @@
 Nextcloud tokens and the pending OAuth states of the consent dance.
 
 Every function takes the Nepenthes store's one sqlite3 connection (autocommit; group writes
-with `NepenthesStore.transaction()`), so the seed and the routes share them. The storage origin is not stored: the sandbox has one Nextcloud, whose URL can
-change between runs (port 0), so routes take it from the app config.
+with `NepenthesStore.transaction()`), so the seed and the routes share them. The storage origin
+is not stored: the sandbox has one Nextcloud, whose URL can change between runs (port 0), so
+routes take it from the app config.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _all(db: sqlite3.Connection, sql: str, params: tuple | list = ()) -> list[di
     """Rows as dicts, whatever row factory the shared connection uses."""
     cursor = db.execute(sql, params)
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, tuple(row))) for row in cursor.fetchall()]
+    return [dict(zip(names, tuple(row), strict=True)) for row in cursor.fetchall()]
 
 
 def _one(db: sqlite3.Connection, sql: str, params: tuple | list = ()) -> dict[str, Any] | None:

@@ -65,13 +65,9 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         "self": link(f"{API}/storages/{storage_id}", storage["name"]),
         "type": link(f"{URN_STORAGES}{storage['provider_type']}", storage["provider_type"]),
         "origin": link(storage_context.nextcloud_url(request)),
-        "authenticationMethod": link(
-            f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"
-        ),
+        "authenticationMethod": link(f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"),
         "open": link(f"{API}/storages/{storage_id}/open"),
-        "authorizationState": link(
-            f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]
-        ),
+        "authorizationState": link(f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]),
         "projectStorages": link(project_storages_href(storage_id)),
         "prepareUpload": [
             link(
