@@ -264,3 +264,36 @@ def test_garbage_input_never_crashes_the_server(live_nextcloud):
         for header in ("Basic ???", "Basic " + "A" * 10, "Bearer", "Bearer " + huge, "Digest x"):
             answer = client.get("/ocs/v1.php/cloud/user", headers={**JSON, "Authorization": header})
             assert answer.status_code == 401, header
+
+
+def test_login_flow_v2_gives_an_app_password_once(live_nextcloud):
+    with live_nextcloud.client(None, headers={"User-Agent": "nep-tui <test>"}) as client:
+        started = client.post("/index.php/login/v2").json()
+        poll = started["poll"]
+        assert poll["endpoint"] == f"{live_nextcloud.url}/login/v2/poll"
+        assert re.fullmatch(re.escape(live_nextcloud.url) + r"/login/v2/flow/[A-Za-z0-9]{128}", started["login"])
+        waiting = client.post(poll["endpoint"], data={"token": poll["token"]})
+        page = client.get(started["login"])
+        wrong = client.post(started["login"], data={"login": "member", "password": "nope"})
+        granted = client.post(started["login"], data={"login": "member", "password": "member-password"})
+        result = client.post(poll["endpoint"], data={"token": poll["token"]})
+        again = client.post(poll["endpoint"], data={"token": poll["token"]})
+        stale = client.get(started["login"])
+        app_password = result.json()["appPassword"]
+        user = client.get("/ocs/v1.php/cloud/user", headers=JSON, auth=("member", app_password))
+        with_password = client.delete("/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", "member-password"))
+        revoked = client.delete("/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", app_password))
+        after = client.get("/ocs/v1.php/cloud/user", headers=JSON, auth=("member", app_password))
+    assert (waiting.status_code, waiting.json()) == (404, [])
+    assert "Grant access" in page.text and "nep-tui &lt;test&gt;" in page.text
+    assert wrong.status_code == 403
+    assert granted.status_code == 200
+    assert result.status_code == 200
+    assert result.json()["server"] == live_nextcloud.url and result.json()["loginName"] == "member"
+    assert re.fullmatch(r"[A-Za-z0-9]{72}", app_password)
+    assert again.status_code == 404
+    assert stale.status_code == 403
+    assert user.status_code == 200
+    assert with_password.status_code == 403
+    assert revoked.status_code == 200
+    assert after.status_code == 401

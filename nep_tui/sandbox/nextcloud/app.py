@@ -1,5 +1,5 @@
 """The Nextcloud sandbox as one Starlette app: OCS, integration_openproject, WebDAV, direct links,
-the OAuth2 app, plus the fault-driven delay and a catch-all that answers like Nextcloud would."""
+the OAuth2 app, Login Flow v2, plus the fault-driven delay and a catch-all that answers like Nextcloud would."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .context import NextcloudContext
 from .dav import DavHandler, sabre_error
 from .downloads import DirectDownloads
 from .integration import OcsRoutes
+from .loginflow import LoginFlow
 from .oauth import OAuthApp
 from .ocs import json_response, ocs_response
 from .pages import message_page, not_found_page
@@ -78,6 +79,7 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
     downloads = DirectDownloads(context)
     oauth = OAuthApp(context)
     dav = DavHandler(context)
+    login_flow = LoginFlow(context)
     integration = "integration_openproject"
     routes: list[BaseRoute] = [
         *_ocs_routes("/cloud/capabilities", ocs.capabilities, ["GET"]),
@@ -92,6 +94,16 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
         *_app_routes(f"{integration}/direct/{{token}}/{{name}}", downloads.serve_named, ["GET"]),
         *_app_routes("oauth2/authorize", oauth.authorize, ["GET", "POST"]),
         *_app_routes("oauth2/api/v1/token", oauth.token, ["POST"]),
+        *_ocs_routes("/core/apppassword", login_flow.revoke_app_password, ["DELETE"]),
+        *[
+            Route(f"{prefix}/login/v2{path}", endpoint, methods=methods)
+            for prefix in ("/index.php", "")
+            for path, endpoint, methods in (
+                ("", login_flow.start, ["POST"]),
+                ("/flow/{token}", login_flow.grant_page, ["GET", "POST"]),
+                ("/poll", login_flow.poll, ["POST"]),
+            )
+        ],
         Route("/remote.php/direct/{token}", downloads.serve_core, methods=["GET"]),
         Route("/index.php/f/{file_id}", downloads.permalink, methods=["GET"]),
         Route("/f/{file_id}", downloads.permalink, methods=["GET"]),

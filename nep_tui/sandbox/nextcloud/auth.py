@@ -15,6 +15,7 @@ from .store import NextcloudStore
 class Caller:
     login: str | None
     presented_credentials: bool
+    app_password: str | None = None  # set when Basic auth used an app password (Login Flow v2)
 
     @property
     def rejected(self) -> bool:
@@ -29,16 +30,18 @@ def identify(request: Request, store: NextcloudStore) -> Caller:
     if scheme == "bearer":
         return Caller(store.login_for_access_token(value.strip()), True)
     if scheme == "basic":
-        return Caller(_basic_login(value.strip(), store), True)
+        return _basic(value.strip(), store)
     return Caller(None, bool(header))
 
 
-def _basic_login(value: str, store: NextcloudStore) -> str | None:
+def _basic(value: str, store: NextcloudStore) -> Caller:
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return None
+        return Caller(None, True)
     login, sep, password = decoded.partition(":")
-    if not sep or not store.check_password(login, password):
-        return None
-    return login
+    if sep and store.check_password(login, password):
+        return Caller(login, True)
+    if sep and store.app_password_login(login, password):
+        return Caller(login, True, app_password=password)
+    return Caller(None, True)

@@ -28,6 +28,7 @@ ACCESS_TOKEN_TTL = 3600
 AUTH_CODE_TTL = 600
 UPLOAD_TOKEN_TTL = 3600
 DIRECT_LINK_TTL = 8 * 3600
+LOGIN_FLOW_TTL = 20 * 60  # LoginFlowV2Mapper::lifetime
 FOLDER_MIME = "httpd/unix-directory"
 
 _ALNUM = string.ascii_letters + string.digits
@@ -63,6 +64,11 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
     login TEXT NOT NULL, expires INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS upload_tokens (
     token TEXT PRIMARY KEY, login TEXT NOT NULL, folder_id INTEGER NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS login_flows (
+    poll_token TEXT PRIMARY KEY, login_token TEXT UNIQUE NOT NULL, client_name TEXT NOT NULL,
+    expires INTEGER NOT NULL, login TEXT, app_password TEXT);
+CREATE TABLE IF NOT EXISTS app_passwords (
+    password TEXT PRIMARY KEY, login TEXT NOT NULL, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS direct_links (
     token TEXT PRIMARY KEY, login TEXT NOT NULL, file_id INTEGER NOT NULL, expires INTEGER NOT NULL);
 """
@@ -212,6 +218,13 @@ class NextcloudStore:
         rows = self._query("SELECT password FROM users WHERE login = ?", (login,))
         return bool(rows) and hmac.compare_digest(rows[0]["password"].encode(), password.encode())
 
+    def app_password_login(self, login: str, password: str) -> bool:
+        return bool(self._query("SELECT 1 FROM app_passwords WHERE login = ? AND password = ?", (login, password)))
+
+    def revoke_app_password(self, password: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM app_passwords WHERE password = ?", (password,))
+
     def display_name(self, login: str) -> str:
         found = self.user(login)
         return found.display_name if found else login
@@ -283,6 +296,53 @@ class NextcloudStore:
     def revoke_tokens(self, login: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM oauth_tokens WHERE login = ?", (login,))
+
+    # -- Login Flow v2 -----------------------------------------------------------------------
+
+    def start_login_flow(self, client_name: str) -> tuple[str, str]:
+        """(poll token, login token), both bearer secrets."""
+        poll_token, login_token = random_token(128), random_token(128)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO login_flows (poll_token, login_token, client_name, expires) VALUES (?, ?, ?, ?)",
+                (poll_token, login_token, client_name, int(time.time()) + LOGIN_FLOW_TTL),
+            )
+        return poll_token, login_token
+
+    def login_flow_client(self, login_token: str) -> str | None:
+        """The client name of a flow still waiting for its user."""
+        rows = self._query(
+            "SELECT client_name FROM login_flows WHERE login_token = ? AND login IS NULL AND expires >= ?",
+            (login_token, int(time.time())),
+        )
+        return rows[0]["client_name"] if rows else None
+
+    def grant_login_flow(self, login_token: str, login: str) -> bool:
+        """The user said yes: an app password is made for the client to collect."""
+        client_name = self.login_flow_client(login_token)
+        if client_name is None:
+            return False
+        password = random_token(72)
+        with self._tx() as db:
+            db.execute("INSERT INTO app_passwords VALUES (?, ?, ?)", (password, login, client_name))
+            db.execute(
+                "UPDATE login_flows SET login = ?, app_password = ? WHERE login_token = ?",
+                (login, password, login_token),
+            )
+        return True
+
+    def poll_login_flow(self, poll_token: str) -> tuple[str, str] | None:
+        """(login, app password) exactly once after the grant; None while waiting or when gone."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM login_flows WHERE poll_token = ?", (poll_token,)).fetchone()
+            if row is None:
+                return None
+            expired = row["expires"] < time.time()
+            if expired or row["login"] is not None:
+                db.execute("DELETE FROM login_flows WHERE poll_token = ?", (poll_token,))
+        if expired or row["login"] is None:
+            return None
+        return row["login"], row["app_password"]
 
     # -- one-time upload tokens and direct download links -------------------------------------
 
