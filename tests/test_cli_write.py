@@ -20,6 +20,13 @@ def test_wp_create_by_type_name_or_id(fresh_sandbox):
     assert by_id["type_name"] == "Bug"
 
 
+def test_wp_create_with_invalid_data_exits_2_naming_the_field(fresh_sandbox):
+    run = nep(*as_user(fresh_sandbox), "wp", "create", "--project", "demo", "--type", "Task",
+              "--subject", "")
+    assert run.exit_code == 2
+    assert "Subject" in run.stderr and "command line" in run.stderr
+
+
 def test_wp_create_with_an_unknown_type_names_the_known_ones(fresh_sandbox):
     run = nep(*as_user(fresh_sandbox), "wp", "create", "--project", "demo", "--type", "Epic",
               "--subject", "x")

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from nep_tui.api.errors import NepError, NextcloudNotConnected
+from nep_tui.api.errors import NepError, NextcloudNotConnected, ValidationFailed
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
@@ -60,6 +60,9 @@ class NepGroup(click.Group):
 
 
 def _hint_for(error: NepError) -> str:
+    """The error's hint, where the TUI's wording does not fit a command line."""
+    if isinstance(error, ValidationFailed):
+        return "correct the values given on the command line"
     if isinstance(error, NextcloudNotConnected) and error.authorize_url:
         return (f"open {error.authorize_url} in a browser where you are logged in "
                 "to the server, then retry")
