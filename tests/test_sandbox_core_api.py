@@ -324,3 +324,38 @@ def test_schema_lists_allowed_values(sandbox, member_token):
 
 def test_unknown_routes_are_404_in_the_error_shape(sandbox, member_token):
     assert_error(get(sandbox, member_token, "/api/v3/nothing/here"), 404, "NotFound")
+
+
+def test_other_methods_on_known_paths_are_404(sandbox, member_token):
+    answer = httpx.put(f"{sandbox.nepenthes_url}/api/v3/projects", headers={"Authorization": f"Bearer {member_token}"})
+    assert_error(answer, 404, "NotFound")
+
+
+def test_broken_multipart_is_400_not_a_crash(sandbox, member_token):
+    answer = httpx.post(
+        f"{sandbox.nepenthes_url}/api/v3/work_packages/1/attachments",
+        content=b"--nope\r\nbroken",
+        headers={"Authorization": f"Bearer {member_token}", "Content-Type": "multipart/form-data"},
+    )
+    assert_error(answer, 400, "InvalidRequestBody")
+
+
+async def test_unexpected_errors_become_500_in_the_error_shape(tmp_path):
+    from starlette.routing import Route
+
+    from nep_tui.sandbox.faults import FaultState
+    from nep_tui.sandbox.nepenthes.app import NepenthesConfig, create_app
+    from nep_tui.sandbox.nepenthes.store import NepenthesStore
+
+    def broken(request):
+        raise RuntimeError("a bug")
+
+    app = create_app(
+        NepenthesStore(tmp_path / "n.sqlite3"), FaultState(),
+        config=NepenthesConfig(public_url=lambda: "http://x", nextcloud_url=lambda: "http://y", data_dir=tmp_path),
+    )
+    app.router.routes.append(Route("/api/v3/broken", broken))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        answer = await client.get("/api/v3/broken")
+    assert_error(answer, 500, "InternalServerError")
+    assert "a bug" not in answer.text

@@ -195,13 +195,11 @@ def start_in_thread(
         login, client_id=client_id
     )
 
+    # Off the main thread uvicorn leaves signals alone: Ctrl-C stays with the caller.
     servers = [
         uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
         for app in (nepenthes_app, nextcloud_app)
     ]
-    for server in servers:
-        # The servers run off the main thread; the caller owns signal handling.
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     loop = asyncio.new_event_loop()
     thread = threading.Thread(
         target=_serve_forever, args=(loop, servers, [nepenthes_sock, nextcloud_sock]), name="nep-tui-sandbox", daemon=True

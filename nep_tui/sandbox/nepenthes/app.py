@@ -94,11 +94,14 @@ def init_schemas(db: sqlite3.Connection) -> None:
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own errors in the API shape. Unrouted requests, including a known path with
+    another method, get 404 NotFound as from the real API's catch-all route (never a bare 405);
+    a body Starlette cannot parse (e.g. broken multipart) is an InvalidRequestBody."""
     assert isinstance(error, HTTPException)
-    if error.status_code == 405:
-        api_error = ApiError(405, "NotFound", "The requested HTTP method is not allowed for this resource.")
+    if error.status_code == 400:
+        api_error = ApiError(400, "InvalidRequestBody", str(error.detail))
     else:
-        api_error = ApiError(error.status_code, "NotFound")
+        api_error = ApiError(404, "NotFound")
     return await render_api_error(request, api_error)
 
 

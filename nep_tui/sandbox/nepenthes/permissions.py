@@ -86,4 +86,15 @@ def visible_project_ids(store: NepenthesStore, user_id: int | None) -> list[int]
 
 
 def can_see_project(store: NepenthesStore, user_id: int | None, project_id: int) -> bool:
-    return project_id in visible_project_ids(store, user_id)
+    if user_id is None:
+        return False
+    if is_admin(store, user_id):
+        return store.project(project_id) is not None
+    return (
+        store.one(
+            "SELECT 1 FROM projects WHERE id=? AND active=1 AND (public=1 OR id IN"
+            " (SELECT project_id FROM memberships WHERE user_id=?))",
+            (project_id, user_id),
+        )
+        is not None
+    )

@@ -70,14 +70,13 @@ def project_link(row: sqlite3.Row | None) -> dict[str, Any]:
 
 def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
     pid = row["id"]
-    visible = set(permissions.visible_project_ids(store, viewer_id))
-    ancestors = ancestors_of(store, row)
-    parent = ancestors[-1] if ancestors else None
+    ancestors = [ancestor for ancestor in ancestors_of(store, row) if permissions.can_see_project(store, viewer_id, ancestor["id"])]
+    # The real server hides the ancestors (and so the parent) the viewer cannot see.
+    parent = ancestors[-1] if ancestors and ancestors[-1]["id"] == row["parent_id"] else None
     links: dict[str, Any] = {
         "self": link(f"{API}/projects/{pid}", row["name"]),
-        # The real server hides a parent the viewer cannot see.
-        "parent": project_link(parent if parent is not None and parent["id"] in visible else None),
-        "ancestors": [project_link(ancestor) for ancestor in ancestors if ancestor["id"] in visible],
+        "parent": project_link(parent),
+        "ancestors": [project_link(ancestor) for ancestor in ancestors],
         "status": (
             link(f"{API}/project_statuses/{row['status_code']}", STATUS_TITLES.get(row["status_code"], row["status_code"]))
             if row["status_code"]
