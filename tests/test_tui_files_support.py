@@ -5,6 +5,7 @@ Imported by the test_tui_files_* modules (not a test module itself; it defines n
 
 from __future__ import annotations
 
+import httpx
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
@@ -47,3 +48,26 @@ async def push_and_settle(pilot: Pilot, screen: Screen) -> None:
 
 def no_blink(monkeypatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)
+
+
+def dav_client(sandbox, login: str) -> httpx.Client:
+    """WebDAV on the sandbox's Nextcloud side, as `login` (to prepare folders and files)."""
+    user = sandbox.user(login)
+    return httpx.Client(base_url=f"{sandbox.nextcloud_url}/remote.php/dav/files/{login}",
+                        auth=(login, user.password), timeout=30)
+
+
+def make_folders(sandbox, login: str, path: str) -> None:
+    with dav_client(sandbox, login) as dav:
+        parts = [part for part in path.split("/") if part]
+        for depth in range(1, len(parts) + 1):
+            response = dav.request("MKCOL", "/" + "/".join(parts[:depth]))
+            assert response.status_code in (201, 405), response.text
+
+
+def put_files(sandbox, login: str, folder: str, names: list[str]) -> None:
+    make_folders(sandbox, login, folder)
+    with dav_client(sandbox, login) as dav:
+        for name in names:
+            response = dav.put(f"{folder.rstrip('/')}/{name}", content=f"{name}\n".encode())
+            assert response.status_code in (201, 204), response.text

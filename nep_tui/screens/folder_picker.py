@@ -88,6 +88,8 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
                                  else "Link existing files")
 
     def compose(self) -> ComposeResult:
+        # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
+        self.sub_title = self.heading
         yield AppHeader()
         with Vertical(id="picker"):
             yield Label(Content(plain(self.heading)), id="picker-title")

@@ -42,6 +42,8 @@ class LinkFilesScreen(Screen[bool]):
         self.running = False
 
     def compose(self) -> ComposeResult:
+        # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
+        self.sub_title = "Link files"
         yield AppHeader()
         with Vertical(id="link"):
             yield Label(Content(f"Linking to #{self.work_package.display_id} "

@@ -132,6 +132,8 @@ class UploadScreen(Screen[bool]):
         return self.storage is not None
 
     def compose(self) -> ComposeResult:
+        # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
+        self.sub_title = "Upload"
         yield AppHeader()
         target = (f"Upload to {plain(self.storage.name)} and link to #{self.work_package.display_id}"
                   if self.storage else f"Attach files to #{self.work_package.display_id}")

@@ -142,7 +142,8 @@ class FilesPane(TransferPane):
             await body.mount(Label(Content(plain(section.storage.name)), classes="storage-name"))
             await body.mount(*self._section_body(section))
         if self.screen.focused is None:
-            first = next(iter(self.query("FileLinkList, .connect-button")), None)
+            first = next(iter(self.query("FileLinkList, .connect-button, .link-existing-button")),
+                         None)
             if first is not None:
                 first.focus()
 
@@ -163,10 +164,13 @@ class FilesPane(TransferPane):
                 Label("The server cannot reach Nextcloud right now, so the files cannot be shown. "
                       "Press r to try again later.", classes="storage-state-detail"),
             ]
+        actions = Horizontal(
+            Button("Link existing files", classes="link-existing-button"),
+            Button("Upload and link", classes="upload-button"),
+            classes="storage-actions")
         if not section.links:
-            return [Label("No files linked yet. Press l to link existing files or u to upload.",
-                          classes="pane-empty")]
-        return [FileLinkList(section)]
+            return [Label("No files linked yet.", classes="pane-empty"), actions]
+        return [FileLinkList(section), actions]
 
     # --- what is selected -------------------------------------------------------------
 
@@ -279,6 +283,16 @@ class FilesPane(TransferPane):
     def _connect_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_connect()
+
+    @on(Button.Pressed, ".link-existing-button")
+    def _link_existing_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_link_existing()
+
+    @on(Button.Pressed, ".upload-button")
+    def _upload_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_upload()
 
     def action_connect(self) -> None:
         from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen

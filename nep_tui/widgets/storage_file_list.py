@@ -195,6 +195,7 @@ class StorageFileList(Vertical):
         self.query_one(Breadcrumb).show(self._crumbs(listing))
         self._fill()
         self.query_one(FileTable).focus()
+        self.screen.refresh_bindings()
         self.post_message(self.FolderOpened(self, listing))
 
     def _crumbs(self, listing: StorageFiles) -> list[Crumb]:
