@@ -185,11 +185,19 @@ def test_upload_limit_gives_413_with_the_limit(live_nextcloud):
 def test_quota_gives_507_and_overwrite_needs_old_plus_new(live_nextcloud):
     live_nextcloud.faults.quota_bytes["member"] = 10
     assert upload(live_nextcloud, upload_token(live_nextcloud), "big.txt", b"x" * 11).status_code == 507
-    mine = upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"x" * 4)
-    assert mine.status_code == 201
-    # 4 used, 6 free: replacing 4 bytes by 4 needs 8
-    answer = upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"y" * 4, overwrite="true")
+    assert upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"x" * 6).status_code == 201
+    # 6 used, 4 free: the old content still counts while the new one is written
+    answer = upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"y" * 5, overwrite="true")
     assert (answer.status_code, answer.json()) == (507, {"error": "insufficient quota"})
+    assert (
+        upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"z" * 4, overwrite="true").status_code == 200
+    )
+
+
+def test_numbered_names_count_up_like_nextcloud(live_nextcloud):
+    live_nextcloud.store.put_file("admin", "/Shared/scan (7).pdf", b"7")
+    answer = upload(live_nextcloud, upload_token(live_nextcloud), "scan (7).pdf", overwrite="false")
+    assert answer.json()["file_name"] == "scan (8).pdf"
 
 
 def test_deleted_folder_and_read_only_folder(live_nextcloud):

@@ -3,7 +3,6 @@ POST. The file part is streamed straight to disk; the answers follow the app's c
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,13 +162,23 @@ def parse_overwrite(value: str | None) -> bool | None:
 
 
 def next_free_name(name: str, taken: set[str]) -> str:
-    """`file.txt` → `file (2).txt`, then `file (3).txt`, ..."""
-    stem, ext = os.path.splitext(name)
-    stem = re.sub(r" \(\d+\)$", "", stem)
-    number = 2
-    while f"{stem} ({number}){ext}" in taken:
-        number += 1
-    return f"{stem} ({number}){ext}"
+    """Nextcloud's rule: the last `(n)` in the name counts up, otherwise ` (2)` is appended
+    before the extension: `file.txt` → `file (2).txt`, `file (2).txt` → `file (3).txt`."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    suffix = dot + ext
+    numbers = list(re.finditer(r"\((\d+)\)", stem))
+    last = numbers[-1] if numbers and numbers[-1].start() > 0 else None
+    counter = int(last.group(1)) + 1 if last else 2
+    while True:
+        if last:
+            candidate = f"{stem[: last.start()]}({counter}){stem[last.end() :]}{suffix}"
+        else:
+            candidate = f"{stem} ({counter}){suffix}"
+        if candidate not in taken:
+            return candidate
+        counter += 1
 
 
 class DirectUpload:
@@ -225,35 +234,40 @@ class DirectUpload:
             raise UploadError(404, "invalid token")
         limit = self.context.upload_limit()
         form = await read_upload_form(request, incoming, limit)
+        # The checks run in the order of the app's controller, which decides which error wins.
         if form.file_name is None:
             raise UploadError(413, "File was not uploaded. post_max_size exceeded?", upload_limit=limit)
+        name = upload_name(form.file_name)
         if form.file_too_large:
             raise UploadError(413, "File was not uploaded. upload_max_filesize exceeded?", upload_limit=limit)
         overwrite = parse_overwrite(form.fields.get("overwrite"))
-        name = upload_name(form.file_name)
         folder = self.store.node(folder_id)
         if folder is None or folder.trashed or not folder.is_dir or self.store.access(folder, login) is Access.NONE:
             raise UploadError(404, FOLDER_NOT_FOUND)
-        existing = self.store.child(folder.id, name)
-        if existing is not None:
-            if overwrite is None:
-                raise UploadError(409, "conflict, file name already exists")
-            if overwrite is False:
-                name = next_free_name(name, {child.name for child in self.store.children(folder.id)})
-                existing = None
-            elif existing.is_dir:
-                raise UploadError(409, "overwrite is not allowed on non-files")
-        self._check_quota(login, form.file_size + (existing.size if existing else 0))
-        writable = self.store.access(existing or folder, login) is Access.WRITE
-        if not writable:
+        folder_writable = self.store.access(folder, login) is Access.WRITE
+        if not folder_writable and not overwrite:
             raise UploadError(403, "not enough permissions")
-        if existing is not None:
+        self._check_quota(login, form.file_size)
+        existing = self.store.child(folder.id, name)
+        if existing is not None and overwrite:
+            if existing.is_dir:
+                raise UploadError(409, "overwrite is not allowed on non-files")
+            if self.store.access(existing, login) is not Access.WRITE:
+                raise UploadError(403, "not enough permissions")
             node = self.store.replace_content(existing.id, incoming, modifier=login)
-            return 200, {"file_name": node.name, "file_id": node.id}
+            return 200, {"file_name": name, "file_id": node.id}
+        if existing is not None and overwrite is False:
+            name = next_free_name(name, {child.name for child in self.store.children(folder.id)})
+        elif existing is not None:
+            raise UploadError(409, "conflict, file name already exists")
+        if not folder_writable:
+            raise UploadError(403, "not enough permissions")
         node = self.store.create_file(login, folder.id, name, incoming)
         return 201, {"file_name": node.name, "file_id": node.id}
 
     def _check_quota(self, login: str, needed: int) -> None:
+        """The free space still counts a file being overwritten, so replacing one needs room for
+        old and new content at once."""
         free = self.context.free_bytes(login)
         if free is not None and needed > free:
             raise UploadError(507, "insufficient quota")
