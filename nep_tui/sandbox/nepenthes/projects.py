@@ -126,7 +126,8 @@ def visible_project(request: Request, ref: str) -> tuple[int, sqlite3.Row]:
     return viewer_id, row
 
 
-def _descendants(store: NepenthesStore, roots: list[int]) -> set[int]:
+def descendants(store: NepenthesStore, roots: list[int]) -> set[int]:
+    """Every project below the given ones (children, grandchildren, ...)."""
     children: dict[int, list[int]] = {}
     for pid, parent_id in store.all("SELECT id, parent_id FROM projects WHERE parent_id IS NOT NULL"):
         children.setdefault(parent_id, []).append(pid)
@@ -159,7 +160,7 @@ def _filter_clause(store: NepenthesStore, flt: Filter) -> tuple[str, list[Any]]:
         clause, params = _id_clause("parent_id", flt.operator, integer_values(flt))
         return (f"({clause} OR parent_id IS NULL)" if flt.operator == "!" else clause), params
     if flt.name == "ancestor":
-        return _id_clause("id", flt.operator, _descendants(store, integer_values(flt)))
+        return _id_clause("id", flt.operator, descendants(store, integer_values(flt)))
     if flt.name == "visible":
         visible: set[int] = set()
         for user_id in integer_values(flt):

@@ -23,8 +23,14 @@ from nep_tui.sandbox.nepenthes.hal import (
     parse_paging,
     read_json_body,
 )
-from nep_tui.sandbox.nepenthes.meta import user_link
-from nep_tui.sandbox.nepenthes.projects import _descendants, enabled_types, project_link, visible_project
+from nep_tui.sandbox.nepenthes.meta import represent_priority, represent_status, represent_type, user_link
+from nep_tui.sandbox.nepenthes.projects import (
+    descendants,
+    enabled_types,
+    project_link,
+    represent_project,
+    visible_project,
+)
 from nep_tui.sandbox.nepenthes.query import Filter, integer_values, like_pattern, parse_filters, parse_sort
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
 
@@ -78,13 +84,46 @@ def _duration(start: str | None, due: str | None) -> str | None:
     return f"P{(date.fromisoformat(due) - date.fromisoformat(start)).days + 1}D"
 
 
-def represent_work_package(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
+class _Lookups:
+    """Rows and representations a page of work packages shares, fetched once per answer."""
+
+    def __init__(self, store: NepenthesStore, viewer_id: int) -> None:
+        self.store = store
+        self.viewer_id = viewer_id
+        self._rows: dict[tuple[str, int], sqlite3.Row | None] = {}
+        self._projects: dict[int, dict[str, Any]] = {}
+        self._allowed: dict[tuple[str, int], bool] = {}
+
+    def row(self, table: str, row_id: int) -> sqlite3.Row:
+        key = (table, row_id)
+        if key not in self._rows:
+            self._rows[key] = self.store.one(f"SELECT * FROM {table} WHERE id=?", (row_id,))
+        found = self._rows[key]
+        assert found is not None, key
+        return found
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        if project_id not in self._projects:
+            self._projects[project_id] = represent_project(self.store, self.row("projects", project_id), viewer_id=self.viewer_id)
+        return self._projects[project_id]
+
+    def allowed(self, permission: str, project_id: int) -> bool:
+        key = (permission, project_id)
+        if key not in self._allowed:
+            self._allowed[key] = permissions.allowed(self.store, self.viewer_id, permission, project_id)
+        return self._allowed[key]
+
+
+def represent_work_package(
+    store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int, lookups: _Lookups | None = None
+) -> dict[str, Any]:
+    lookups = lookups or _Lookups(store, viewer_id)
     wp_id, project_id = row["id"], row["project_id"]
-    project = store.project(project_id)
-    type_row = store.one("SELECT * FROM types WHERE id=?", (row["type_id"],))
-    status = store.one("SELECT * FROM statuses WHERE id=?", (row["status_id"],))
-    priority = store.one("SELECT * FROM priorities WHERE id=?", (row["priority_id"],))
-    can_edit = permissions.allowed(store, viewer_id, "edit_work_packages", project_id)
+    project = lookups.row("projects", project_id)
+    type_row = lookups.row("types", row["type_id"])
+    status = lookups.row("statuses", row["status_id"])
+    priority = lookups.row("priorities", row["priority_id"])
+    can_edit = lookups.allowed("edit_work_packages", project_id)
     links: dict[str, Any] = {
         "self": link(f"{API}/work_packages/{wp_id}", row["subject"]),
         "schema": link(f"{API}/work_packages/schemas/{project_id}-{row['type_id']}"),
@@ -110,9 +149,9 @@ def represent_work_package(store: NepenthesStore, row: sqlite3.Row, *, viewer_id
         links["updateImmediately"] = link(f"{API}/work_packages/{wp_id}", method="patch")
         links["addAttachment"] = link(f"{API}/work_packages/{wp_id}/attachments", method="post")
         links["addComment"] = link(f"{API}/work_packages/{wp_id}/activities", method="post", title="Add comment")
-    if permissions.allowed(store, viewer_id, "delete_work_packages", project_id):
+    if lookups.allowed("delete_work_packages", project_id):
         links["delete"] = link(f"{API}/work_packages/{wp_id}", method="delete")
-    if permissions.allowed(store, viewer_id, "manage_file_links", project_id):
+    if lookups.allowed("manage_file_links", project_id):
         links["addFileLink"] = link(f"{API}/work_packages/{wp_id}/file_links", method="post")
     body: dict[str, Any] = {
         "_type": "WorkPackage",
@@ -140,6 +179,13 @@ def represent_work_package(store: NepenthesStore, row: sqlite3.Row, *, viewer_id
         derivedPercentageDone=None,
         createdAt=row["created_at"],
         updatedAt=row["updated_at"],
+        # Embedded like the real representer, so clients need no extra requests for names/states.
+        _embedded={
+            "type": represent_type(type_row),
+            "status": represent_status(status),
+            "priority": represent_priority(priority),
+            "project": lookups.project(project_id),
+        },
         _links=links,
     )
     return body
@@ -278,7 +324,8 @@ def _list(request: Request, viewer_id: int, project_ids: list[int] | set[int], s
         f"SELECT wp.* FROM {source} WHERE {where} ORDER BY {order}, wp.id LIMIT ? OFFSET ?",
         [*params, paging.page_size, paging.sql_offset],
     )
-    elements = [represent_work_package(store, row, viewer_id=viewer_id) for row in rows]
+    lookups = _Lookups(store, viewer_id)
+    elements = [represent_work_package(store, row, viewer_id=viewer_id, lookups=lookups) for row in rows]
     return hal_response(paginated_collection(request, elements, total, paging, self_path=self_path))
 
 
@@ -291,7 +338,7 @@ async def list_work_packages(request: Request) -> JSONResponse:
 async def list_project_work_packages(request: Request) -> JSONResponse:
     viewer_id, project = visible_project(request, request.path_params["ref"])
     # Subprojects' work packages are included, as with the real default setting.
-    scope = {project["id"], *_descendants(_store(request), [project["id"]])}
+    scope = {project["id"], *descendants(_store(request), [project["id"]])}
     return _list(request, viewer_id, scope, f"{API}/projects/{project['id']}/work_packages")
 
 
