@@ -290,8 +290,11 @@ class NextcloudClient:
             "/index.php/apps/integration_openproject/direct-upload-token",
             json={"folder_id": folder},
         )
-        if response.status_code != 200 or not response.content:
-            raise StorageFailure(response.status_code if response.status_code != 200 else 401)
+        if response.is_success and not response.content:
+            # OpenProject reads a 2xx without a body as "not authorized".
+            raise StorageUnauthorized("direct-upload-token answered without a token")
+        if response.status_code != 200:
+            raise StorageFailure(response.status_code)
         token = response.json()["token"]
         return f"{self.base_url}/index.php/apps/integration_openproject/direct-upload/{token}"
 
