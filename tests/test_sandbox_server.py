@@ -119,6 +119,9 @@ def test_restart_on_the_same_data_dir_keeps_everything(tmp_path):
     second = start_in_thread(data_dir, seed="demo")
     try:
         assert second.credentials["users"] == first.credentials["users"]
+        # New ports, so Nextcloud must send the consent back to the new Nepenthes URL.
+        redirect = second._on_loop(lambda: second._stores[1].oauth_client("nepenthes-storage-client").redirect_uri)
+        assert redirect.startswith(second.nepenthes_url + "/oauth_clients/")
         answer = httpx.get(f"{second.nepenthes_url}/api/v3/work_packages/{wp_id}", headers=_auth(token))
         assert answer.status_code == 200 and answer.json()["subject"] == "Survives a restart"
         # Seeded once: still exactly the demo projects.

@@ -207,6 +207,22 @@ def project_folder_name(name: str, project_id: int) -> str:
 # --- the Nextcloud side and the storage between both --------------------------------------
 
 
+def nextcloud_callback(config: NepenthesConfig, client_id: str) -> str:
+    """Where Nextcloud's OAuth2 app sends the user back to Nepenthes after the consent."""
+    return f"{config.public_url()}/oauth_clients/{client_id}/callback"
+
+
+def refresh_nextcloud_redirects(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig) -> None:
+    """Point the storages' Nextcloud OAuth clients at this run's Nepenthes URL: with port 0 it
+    changes on every start, and a restart keeps the data."""
+    storage_store = _optional_module("nep_tui.sandbox.nepenthes.storage_store")
+    if storage_store is None:
+        return
+    for storage in storage_store.storages(store.db):
+        client_id = storage["oauth_client_id"]
+        nextcloud.register_oauth_client(client_id, storage["oauth_client_secret"], nextcloud_callback(config, client_id))
+
+
 class _StorageSeed:
     """Writes the storage, the project folders and the user connections on both sides."""
 
@@ -221,8 +237,9 @@ class _StorageSeed:
             self.nextcloud.ensure_user(login, password, f"{first} {last}")
 
     def storage(self) -> None:
-        callback = f"{self.config.public_url()}/oauth_clients/{NEXTCLOUD_CLIENT_ID}/callback"
-        self.nextcloud.register_oauth_client(NEXTCLOUD_CLIENT_ID, NEXTCLOUD_CLIENT_SECRET, callback)
+        self.nextcloud.register_oauth_client(
+            NEXTCLOUD_CLIENT_ID, NEXTCLOUD_CLIENT_SECRET, nextcloud_callback(self.config, NEXTCLOUD_CLIENT_ID)
+        )
         if self.storage_store is not None:
             self.storage_store.create_storage(
                 self.store.db,

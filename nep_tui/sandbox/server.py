@@ -189,6 +189,7 @@ def start_in_thread(
     init_schemas(store.db)
     if store.is_empty():
         seeding.seed(seed, store, nextcloud_store, config=config, sizes=seed_sizes or {})
+    seeding.refresh_nextcloud_redirects(store, nextcloud_store, config)
     nepenthes_app = create_app(store, faults, config=config)
     # Lets `connect_user` give a user a Nextcloud token without the browser dance.
     nepenthes_app.state.issue_nextcloud_token = lambda login, client_id: nextcloud_store.issue_oauth_token(
