@@ -64,7 +64,7 @@ class DirectDownloads:
         node = self._linked_file(request.path_params["token"])
         if node is None:
             if "text/html" in request.headers.get("accept", ""):
-                return direct_link_invalid()
+                return direct_link_invalid(404)
             return sabre_error(404, "Sabre\\DAV\\Exception\\NotFound", "File not found")
         return file_response(self.store.content_path(node.id), node, attachment=True)
 
@@ -72,7 +72,8 @@ class DirectDownloads:
         """GET /index.php/apps/integration_openproject/direct/<token>/<name>."""
         node = self._linked_file(request.path_params["token"])
         if node is None:
-            return direct_link_invalid()
+            # The app renders core's error template, which keeps the 200 status.
+            return direct_link_invalid(200)
         return file_response(
             self.store.content_path(node.id), node, attachment=True, filename=request.path_params["name"] or node.name
         )

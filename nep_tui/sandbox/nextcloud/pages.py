@@ -28,8 +28,12 @@ def message_page(title: str, message: str, status: int) -> HTMLResponse:
     return page(title, f"<p>{escape(message)}</p>", status)
 
 
-def direct_link_invalid() -> HTMLResponse:
-    return message_page("Error", "This direct download link is invalid or has expired", 404)
+def direct_link_invalid(status: int) -> HTMLResponse:
+    return page(
+        "Direct download error.",
+        "<p>This direct download link is invalid or has expired.</p>",
+        status,
+    )
 
 
 def not_found_page() -> HTMLResponse:
