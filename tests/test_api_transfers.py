@@ -17,6 +17,7 @@ from nep_tui.api import transfers
 from nep_tui.api.errors import DownloadTargetExists, NetworkUnreachable
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+BIG = 64 * len(PAYLOAD)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -27,6 +28,13 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        if self.path == "/big":
+            self.send_response(200)
+            self.send_header("Content-Length", str(BIG))
+            self.end_headers()
+            for _ in range(BIG // len(PAYLOAD)):
+                self.wfile.write(PAYLOAD)
+            return
         self.send_response(200)
         self.send_header("Content-Length", str(len(PAYLOAD)))
         self.end_headers()
@@ -44,6 +52,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
+        if self.path == "/discard":
+            while length:
+                length -= len(self.rfile.read(min(length, 1 << 20)))
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = self.rfile.read(length)
         Handler.received.append((dict(self.headers), body))
         self.send_response(201)
@@ -154,3 +169,26 @@ async def test_upload_streams_an_exact_multipart_body(server, tmp_path):
     assert parts["file"].get_payload(decode=True) == PAYLOAD
     assert parts["file"].get_filename() == 'my "quoted" file.bin'
     assert seen[-1] == len(PAYLOAD)
+
+
+async def test_transfers_keep_memory_flat(server, tmp_path):
+    """64 MiB each way while tracing allocations: the peak stays a small constant."""
+    import tracemalloc
+
+    source = tmp_path / "big-upload.bin"
+    with open(source, "wb") as handle:
+        handle.truncate(BIG)  # sparse: reads back as zeros without using the disk
+    tracemalloc.start()
+    try:
+        body = transfers.MultipartFile(source)
+        async with httpx.AsyncClient(timeout=60) as client:
+            answer = await client.post(f"{server}/discard", headers=body.headers, content=body.body())
+            assert answer.status_code == 201
+            async with client.stream("GET", f"{server}/big") as response:
+                target = await transfers.save_stream(response, tmp_path / "big-download.bin",
+                                                     overwrite=False, progress=None)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert target.stat().st_size == BIG
+    assert peak < 16 * 1024 * 1024, f"peak traced memory {peak / 2**20:.1f} MiB"
