@@ -88,8 +88,8 @@ class SpecMockServer:
         from openapi_core import Config, OpenAPI
 
         self.spec = spec
-        self.openapi = OpenAPI.from_dict(
-            _patch_spec(spec), config=Config(extra_media_type_deserializers={"application/hal+json": _hal_json}))
+        hal_is_json = Config(extra_media_type_deserializers={"application/hal+json": _hal_json})
+        self.openapi = OpenAPI.from_dict(_patch_spec(spec), config=hal_is_json)
         self.routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"), template)
                        for template in spec["paths"]]
         self.problems: list[str] = []

@@ -273,7 +273,7 @@ async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
                          b"Connection: close\r\nContent-Length: " +
                          str(len(_LOOPBACK_PAGE)).encode() + b"\r\n\r\n" + _LOOPBACK_PAGE)
             await writer.drain()
-        except (OSError, asyncio.TimeoutError, UnicodeDecodeError):
+        except (TimeoutError, OSError, UnicodeDecodeError):
             pass
         finally:
             writer.close()
@@ -286,7 +286,7 @@ async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
         open_browser(login.authorization_url)
         try:
             query = await asyncio.wait_for(received, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise err.AuthError("No answer came back from the browser in time.",
                                 hint="Run `nep-tui login` again.") from None
     finally:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Iterable, Literal
+from typing import Literal
+from collections.abc import Iterable
 
 
 class Operator(StrEnum):

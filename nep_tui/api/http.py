@@ -346,11 +346,15 @@ class ApiHttp:
             except httpx.TransportError as exc:
                 if retriable and attempt < MAX_RETRIES and _worth_retrying(exc):
                     attempt += 1
+                    log.debug("retrying %s after %s", endpoint_of(method, request.url),
+                              type(exc).__name__)
                     await self._sleep(_backoff(attempt))
                     continue
                 raise error_from_transport(exc, request.url) from None
             if retriable and attempt < MAX_RETRIES and response.status_code in RETRY_STATUSES:
                 attempt += 1
+                log.debug("retrying %s after HTTP %s", endpoint_of(method, request.url),
+                          response.status_code)
                 delay = _retry_after(response)
                 await response.aclose()
                 await self._sleep(min(delay, MAX_RETRY_AFTER_SECONDS) if delay is not None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Callable, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
