@@ -141,6 +141,16 @@ async def test_authorization_never_follows_a_redirect_to_another_host(client, tm
 
 
 @respx.mock
+async def test_absolute_urls_to_other_hosts_go_without_authorization(client):
+    other = respx.get("https://nc.example/x").mock(return_value=httpx.Response(200, json={}))
+    own = respx.get(f"{SERVER}/api/v3/x").mock(return_value=httpx.Response(200, json={}))
+    await client.http.request("GET", "https://nc.example/x")
+    await client.http.request("GET", f"{SERVER}/api/v3/x")
+    assert "Authorization" not in other.calls.last.request.headers
+    assert "Authorization" in own.calls.last.request.headers
+
+
+@respx.mock
 async def test_redirect_location_is_read_not_followed(client):
     respx.get(f"{SERVER}/api/v3/file_links/9/open").mock(return_value=httpx.Response(
         303, headers={"Location": "https://nc.example/index.php/f/9?openfile=1"}))

@@ -285,10 +285,7 @@ class ApiHttp:
         auth, any other host is reached through the auth-free client."""
         absolute = self.absolute(url)
         for _hop in range(MAX_REDIRECTS + 1):
-            if same_origin(absolute, self.server_url):
-                response = await self._send(method, absolute, stream=True, **kwargs)
-            else:
-                response = await self._send_foreign(method, absolute, stream=True, **kwargs)
+            response = await self._send(method, absolute, stream=True, **kwargs)
             location = response.headers.get("Location")
             if response.status_code in REDIRECT_STATUSES and location and method == "GET":
                 await response.aclose()
@@ -312,6 +309,8 @@ class ApiHttp:
     # internals ----------------------------------------------------------------------------------
 
     async def _send(self, method: str, url: str, *, stream: bool, **kwargs: Any) -> httpx.Response:
+        if not same_origin(self.absolute(url), self.server_url):
+            return await self._send_foreign(method, self.absolute(url), stream=stream, **kwargs)
         method = method.upper()
         headers = dict(kwargs.pop("headers", None) or {})
         refreshed = False
