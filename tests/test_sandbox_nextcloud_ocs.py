@@ -80,8 +80,14 @@ def test_check_config_echoes_the_authorization_header(live_nextcloud):
 
 def test_fileinfo_matches_the_recorded_keys_and_types(live_nextcloud, recordings):
     recorded = json.loads(recorded_body(recordings, "nextcloud/file_info_query_success_file.yml"))
+    url = f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}"
     with live_nextcloud.client("member") as client:
-        answer = client.get(f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
+        before_change = client.get(url, headers=JSON).json()["ocs"]["data"]
+        assert client.put("/remote.php/dav/files/member/Shared/report.pdf", content=b"%PDF-1.5").status_code == 204
+        answer = client.get(url, headers=JSON)
+    # like Nextcloud, a modifier is only known once someone changed the file
+    assert (before_change["modifier_id"], before_change["modifier_name"]) == (None, None)
+    assert answer.json()["ocs"]["data"]["modifier_name"] == "Member Person"
     mine = answer.json()
     assert mine["ocs"]["meta"] == recorded["ocs"]["meta"]
     assert list(mine["ocs"]["data"]) == list(recorded["ocs"]["data"])

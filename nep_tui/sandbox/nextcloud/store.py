@@ -597,9 +597,10 @@ class NextcloudStore:
     ) -> int:
         try:
             cursor = db.execute(
-                "INSERT INTO nodes (parent_id, name, is_dir, owner, modifier, size, mtime, ctime, mime)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (parent_id, name, int(is_dir), owner, owner, size, mtime, mtime, mime),
+                # No modifier yet: Nextcloud names one only after a `file_changed` activity.
+                "INSERT INTO nodes (parent_id, name, is_dir, owner, size, mtime, ctime, mime)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (parent_id, name, int(is_dir), owner, size, mtime, mtime, mime),
             )
         except sqlite3.IntegrityError as error:
             raise NodeExists(name) from error
