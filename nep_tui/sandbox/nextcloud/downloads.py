@@ -35,15 +35,14 @@ class DirectDownloads:
         if not passes_csrf(request):
             return csrf_failed()
         params = await request_params(request)
-        expiration = parse_id(params.get("expirationTime", DIRECT_LINK_TTL))
-        if expiration is None or expiration > MAX_EXPIRATION:
-            return ocs_response(
-                request, [], status=400, message="Expiration time should be greater than 0 and less than 24 hours"
-            )
         file_id = parse_id(params.get("fileId"))
         node = self.store.node(file_id) if file_id is not None else None
         if node is None or node.trashed or self.store.access(node, caller.login) is Access.NONE:
-            return ocs_response(request, [], status=404, message="File not found")
+            return ocs_response(request, [], status=404)
+        expiration = parse_id(params.get("expirationTime", DIRECT_LINK_TTL))
+        if expiration is None or expiration > MAX_EXPIRATION:
+            message = f"Expiration time should be greater than 0 and less than or equal to {MAX_EXPIRATION}"
+            return ocs_response(request, [], status=400, message=message)
         if node.is_dir:
             return ocs_response(request, [], status=400, message="Direct download only works for files")
         token = self.store.create_direct_link(caller.login, node.id, expiration)
