@@ -35,7 +35,7 @@ REAL_SERVER_DEVIATIONS: dict[str, str] = {
     ),
     "work package form answers hal+json": (
         "The form endpoints answer application/hal+json like every other endpoint; the spec's"
-        " POST /api/v3/work_packages/form lists application/json only."
+        " work package form endpoints list application/json only."
     ),
 }
 
@@ -48,7 +48,7 @@ def _patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
         responses.setdefault("201", responses["200"])
     reason = spec["components"]["schemas"]["NotificationModel"]["properties"]["reason"]
     reason["enum"] = [*reason["enum"], "shared", "reminder"]
-    for path in ("/api/v3/work_packages/form", "/api/v3/projects/{id}/work_packages/form"):
+    for path in ("/api/v3/work_packages/form", "/api/v3/projects/{id}/work_packages/form", "/api/v3/work_packages/{id}/form"):
         operation = paths.get(path, {}).get("post")
         if operation:
             content = operation["responses"]["200"].get("content", {})
@@ -201,6 +201,15 @@ def test_write_answers_match_the_spec(fresh_sandbox, openapi):
         (api.post("/api/v3/notifications/1/unread_ian"), 204),
         (api.post("/api/v3/notifications/read_ian"), 204),
         (api.post("/api/v3/notifications/unread_ian"), 204),
+    ]
+    lock = api.get("/api/v3/work_packages/3").json()["lockVersion"]
+    answers += [
+        (api.post("/api/v3/work_packages/3/form", json={"lockVersion": lock, "subject": "Form"}), 200),
+        (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock, "subject": "Patched"}), 200),
+        (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock, "subject": "Stale"}), 409),
+        (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock + 1, "subject": ""}), 422),
+        (api.delete("/api/v3/work_packages/8"), 204),
+        (api.delete("/api/v3/work_packages/8"), 404),
     ]
     uploaded = api.post(
         "/api/v3/work_packages/1/attachments",

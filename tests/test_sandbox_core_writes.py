@@ -256,3 +256,50 @@ def test_attachment_over_the_limit_is_refused(fresh_sandbox):
     assert declared_huge.status_code == 422
     assert list((fresh_sandbox.data_dir / "attachments").iterdir()) == []
     assert upload(api, 1, "fits.bin", b"x" * 1000).status_code == 200
+
+
+# --- update and delete -----------------------------------------------------------------------
+
+
+def test_update_with_optimistic_locking(fresh_sandbox):
+    api = Api(fresh_sandbox, "member")
+    before = api.get("/work_packages/3").json()
+    form = api.post("/work_packages/3/form", json={"lockVersion": before["lockVersion"], "subject": "Renamed"})
+    assert form.status_code == 200 and form.json()["_links"]["commit"] == {"href": "/api/v3/work_packages/3", "method": "patch"}
+
+    changed = api.patch("/work_packages/3", json={
+        "lockVersion": before["lockVersion"],
+        "subject": "Collect requirements from everyone",
+        "percentageDone": 30,
+        "_links": {"status": {"href": "/api/v3/statuses/2"}, "assignee": {"href": None}},
+    })
+    assert changed.status_code == 200, changed.text
+    after = changed.json()
+    assert after["subject"] == "Collect requirements from everyone"
+    assert after["lockVersion"] == before["lockVersion"] + 1
+    assert after["_links"]["status"]["title"] == "In progress"
+    assert after["_links"]["assignee"] == {"href": None}
+    assert after["percentageDone"] == 30
+    assert after["dueDate"] == before["dueDate"], "fields not sent stay as they were"
+
+    stale = api.patch("/work_packages/3", json={"lockVersion": before["lockVersion"], "subject": "Lost update"})
+    assert stale.status_code == 409 and error_id(stale) == "UpdateConflict"
+    missing = api.patch("/work_packages/3", json={"subject": "No lock"})
+    assert missing.status_code == 422 and missing.json()["_embedded"]["details"]["attribute"] == "lockVersion"
+    invalid = api.patch("/work_packages/3", json={"lockVersion": after["lockVersion"], "subject": ""})
+    assert invalid.status_code == 422 and error_id(invalid) == "PropertyConstraintViolation"
+    assert api.get("/work_packages/3").json()["subject"] == "Collect requirements from everyone"
+    hidden = api.patch("/work_packages/27", json={"lockVersion": 0, "subject": "x"})
+    assert hidden.status_code == 404
+
+
+def test_delete_removes_the_work_package_and_its_attachments(fresh_sandbox):
+    api = Api(fresh_sandbox, "member")
+    assert upload(api, 8, "notes.txt", b"bye").status_code == 200
+    assert api.delete("/work_packages/8").status_code == 204
+    assert api.get("/work_packages/8").status_code == 404
+    assert list((fresh_sandbox.data_dir / "attachments").iterdir()) == []
+    newcomer = Api(fresh_sandbox, "newcomer")
+    unread = newcomer.get("/notifications", params={"filters": UNREAD}).json()
+    assert unread["total"] == 0, "the notification about the deleted work package went with it"
+    assert api.delete("/work_packages/8").status_code == 404

@@ -427,7 +427,6 @@ def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, s
             ],
         )
         _enable_all_types(store)
-        words = len(LARGE_WORDS)
         store.db.executemany(
             "INSERT INTO work_packages (id, project_id, type_id, status_id, priority_id, author_id, assignee_id,"
             " subject, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

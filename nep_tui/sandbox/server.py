@@ -145,7 +145,7 @@ def _serve_forever(loop: asyncio.AbstractEventLoop, servers: list[uvicorn.Server
     asyncio.set_event_loop(loop)
 
     async def run_all() -> None:
-        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(servers, sockets)))
+        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(servers, sockets, strict=True)))
 
     try:
         loop.run_until_complete(run_all())

@@ -28,7 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nep_tui.sandbox.faults import FaultState
 from nep_tui.sandbox.nepenthes.errors import ApiError, render_api_error
-from nep_tui.sandbox.nepenthes.hal import MissingContentType, render_missing_content_type
+from nep_tui.sandbox.nepenthes.hal import (
+    MissingContentType,
+    render_missing_content_type,
+)
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ CORE_MODULES = (
     "meta",
     "projects",
     "work_packages",
+    "work_package_writes",
     "schemas",
     "notifications",
     "attachments",
@@ -80,7 +84,7 @@ def _load(name: str, *, optional: bool) -> ModuleType | None:
 
 
 def feature_modules() -> list[ModuleType]:
-    modules = [module for name in CORE_MODULES if (module := _load(name, optional=True))]
+    modules = [module for name in CORE_MODULES if (module := _load(name, optional=False))]
     modules += [module for name in OPTIONAL_MODULES if (module := _load(name, optional=True))]
     return modules
 

@@ -22,8 +22,20 @@ from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
 from nep_tui.sandbox.nepenthes.auth import current_user
-from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden, not_found
-from nep_tui.sandbox.nepenthes.hal import API, MissingContentType, formattable, hal_response, link, plain_collection
+from nep_tui.sandbox.nepenthes.errors import (
+    ApiError,
+    constraint_violation,
+    forbidden,
+    not_found,
+)
+from nep_tui.sandbox.nepenthes.hal import (
+    API,
+    MissingContentType,
+    formattable,
+    hal_response,
+    link,
+    plain_collection,
+)
 from nep_tui.sandbox.nepenthes.meta import user_link
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
 from nep_tui.sandbox.nepenthes.work_packages import visible_work_package

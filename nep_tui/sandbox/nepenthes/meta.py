@@ -12,7 +12,14 @@ from starlette.routing import Route
 from nep_tui.sandbox.nepenthes import permissions
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
-from nep_tui.sandbox.nepenthes.hal import API, MAX_PAGE_SIZE, PER_PAGE_OPTIONS, hal_response, link, plain_collection
+from nep_tui.sandbox.nepenthes.hal import (
+    API,
+    MAX_PAGE_SIZE,
+    PER_PAGE_OPTIONS,
+    hal_response,
+    link,
+    plain_collection,
+)
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 INSTANCE_NAME = "Nepenthes"

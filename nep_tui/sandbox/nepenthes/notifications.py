@@ -16,10 +16,22 @@ from starlette.routing import Route
 from nep_tui.sandbox.nepenthes import permissions
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
-from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, paginated_collection, parse_paging
+from nep_tui.sandbox.nepenthes.hal import (
+    API,
+    hal_response,
+    link,
+    paginated_collection,
+    parse_paging,
+)
 from nep_tui.sandbox.nepenthes.meta import represent_user, user_link
 from nep_tui.sandbox.nepenthes.projects import project_link, represent_project
-from nep_tui.sandbox.nepenthes.query import Filter, boolean_value, integer_values, parse_filters, parse_sort
+from nep_tui.sandbox.nepenthes.query import (
+    Filter,
+    boolean_value,
+    integer_values,
+    parse_filters,
+    parse_sort,
+)
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
 from nep_tui.sandbox.nepenthes.work_packages import represent_work_package
 

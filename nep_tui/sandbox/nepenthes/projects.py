@@ -22,7 +22,14 @@ from nep_tui.sandbox.nepenthes.hal import (
     plain_collection,
 )
 from nep_tui.sandbox.nepenthes.meta import represent_type
-from nep_tui.sandbox.nepenthes.query import Filter, boolean_value, integer_values, like_pattern, parse_filters, parse_sort
+from nep_tui.sandbox.nepenthes.query import (
+    Filter,
+    boolean_value,
+    integer_values,
+    like_pattern,
+    parse_filters,
+    parse_sort,
+)
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 STATUS_TITLES = {

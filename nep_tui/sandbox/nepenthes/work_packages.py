@@ -1,4 +1,4 @@
-"""Work packages: lists (global and per project, filters, sort, paging), one, form and create."""
+"""Work packages: lists (global and per project, filters, sort, paging) and one, as the\nreal representer shows them. Writes are in `work_package_writes`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
 from nep_tui.sandbox.nepenthes.auth import current_user
-from nep_tui.sandbox.nepenthes.errors import ApiError, forbidden, not_found
+from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import (
     API,
     formattable,
@@ -21,18 +21,27 @@ from nep_tui.sandbox.nepenthes.hal import (
     link,
     paginated_collection,
     parse_paging,
-    read_json_body,
 )
-from nep_tui.sandbox.nepenthes.meta import represent_priority, represent_status, represent_type, user_link
+from nep_tui.sandbox.nepenthes.meta import (
+    represent_priority,
+    represent_status,
+    represent_type,
+    user_link,
+)
 from nep_tui.sandbox.nepenthes.projects import (
     descendants,
-    enabled_types,
     project_link,
     represent_project,
     visible_project,
 )
-from nep_tui.sandbox.nepenthes.query import Filter, integer_values, like_pattern, parse_filters, parse_sort
-from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
+from nep_tui.sandbox.nepenthes.query import (
+    Filter,
+    integer_values,
+    like_pattern,
+    parse_filters,
+    parse_sort,
+)
+from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 ID_OPERATORS = {"=", "!"}
 NULLABLE_ID_OPERATORS = {"=", "!", "*", "!*"}
@@ -356,210 +365,8 @@ async def get_work_package(request: Request) -> JSONResponse:
     return hal_response(represent_work_package(_store(request), row, viewer_id=viewer_id))
 
 
-# --- form and create -------------------------------------------------------------------------
-
-
-def _linked_id(links: dict[str, Any], name: str, resource: str) -> tuple[bool, int | None, str | None]:
-    """(given, id, error message) for `_links.<name>.href` = `/api/v3/<resource>/<id>`."""
-    if name not in links:
-        return False, None, None
-    value = links[name]
-    href = value.get("href") if isinstance(value, dict) else None
-    if href is None:
-        return True, None, None
-    prefix = f"{API}/{resource}/"
-    if not isinstance(href, str) or not href.startswith(prefix) or not href[len(prefix):].isdigit():
-        return True, None, f"For property '{name}' a link like '{prefix}:id' is expected, but got '{href}'."
-    return True, int(href[len(prefix):]), None
-
-
-class _Draft:
-    """A work package being created, with the errors found on the way."""
-
-    def __init__(self, store: NepenthesStore, viewer_id: int, body: dict[str, Any], project_id: int | None) -> None:
-        self.store = store
-        self.viewer_id = viewer_id
-        self.errors: list[ApiError] = []
-        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
-        self.subject = body.get("subject") if isinstance(body.get("subject"), str) else ""
-        description = body.get("description")
-        self.description = description.get("raw") or "" if isinstance(description, dict) else ""
-        self.start_date = self._date(body, "startDate")
-        self.due_date = self._date(body, "dueDate")
-        if body.get("date") is not None:
-            self.start_date = self.due_date = self._date(body, "date")
-        self.project_id = project_id if project_id is not None else self._link(links, "project", "projects", "project")
-        self.type_id = self._link(links, "type", "types", "type") or self._default("types")
-        self.status_id = self._link(links, "status", "statuses", "status") or self._default("statuses")
-        self.priority_id = self._link(links, "priority", "priorities", "priority") or self._default("priorities")
-        self.assignee_id = self._link(links, "assignee", "users", "assignee")
-        self.responsible_id = self._link(links, "responsible", "users", "responsible")
-        self._validate()
-
-    def _default(self, table: str) -> int | None:
-        return self.store.scalar(f"SELECT id FROM {table} ORDER BY is_default DESC, position LIMIT 1")
-
-    def _date(self, body: dict[str, Any], name: str) -> str | None:
-        value = body.get(name)
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            self.errors.append(ApiError(422, "PropertyFormatError", f"{name} is not a valid date (YYYY-MM-DD).", attribute=name))
-            return None
-
-    def _link(self, links: dict[str, Any], name: str, resource: str, attribute: str) -> int | None:
-        given, value, problem = _linked_id(links, name, resource)
-        if problem:
-            self.errors.append(ApiError(422, "ResourceTypeMismatch", problem, attribute=attribute))
-        return value if given else None
-
-    def _violation(self, attribute: str, message: str) -> None:
-        self.errors.append(ApiError(422, "PropertyConstraintViolation", message, attribute=attribute))
-
-    def _validate(self) -> None:
-        store = self.store
-        if not self.subject.strip():
-            self._violation("subject", "Subject can't be blank.")
-        elif len(self.subject) > 255:
-            self._violation("subject", "Subject is too long (maximum is 255 characters).")
-        if self.project_id is None or not permissions.can_see_project(store, self.viewer_id, self.project_id):
-            self._violation("project", "Project can't be blank.")
-        elif self.type_id not in [row["id"] for row in enabled_types(store, self.project_id)]:
-            self._violation("type", "Type is not set to one of the allowed values.")
-        if store.one("SELECT 1 FROM statuses WHERE id=?", (self.status_id,)) is None:
-            self._violation("status", "Status is not set to one of the allowed values.")
-        if store.one("SELECT 1 FROM priorities WHERE id=?", (self.priority_id,)) is None:
-            self._violation("priority", "Priority is not set to one of the allowed values.")
-        for attribute, user_id in (("assignee", self.assignee_id), ("responsible", self.responsible_id)):
-            if user_id is not None and (
-                self.project_id is None
-                or store.one("SELECT 1 FROM memberships WHERE user_id=? AND project_id=?", (user_id, self.project_id)) is None
-            ):
-                self._violation(attribute, f"{attribute.capitalize()} is not set to one of the allowed values.")
-        if self.start_date and self.due_date and self.due_date < self.start_date:
-            self._violation("dueDate", "Finish date must be greater than or equal to start date.")
-
-    def error(self) -> ApiError | None:
-        if not self.errors:
-            return None
-        if len(self.errors) == 1:
-            return self.errors[0]
-        return ApiError(422, "MultipleErrors", "Multiple field constraints have been violated.", errors=self.errors)
-
-    def payload(self) -> dict[str, Any]:
-        def href(resource: str, value: int | None) -> dict[str, Any]:
-            return link(f"{API}/{resource}/{value}" if value is not None else None)
-
-        return {
-            "subject": self.subject,
-            "description": formattable(self.description),
-            "startDate": self.start_date,
-            "dueDate": self.due_date,
-            "_links": {
-                "project": href("projects", self.project_id),
-                "type": href("types", self.type_id),
-                "status": href("statuses", self.status_id),
-                "priority": href("priorities", self.priority_id),
-                "assignee": href("users", self.assignee_id),
-                "responsible": href("users", self.responsible_id),
-            },
-        }
-
-    def insert(self) -> int:
-        stamp = now_iso()
-        cursor = self.store.db.execute(
-            "INSERT INTO work_packages (project_id, type_id, status_id, priority_id, author_id, assignee_id,"
-            " responsible_id, subject, description, start_date, due_date, percentage_done, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            (self.project_id, self.type_id, self.status_id, self.priority_id, self.viewer_id, self.assignee_id,
-             self.responsible_id, self.subject, self.description, self.start_date, self.due_date, stamp, stamp),
-        )
-        return int(cursor.lastrowid)
-
-
-async def _draft(request: Request, project_ref: str | None) -> tuple[int, _Draft]:
-    """Parse and check the body; 404 for an invisible project, 403 without add_work_packages."""
-    store = _store(request)
-    viewer_id = current_user(request)
-    project_id = visible_project(request, project_ref)[1]["id"] if project_ref is not None else None
-    body = await read_json_body(request)
-    draft = _Draft(store, viewer_id, body, project_id)
-    if draft.project_id is not None and permissions.can_see_project(store, viewer_id, draft.project_id):
-        if not permissions.allowed(store, viewer_id, "add_work_packages", draft.project_id):
-            raise forbidden()
-    elif project_ref is None and not permissions.project_ids_with(store, viewer_id, "add_work_packages"):
-        raise forbidden()
-    return viewer_id, draft
-
-
-async def _form(request: Request, project_ref: str | None, self_href: str) -> JSONResponse:
-    from nep_tui.sandbox.nepenthes.schemas import work_package_schema
-
-    viewer_id, draft = await _draft(request, project_ref)
-    store = _store(request)
-    schema = (
-        work_package_schema(store, draft.project_id, draft.type_id)
-        if draft.project_id is not None and draft.type_id is not None and store.project(draft.project_id)
-        else {"_type": "Schema", "_links": {}}
-    )
-    links: dict[str, Any] = {
-        "self": link(self_href, method="post"),
-        "validate": link(self_href, method="post"),
-        "previewMarkup": link(f"{API}/render/markdown", method="post"),
-    }
-    if not draft.errors:
-        links["commit"] = link(self_href.removesuffix("/form"), method="post")
-    return hal_response(
-        {
-            "_type": "Form",
-            "_embedded": {
-                "payload": draft.payload(),
-                "schema": schema,
-                "validationErrors": {error.attribute or "base": error.body() for error in draft.errors},
-            },
-            "_links": links,
-        }
-    )
-
-
-async def _create(request: Request, project_ref: str | None) -> JSONResponse:
-    viewer_id, draft = await _draft(request, project_ref)
-    problem = draft.error()
-    if problem is not None:
-        raise problem
-    store = _store(request)
-    wp_id = draft.insert()
-    row = store.work_package(wp_id)
-    assert row is not None
-    # 201, as `API::Utilities::Endpoints::Create` answers (the spec says 200).
-    return hal_response(represent_work_package(store, row, viewer_id=viewer_id), status=201)
-
-
-async def project_form(request: Request) -> JSONResponse:
-    ref = request.path_params["ref"]
-    return await _form(request, ref, f"{API}/projects/{ref}/work_packages/form")
-
-
-async def global_form(request: Request) -> JSONResponse:
-    return await _form(request, None, f"{API}/work_packages/form")
-
-
-async def create_in_project(request: Request) -> JSONResponse:
-    return await _create(request, request.path_params["ref"])
-
-
-async def create_global(request: Request) -> JSONResponse:
-    return await _create(request, None)
-
-
 routes = [
     Route("/api/v3/work_packages", list_work_packages, methods=["GET"]),
-    Route("/api/v3/work_packages", create_global, methods=["POST"]),
-    Route("/api/v3/work_packages/form", global_form, methods=["POST"]),
     Route("/api/v3/work_packages/{id:int}", get_work_package, methods=["GET"]),
     Route("/api/v3/projects/{ref}/work_packages", list_project_work_packages, methods=["GET"]),
-    Route("/api/v3/projects/{ref}/work_packages", create_in_project, methods=["POST"]),
-    Route("/api/v3/projects/{ref}/work_packages/form", project_form, methods=["POST"]),
 ]
