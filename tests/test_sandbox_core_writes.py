@@ -303,3 +303,34 @@ def test_delete_removes_the_work_package_and_its_attachments(fresh_sandbox):
     unread = newcomer.get("/notifications", params={"filters": UNREAD}).json()
     assert unread["total"] == 0, "the notification about the deleted work package went with it"
     assert api.delete("/work_packages/8").status_code == 404
+
+
+@pytest.mark.slow
+def test_big_attachments_stream_through_without_growing_memory(fresh_sandbox, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    size = 96 * 1024 * 1024
+    source = tmp_path / "big.bin"
+    chunk = os.urandom(1024 * 1024)
+    expected = hashlib.md5()
+    with source.open("wb") as out:
+        for _ in range(size // len(chunk)):
+            out.write(chunk)
+            expected.update(chunk)
+    api = Api(fresh_sandbox, "member")
+    process = psutil.Process()
+    before = process.memory_info().rss
+    with source.open("rb") as handle:
+        created = api.post(
+            "/work_packages/1/attachments",
+            files={"metadata": (None, '{"fileName":"big.bin"}', "application/json"), "file": ("big.bin", handle)},
+            timeout=120,
+        )
+    assert created.status_code == 200, created.text
+    assert created.json()["digest"]["hash"] == expected.hexdigest()
+    received = hashlib.md5()
+    with api.stream("GET", f"/attachments/{created.json()['id']}/content", timeout=120) as download:
+        for part in download.iter_bytes():
+            received.update(part)
+    assert received.hexdigest() == expected.hexdigest()
+    # Client and server share this process: neither may hold the file in memory.
+    assert process.memory_info().rss - before < size // 3

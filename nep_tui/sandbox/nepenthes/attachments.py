@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -162,7 +163,8 @@ async def upload_attachment(request: Request) -> JSONResponse:
             raise constraint_violation("File name can't be blank.", "fileName")
         disk_name = uuid.uuid4().hex
         target = _attachments_dir(request) / disk_name
-        size, digest = _store_upload(upload, target, limit)
+        # Off the event loop: copying a big file must not stall every other answer.
+        size, digest = await run_in_threadpool(_store_upload, upload, target, limit)
         if size > limit:
             target.unlink(missing_ok=True)
             raise _too_large(limit)
