@@ -359,3 +359,36 @@ async def test_unexpected_errors_become_500_in_the_error_shape(tmp_path):
         answer = await client.get("/api/v3/broken")
     assert_error(answer, 500, "InternalServerError")
     assert "a bug" not in answer.text
+
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v3/work_packages/{HUGE}",
+        f"/api/v3/projects/{HUGE}",
+        f"/api/v3/users/{HUGE}",
+        f"/api/v3/statuses/{HUGE}",
+        f"/api/v3/notifications/{HUGE}",
+        f"/api/v3/attachments/{HUGE}",
+        f"/api/v3/attachments/{HUGE}/content",
+        f"/api/v3/work_packages/{HUGE}/attachments",
+        f"/api/v3/work_packages/schemas/{HUGE}-1",
+        f"/api/v3/projects/{HUGE}/work_packages",
+    ],
+)
+def test_ids_too_big_for_any_row_are_404(sandbox, member_token, path):
+    assert_error(get(sandbox, member_token, path), 404, "NotFound")
+
+
+def test_absurd_numbers_in_queries_are_not_500s(sandbox, member_token):
+    far = get(sandbox, member_token, "/api/v3/work_packages", offset=HUGE, pageSize=HUGE)
+    assert far.status_code == 200 and far.json()["count"] == 0
+    huge_id = [{"id": {"operator": "=", "values": [HUGE]}}]
+    assert_error(get(sandbox, member_token, "/api/v3/work_packages", filters=huge_id), 400, "InvalidQuery")
+    assert_error(get(sandbox, member_token, "/api/v3/projects", filters=huge_id), 400, "InvalidQuery")
+    answer = httpx.get(f"{sandbox.nepenthes_url}/api/v3/notifications", params={"filters": json.dumps(huge_id)},
+                       headers={"Authorization": f"Bearer {member_token}"})
+    assert_error(answer, 422, "InvalidQuery")

@@ -80,6 +80,9 @@ def test_invalid_work_packages_are_422_with_details(fresh_sandbox):
     wrong_link = api.post("/projects/demo/work_packages", json={"subject": "x", "_links": {"type": {"href": "/api/v3/users/1"}}})
     assert wrong_link.status_code == 422 and error_id(wrong_link) == "ResourceTypeMismatch"
 
+    huge = api.post("/projects/demo/work_packages", json={"subject": "x", "_links": {"assignee": {"href": "/api/v3/users/" + "9" * 30}}})
+    assert huge.status_code == 422 and huge.json()["_embedded"]["details"]["attribute"] == "assignee"
+
     bad_date = api.post("/projects/demo/work_packages", json={"subject": "x", "startDate": "tomorrow"})
     assert bad_date.status_code == 422 and error_id(bad_date) == "PropertyFormatError"
 

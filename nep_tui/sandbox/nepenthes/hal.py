@@ -21,6 +21,8 @@ from nep_tui.sandbox.nepenthes.errors import ApiError
 HAL_JSON = "application/hal+json; charset=utf-8"
 API = "/api/v3"
 DEFAULT_PAGE_SIZE = 20
+# Far past any data, and small enough that page * size stays a valid SQLite integer.
+MAX_PAGE_NUMBER = 2**31
 PER_PAGE_OPTIONS = [20, 100]
 MAX_PAGE_SIZE = 1000
 
@@ -77,6 +79,7 @@ def parse_paging(request: Request, default_size: int = DEFAULT_PAGE_SIZE) -> Pag
     size = _int_param(request.query_params.get("pageSize"))
     if page is None or page < 1:
         page = 1
+    page = min(page, MAX_PAGE_NUMBER)
     if size is None or size < -1:
         size = default_size
     if size == -1 or size > MAX_PAGE_SIZE:

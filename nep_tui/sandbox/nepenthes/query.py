@@ -91,9 +91,12 @@ def parse_filters(
 def integer_values(flt: Filter, error_status: int = 400) -> list[int]:
     """Ids of an id-valued filter; `me` is resolved by the caller before this."""
     try:
-        return [int(value) for value in flt.values]
+        ids = [int(value) for value in flt.values]
     except ValueError:
         raise _error(f"{flt}: the values must be ids.", error_status) from None
+    if not all(0 <= value < 2**63 for value in ids):
+        raise _error(f"{flt}: the values must be ids.", error_status)
+    return ids
 
 
 def boolean_value(flt: Filter, error_status: int = 400) -> bool:

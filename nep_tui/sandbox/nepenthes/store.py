@@ -139,6 +139,14 @@ CREATE INDEX IF NOT EXISTS attachments_container ON attachments(container_id);
 """
 
 
+SQLITE_INTEGERS = range(-(2**63), 2**63)
+
+
+def _bindable(params: tuple[Any, ...]) -> bool:
+    """False when an integer is too big for SQLite, e.g. an id of 30 digits from a URL."""
+    return all(not isinstance(value, int) or value in SQLITE_INTEGERS for value in params)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -169,14 +177,18 @@ class NepenthesStore:
             raise
         self.db.execute("COMMIT")
 
+    # Lookups with an id no row can have find nothing, rather than failing to bind it.
+
     def one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        return self.db.execute(sql, tuple(params)).fetchone()
+        bound = tuple(params)
+        return self.db.execute(sql, bound).fetchone() if _bindable(bound) else None
 
     def all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return self.db.execute(sql, tuple(params)).fetchall()
+        bound = tuple(params)
+        return self.db.execute(sql, bound).fetchall() if _bindable(bound) else []
 
     def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        row = self.db.execute(sql, tuple(params)).fetchone()
+        row = self.one(sql, params)
         return None if row is None else row[0]
 
     def is_empty(self) -> bool:
