@@ -171,7 +171,23 @@ def test_large_seed_is_fast_and_sized(tmp_path):
         running.stop()
 
 
-def test_faults_and_device_codes_are_reachable_in_process(fresh_sandbox):
+def test_approve_device_code_in_process(fresh_sandbox):
+    base = fresh_sandbox.nepenthes_url
+    client_id = fresh_sandbox.credentials["oauth_client_id"]
+    started = httpx.post(f"{base}/oauth/device_authorization", data={"client_id": client_id, "scope": "api_v3"})
+    assert started.status_code == 200, started.text
+    fresh_sandbox.approve_device_code(started.json()["user_code"], "newcomer")
+    token = httpx.post(f"{base}/oauth/token", data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "device_code": started.json()["device_code"],
+        "client_id": client_id,
+    })
+    assert token.status_code == 200, token.text
+    me = httpx.get(f"{base}/api/v3/users/me", headers=_auth(token.json()["access_token"]))
+    assert me.status_code == 200 and me.json()["login"] == "newcomer"
+
+
+def test_faults_are_reachable_in_process(fresh_sandbox):
     fresh_sandbox.set_faults(delay_ms=150)
     token = fresh_sandbox.user("member").api_token
     started = time.monotonic()
