@@ -10,8 +10,7 @@ import hashlib
 import importlib
 import json
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -464,27 +463,9 @@ SEEDS: dict[str, Callable[[NepenthesStore, Any, NepenthesConfig, dict[str, int]]
 }
 
 
-@contextmanager
-def _unsynced(nextcloud: Any) -> Iterator[None]:
-    """Seeding writes thousands of tiny Nextcloud transactions; skip the fsync of each one.
-
-    Adapter over the Nextcloud store's private connection until it offers a bulk mode: a crash
-    while seeding leaves a store that the next start would not reseed anyway (users exist).
-    """
-    connection = getattr(nextcloud, "_db", None)
-    if connection is None:
-        yield
-        return
-    previous = int(connection.execute("PRAGMA synchronous").fetchone()[0])
-    connection.execute("PRAGMA synchronous=OFF")
-    try:
-        yield
-    finally:
-        connection.execute(f"PRAGMA synchronous={previous}")
-
-
 def seed(name: str, store: NepenthesStore, nextcloud: Any, *, config: NepenthesConfig, sizes: dict[str, int]) -> None:
     if name not in SEEDS:
         raise ValueError(f"Unknown seed {name!r}: choose one of {', '.join(SEEDS)}")
-    with _unsynced(nextcloud):
+    # Both sides in one transaction each: fast, and no half-seeded store after a failure.
+    with nextcloud.bulk():
         SEEDS[name](store, nextcloud, config, sizes)
