@@ -183,8 +183,9 @@ async def test_not_found_and_hidden_projects(member):
 
 async def test_a_rejected_api_token(sandbox):
     async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)) as client:
-        with pytest.raises(err.NotLoggedIn):
+        with pytest.raises(err.NotLoggedIn) as caught:
             await client.me()
+    assert "API token" in caught.value.message and "0000" not in str(caught.value)
 
 
 async def test_nobody_listens_on_the_port():

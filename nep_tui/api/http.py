@@ -63,6 +63,11 @@ class ApiTokenSource:
     async def refresh_after_rejection(self, rejected: str) -> bool:
         return False
 
+    def rejection_error(self) -> err.NepError:
+        return err.LoggedOut("The server rejected the API token (revoked, expired or mistyped).",
+                             hint="Create a new token under My account → Access tokens, then "
+                                  "run `nep-tui login --token`.")
+
     def __repr__(self) -> str:
         return "ApiTokenSource(<hidden>)"
 
@@ -256,7 +261,17 @@ class ApiHttp:
         response = await self._send(method, path, stream=False, **kwargs)
         if response.is_success or (expected and response.status_code in expected):
             return response
-        raise error_from_response(response, endpoint_of(method, response.request.url))
+        raise self._error_for(response, endpoint_of(method, response.request.url))
+
+    def _error_for(self, response: httpx.Response, endpoint: str) -> err.NepError:
+        """Like `error_from_response`, but a 401 from our server says which login failed."""
+        if response.status_code == 401 and same_origin(str(response.request.url), self.server_url):
+            if self._tokens is None:
+                return err.NotLoggedIn()
+            rejection = getattr(self._tokens, "rejection_error", None)
+            if rejection is not None:
+                return rejection()
+        return error_from_response(response, endpoint)
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.request(method, path, **kwargs)
@@ -297,7 +312,7 @@ class ApiHttp:
         try:
             if not response.is_success:
                 await response.aread()
-                raise error_from_response(response, endpoint_of(method, absolute))
+                raise self._error_for(response, endpoint_of(method, absolute))
             yield response
         finally:
             await response.aclose()
