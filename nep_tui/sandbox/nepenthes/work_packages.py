@@ -26,6 +26,7 @@ from nep_tui.sandbox.nepenthes.meta import (
     represent_priority,
     represent_status,
     represent_type,
+    represent_user,
     user_link,
 )
 from nep_tui.sandbox.nepenthes.projects import (
@@ -101,6 +102,8 @@ class _Lookups:
         self.viewer_id = viewer_id
         self._rows: dict[tuple[str, int], sqlite3.Row | None] = {}
         self._projects: dict[int, dict[str, Any]] = {}
+        self._users: dict[int, dict[str, Any]] = {}
+        self._viewer_admin = permissions.is_admin(store, viewer_id)
         self._allowed: dict[tuple[str, int], bool] = {}
 
     def row(self, table: str, row_id: int) -> sqlite3.Row:
@@ -115,6 +118,12 @@ class _Lookups:
         if project_id not in self._projects:
             self._projects[project_id] = represent_project(self.store, self.row("projects", project_id), viewer_id=self.viewer_id)
         return self._projects[project_id]
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        if user_id not in self._users:
+            row = self.row("users", user_id)
+            self._users[user_id] = represent_user(row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin)
+        return self._users[user_id]
 
     def allowed(self, permission: str, project_id: int) -> bool:
         key = (permission, project_id)
@@ -194,6 +203,11 @@ def represent_work_package(
             "status": represent_status(status),
             "priority": represent_priority(priority),
             "project": lookups.project(project_id),
+            **{
+                name: lookups.user(row[f"{name}_id"])
+                for name in ("author", "assignee", "responsible")
+                if row[f"{name}_id"] is not None
+            },
         },
         _links=links,
     )
