@@ -345,3 +345,13 @@ async def test_mark_notifications_read(own):
     assert await own.unread_count() == len(unread) - 1
     await own.mark_all_notifications_read()
     assert await own.unread_count() == 0
+
+
+async def test_a_folder_is_never_overwritten_by_a_file(own, tmp_path):
+    demo, folder_id = await project_folder(own)
+    await own.create_folder(1, parent_id=folder_id, name="Clash")
+    source = tmp_path / "Clash"
+    source.write_text("a file named like a folder")
+    with pytest.raises(err.Conflict) as caught:
+        await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=True)
+    assert not isinstance(caught.value, err.FileNameExists) and "folder" in caught.value.message

@@ -119,3 +119,12 @@ def test_list_profiles_and_logout_forget_tokens():
     assert asyncio.run(session.logout("a")) is True
     assert store.load_tokens("a") is None
     assert store.load_profile("a") is not None  # the profile (server) stays, only tokens go
+
+
+def test_a_profiles_tokens_never_go_to_another_server():
+    store.save_profile(store.Profile(name="work", server_url="https://pm.example"))
+    store.save_tokens("work", store.StoredTokens(kind="api_token", access_token=TOKEN))
+    with pytest.raises(NotLoggedIn):
+        session.open_client(profile="work", server="https://evil.example")
+    assert session.open_client(profile="work", server="https://pm.example/").server_url == \
+        "https://pm.example"

@@ -42,6 +42,29 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepError:
+    """Nextcloud's direct-upload answers (integration_openproject DirectUploadController)."""
+    status = response.status_code
+    try:
+        reason = str(response.json().get("error") or "")
+    except (ValueError, AttributeError):
+        reason = ""
+    if status == 409:
+        if "overwrite" in reason.lower():
+            return err.Conflict(f"{file_name!r} is a folder and cannot be overwritten by a file.",
+                                hint="Keep both instead, or rename the file.")
+        return err.FileNameExists(file_name=file_name)
+    if status == 404 and "folder" in reason.lower():
+        return err.NotFound("The target folder no longer exists in Nextcloud.",
+                            hint="Pick the folder again.")
+    if status in (401, 404):
+        return err.ServerError("Nextcloud rejected the one-time upload link (expired or used).",
+                               hint="Start the upload again.", status_code=status)
+    if status == 423:
+        return err.Conflict("The file is locked in Nextcloud.", hint="Try again later.")
+    return error_from_response(response, "POST direct-upload")
+
+
 class NepenthesClient:
     """Async client for one Nepenthes server and one user."""
 
@@ -392,18 +415,11 @@ class NepenthesClient:
         body = transfers.MultipartFile(source, file_name=file_name, fields=fields)
         response = await self.http.foreign("POST", link.url, headers=body.headers,
                                            content=body.body(progress))
-        endpoint = "POST direct-upload"
-        if response.status_code == 409:
-            raise err.FileNameExists(file_name=file_name)
-        if response.status_code in (401, 404) and not response.is_success:
-            raise err.ServerError("Nextcloud rejected the one-time upload link "
-                                  "(expired or already used).", hint="Start the upload again.",
-                                  status_code=response.status_code)
         if not response.is_success:
-            raise error_from_response(response, endpoint)
+            raise _direct_upload_error(response, file_name)
         data = self.http.decode(response)
         if not isinstance(data, dict) or "file_id" not in data:
-            raise err.MalformedResponse(endpoint, "no file_id in the answer")
+            raise err.MalformedResponse("POST direct-upload", "no file_id in the answer")
         return m.UploadResult(file_id=str(data["file_id"]),
                               file_name=str(data.get("file_name") or file_name),
                               replaced=response.status_code == 200)

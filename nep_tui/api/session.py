@@ -50,12 +50,14 @@ def open_client(profile: str | None = None, server: str | None = None, token: st
     else:
         stored = store.load_profile(store.default_profile_name())
 
+    ad_hoc = False  # a server given on the command line that no stored login belongs to
     if server:
         url = store.normalize_server_url(
             server, insecure_http=insecure_http or bool(stored and stored.insecure_http))
         if stored is None or stored.server_url != url:
             stored = store.Profile(name=profile_name or "(command line)", server_url=url,
                                    ca_bundle=ca_bundle, insecure_http=insecure_http)
+            ad_hoc = True
     if stored is None:
         raise err.NotLoggedIn()
     if ca_bundle:
@@ -64,7 +66,7 @@ def open_client(profile: str | None = None, server: str | None = None, token: st
 
     if token:
         return _client(stored, ApiTokenSource(token), **client_options)
-    tokens = store.load_tokens(stored.name) if store.load_profile(stored.name) else None
+    tokens = None if ad_hoc else store.load_tokens(stored.name)
     if tokens is None:
         raise err.NotLoggedIn(f"You are not logged in to {stored.server_url}.")
     return _client(stored, auth.token_source_for(stored, tokens), **client_options)
