@@ -218,3 +218,9 @@ def test_tls_context_uses_the_ca_bundle(tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(bad))
     with pytest.raises((FileNotFoundError, ssl.SSLError)):
         tls_verification(None)
+
+
+async def test_authorization_values_hide_in_reprs():
+    header = await ApiTokenSource(TOKEN).authorization()
+    assert repr({"Authorization": header}) == "{'Authorization': '<hidden>'}"
+    assert httpx.BasicAuth("apikey", TOKEN)._auth_header == header

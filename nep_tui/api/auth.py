@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from nep_tui.api import errors as err
-from nep_tui.api.http import USER_AGENT, ApiTokenSource, error_from_transport, tls_verification
+from nep_tui.api.http import (USER_AGENT, ApiTokenSource, Redacted, error_from_transport,
+                              tls_verification)
 from nep_tui.api.profiles import Profile, StoredTokens, save_tokens
 
 with warnings.catch_warnings():
@@ -360,7 +361,7 @@ class OAuthTokenSource:
         return self._tokens
 
     def _header(self) -> str:
-        return f"Bearer {self._tokens.access_token}"
+        return Redacted(f"Bearer {self._tokens.access_token}")
 
     async def authorization(self) -> str:
         if self._tokens.refresh_due(REFRESH_LEEWAY_SECONDS) and self._tokens.refresh_token:

@@ -38,6 +38,16 @@ MAX_REDIRECTS = 5
 Sleep = Callable[[float], Awaitable[None]]
 
 
+class Redacted(str):
+    """A secret string (an Authorization value) that shows as <hidden> in reprs, so debuggers
+    and tracebacks that print locals do not reveal it; its value is unchanged."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<hidden>'"
+
+
 class TokenSource(Protocol):
     """Where the Authorization header comes from (API token or OAuth tokens)."""
 
@@ -55,7 +65,7 @@ class ApiTokenSource:
 
     def __init__(self, token: str) -> None:
         encoded = base64.b64encode(f"apikey:{token}".encode()).decode("ascii")
-        self._header = f"Basic {encoded}"
+        self._header = Redacted(f"Basic {encoded}")
 
     async def authorization(self) -> str:
         return self._header
