@@ -8,14 +8,14 @@ import socket
 
 import httpx
 import pytest
+from cli_support import as_user, nep
 
 from nep_tui.api import profiles
-from nep_tui.api.doctor import CHECK_CONFIG_BEARER, Check, run_checks
 from nep_tui.api.client import NepenthesClient
+from nep_tui.api.doctor import CHECK_CONFIG_BEARER, Check, run_checks
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.cli import cli
 from nep_tui.cli.doctor import doctor
-from cli_support import as_user, nep
 
 STORAGE_AUTH = "Storage 'Nextcloud': authorization"
 
