@@ -116,8 +116,9 @@ def test_restart_on_the_same_data_dir_keeps_everything(tmp_path):
         first.stop()
     first.stop()  # idempotent
 
-    second = start_in_thread(data_dir, seed="demo")
+    second = start_in_thread(data_dir, seed="empty")
     try:
+        assert first.seeded and not second.seeded, "a restart keeps the data, whatever --seed says"
         assert second.credentials["users"] == first.credentials["users"]
         # New ports, so Nextcloud must send the consent back to the new Nepenthes URL.
         redirect = second._on_loop(lambda: second._stores[1].oauth_client("nepenthes-storage-client").redirect_uri)

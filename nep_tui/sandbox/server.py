@@ -71,6 +71,7 @@ class RunningSandbox:
     data_dir: Path
     credentials: dict
     faults: FaultState
+    seeded: bool  # False when an existing data dir was reused as it was
     _nepenthes_app: Starlette
     _servers: list[uvicorn.Server]
     _thread: threading.Thread
@@ -187,7 +188,8 @@ def start_in_thread(
     )
     nextcloud_store, nextcloud_app = _nextcloud_side(data_dir, faults, lambda: nextcloud_url)
     init_schemas(store.db)
-    if store.is_empty():
+    seeded = store.is_empty()
+    if seeded:
         seeding.seed(seed, store, nextcloud_store, config=config, sizes=seed_sizes or {})
     seeding.refresh_nextcloud_redirects(store, nextcloud_store, config)
     nepenthes_app = create_app(store, faults, config=config)
@@ -225,6 +227,7 @@ def start_in_thread(
         data_dir=data_dir,
         credentials=credentials,
         faults=faults,
+        seeded=seeded,
         _nepenthes_app=nepenthes_app,
         _servers=servers,
         _thread=thread,
@@ -267,9 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"Could not start the sandbox: {error.strerror or error}. Choose other ports or free them.", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Stopped before the sandbox was up.", file=sys.stderr)
+        return 130
     print(f"Nepenthes: {running.nepenthes_url}")
     print(f"Nextcloud: {running.nextcloud_url}")
     print(f"Credentials: {data_dir / 'credentials.json'}")
+    if not running.seeded:
+        print(f"Kept the existing data in {data_dir} (--seed applies to an empty data dir only).")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while running._thread.is_alive():
