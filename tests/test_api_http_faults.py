@@ -224,3 +224,13 @@ async def test_authorization_values_hide_in_reprs():
     header = await ApiTokenSource(TOKEN).authorization()
     assert repr({"Authorization": header}) == "{'Authorization': '<hidden>'}"
     assert httpx.BasicAuth("apikey", TOKEN)._auth_header == header
+
+
+@respx.mock
+async def test_older_servers_open_files_through_origin_open(client):
+    respx.get(f"{SERVER}/api/v3/file_links/3/open").mock(return_value=httpx.Response(404, json={
+        "_type": "Error", "errorIdentifier": "urn:openproject-org:api:v3:errors:NotFound"}))
+    respx.get(f"{SERVER}/api/v3/file_links/3").mock(return_value=httpx.Response(200, json={
+        "id": 3, "originData": {"id": "12", "name": "a.txt"},
+        "_links": {"originOpen": {"href": "https://nc.example/index.php/f/12"}}}))
+    assert await client.file_link_open_url(3) == "https://nc.example/index.php/f/12"

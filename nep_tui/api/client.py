@@ -315,8 +315,15 @@ class NepenthesClient:
 
     async def file_link_open_url(self, link_id: int, *, location: bool = False) -> str:
         params = {"location": "true"} if location else None
-        return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/open",
-                                                 params=params)
+        try:
+            return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/open",
+                                                     params=params)
+        except err.NotFound:
+            # Older servers have no /open endpoint but link Nextcloud directly (`originOpen`).
+            link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
+            if link.origin_open_url and not location:
+                return self.http.absolute(link.origin_open_url)
+            raise
 
     async def file_link_download_url(self, link_id: int) -> str:
         path = f"{API}/file_links/{int(link_id)}/download"

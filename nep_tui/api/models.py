@@ -306,6 +306,7 @@ class FileLink(_Model):
     can_delete: bool = False
     is_folder: bool = False
     container_id: int | None = None
+    origin_open_url: str | None = None  # older servers link Nextcloud directly (`originOpen`)
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
@@ -325,6 +326,7 @@ class FileLink(_Model):
             can_delete=link(data, "delete") is not None,
             is_folder=mime_type == FOLDER_MIME_TYPE,
             container_id=_linked_id(data, "container"),
+            origin_open_url=href(data, "originOpen"),
         )
 
 
