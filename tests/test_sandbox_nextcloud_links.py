@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -162,7 +163,12 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
         )
         bad_secret = client.post(
             "/index.php/apps/oauth2/api/v1/token",
-            data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": CLIENT_ID, "client_secret": "no"},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refreshed.json()["refresh_token"],
+                "client_id": CLIENT_ID,
+                "client_secret": "no",
+            },
         )
         user = client.get(
             "/ocs/v1.php/cloud/user", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
@@ -297,3 +303,53 @@ def test_login_flow_v2_gives_an_app_password_once(live_nextcloud):
     assert with_password.status_code == 403
     assert revoked.status_code == 200
     assert after.status_code == 401
+
+
+def test_oauth_pkce_is_checked_when_a_challenge_was_sent(live_nextcloud):
+    verifier = "v" * 43 + "-._~"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+    def code_for(client) -> str:
+        page = client.get(
+            "/index.php/apps/oauth2/authorize",
+            params={
+                "client_id": CLIENT_ID,
+                "response_type": "code",
+                "state": "s",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
+        )
+        assert f'value="{challenge}"' in page.text
+        granted = client.post(
+            "/index.php/apps/oauth2/authorize",
+            data={
+                "client_id": CLIENT_ID,
+                "state": "s",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "login": "member",
+                "password": "member-password",
+            },
+        )
+        return parse_qs(urlsplit(granted.headers["location"]).query)["code"][0]
+
+    def exchange(client, code: str, verifier: str | None):
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+        if verifier is not None:
+            data["code_verifier"] = verifier
+        return client.post("/index.php/apps/oauth2/api/v1/token", data=data)
+
+    with live_nextcloud.client(None) as client:
+        code = code_for(client)
+        missing = exchange(client, code, None)
+        wrong = exchange(client, code, "w" * 43)
+        right = exchange(client, code, verifier)
+    assert missing.json() == {"error": "invalid_request"}
+    assert wrong.json() == {"error": "invalid_grant"}
+    assert right.status_code == 200 and right.json()["user_id"] == "member"

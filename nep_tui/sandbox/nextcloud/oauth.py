@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
+import re
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -19,9 +22,11 @@ from .context import NextcloudContext
 from .ocs import json_response
 from .pages import authorize_page, message_page
 from .params import request_params
-from .store import OAuthClient
+from .store import AuthCode, OAuthClient
 
 AUTHORIZE_PATH = "/index.php/apps/oauth2/authorize"
+CARRIED = ("code_challenge", "code_challenge_method")
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 CLIENT_REFUSED = "Your client is not authorized to connect. Please inform the administrator of your client."
 
 
@@ -42,13 +47,15 @@ class OAuthApp:
             return RedirectResponse(
                 _with_query(client.redirect_uri, state=state, error="unsupported_response_type"), 302
             )
-        return self._page(client, state)
+        return self._page(client, _carried(params))
 
-    def _page(self, client: OAuthClient, state: str, *, error: str | None = None, login: str = "") -> Response:
+    def _page(
+        self, client: OAuthClient, carried: dict[str, str], *, error: str | None = None, login: str = ""
+    ) -> Response:
         return authorize_page(
             client_name=client.client_id,
             action=AUTHORIZE_PATH,
-            hidden={"client_id": client.client_id, "state": state},
+            hidden={"client_id": client.client_id, **carried},
             error=error,
             login=login,
             status=403 if error else 200,
@@ -59,29 +66,69 @@ class OAuthApp:
         client = self.store.oauth_client(str(form.get("client_id", "")))
         if client is None:
             return message_page("Error", CLIENT_REFUSED, 400)
-        login, password, state = (str(form.get(key, "")) for key in ("login", "password", "state"))
+        login, password = str(form.get("login", "")), str(form.get("password", ""))
+        carried = _carried(form)
         if not self.store.check_password(login, password):
-            return self._page(client, state, error="Wrong login or password.", login=login)
-        code = self.store.create_auth_code(client.client_id, login)
+            return self._page(client, carried, error="Wrong login or password.", login=login)
+        code = self.store.create_auth_code(
+            client.client_id,
+            login,
+            code_challenge=carried.get("code_challenge") or None,
+            code_challenge_method=carried.get("code_challenge_method") or None,
+        )
         # Nextcloud always sends the browser to the client's registered redirect URI.
-        return RedirectResponse(_with_query(client.redirect_uri, state=state, code=code), 302)
+        return RedirectResponse(_with_query(client.redirect_uri, state=carried.get("state", ""), code=code), 302)
 
     async def token(self, request: Request) -> Response:
+        """The checks of Nextcloud's OauthApiController, in its order."""
         form = await request_params(request)
         grant_type = str(form.get("grant_type", ""))
         if grant_type not in ("authorization_code", "refresh_token"):
-            return json_response({"error": "invalid_grant"}, 400)
-        client_id, client_secret = _client_credentials(request, form)
-        client = self.store.oauth_client(client_id)
-        if client is None or not hmac.compare_digest(client.client_secret.encode(), client_secret.encode()):
-            return json_response({"error": "invalid_client"}, 400)
+            return _token_error("invalid_grant")
         if grant_type == "authorization_code":
-            tokens = self.store.redeem_auth_code(str(form.get("code", "")), client.client_id)
+            code = str(form.get("code", ""))
+            grant = self.store.auth_code(code)
+            if grant is None:
+                return _token_error("invalid_request")
+            pkce_error = _pkce_error(grant, str(form.get("code_verifier", "")))
+            if pkce_error:
+                return _token_error(pkce_error)
+            owner_client_id: str | None = grant.client_id
         else:
-            tokens = self.store.refresh_oauth_token(str(form.get("refresh_token", "")), client.client_id)
-        if tokens is None:
-            return json_response({"error": "invalid_request"}, 400)
-        return json_response(tokens)
+            refresh_token = str(form.get("refresh_token", ""))
+            refresh = self.store.refresh_grant(refresh_token)
+            if refresh is None:
+                return _token_error("invalid_request")
+            owner_client_id = refresh.client_id
+        client_id, client_secret = _client_credentials(request, form)
+        client = self.store.oauth_client(owner_client_id or client_id)
+        if client is None:
+            return _token_error("invalid_request")
+        if client.client_id != client_id or not hmac.compare_digest(
+            client.client_secret.encode(), client_secret.encode()
+        ):
+            return _token_error("invalid_client")
+        if grant_type == "authorization_code":
+            tokens = self.store.redeem_auth_code(code)
+        else:
+            tokens = self.store.refresh_oauth_token(refresh_token, client.client_id)
+        return json_response(tokens) if tokens is not None else _token_error("invalid_request")
+
+
+def _token_error(error: str) -> Response:
+    return json_response({"error": error}, 400)
+
+
+def _pkce_error(grant: AuthCode, verifier: str) -> str | None:
+    """RFC 7636 as Nextcloud checks it, when the authorization request carried a challenge."""
+    if not grant.code_challenge:
+        return None
+    if not verifier:
+        return "invalid_request"
+    if not PKCE_VERIFIER.fullmatch(verifier) or grant.code_challenge_method != "S256":
+        return "invalid_grant"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return None if hmac.compare_digest(digest, grant.code_challenge) else "invalid_grant"
 
 
 def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
@@ -94,6 +141,11 @@ def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
         except (binascii.Error, UnicodeDecodeError):
             return "", ""
     return str(form.get("client_id", "")), str(form.get("client_secret", ""))
+
+
+def _carried(params: Mapping) -> dict[str, str]:
+    """What the consent form must hand back: the state and an optional PKCE challenge."""
+    return {key: str(params[key]) for key in CARRIED if params.get(key)} | {"state": str(params.get("state", ""))}
 
 
 def _with_query(uri: str, **params: str) -> str:

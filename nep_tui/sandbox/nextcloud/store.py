@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS restrictions (
 CREATE TABLE IF NOT EXISTS oauth_clients (
     client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, redirect_uri TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS oauth_codes (
-    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, login TEXT NOT NULL, expires INTEGER NOT NULL);
+    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, login TEXT NOT NULL, expires INTEGER NOT NULL,
+    code_challenge TEXT, code_challenge_method TEXT);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     access_token TEXT PRIMARY KEY, refresh_token TEXT UNIQUE NOT NULL, client_id TEXT,
     login TEXT NOT NULL, expires INTEGER NOT NULL);
@@ -100,6 +101,20 @@ class OAuthClient:
     client_id: str
     client_secret: str
     redirect_uri: str
+
+
+@dataclass(frozen=True)
+class AuthCode:
+    client_id: str
+    login: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+
+
+@dataclass(frozen=True)
+class RefreshGrant:
+    client_id: str | None  # None for tokens issued without the OAuth dance (tests, demo seed)
+    login: str
 
 
 @dataclass(frozen=True)
@@ -243,25 +258,41 @@ class NextcloudStore:
         rows = self._query("SELECT * FROM oauth_clients WHERE client_id = ?", (client_id,))
         return OAuthClient(rows[0]["client_id"], rows[0]["client_secret"], rows[0]["redirect_uri"]) if rows else None
 
-    def create_auth_code(self, client_id: str, login: str) -> str:
+    def create_auth_code(
+        self, client_id: str, login: str, *, code_challenge: str | None = None, code_challenge_method: str | None = None
+    ) -> str:
         code = random_token(128)
         with self._tx() as db:
             db.execute(
-                "INSERT INTO oauth_codes VALUES (?, ?, ?, ?)",
-                (code, client_id, login, int(time.time()) + AUTH_CODE_TTL),
+                "INSERT INTO oauth_codes VALUES (?, ?, ?, ?, ?, ?)",
+                (code, client_id, login, int(time.time()) + AUTH_CODE_TTL, code_challenge, code_challenge_method),
             )
         return code
 
-    def redeem_auth_code(self, code: str, client_id: str) -> dict | None:
-        """Codes are single use; None when unknown, expired or issued to another client."""
+    def auth_code(self, code: str) -> AuthCode | None:
+        """Looks without using it up; an expired code is dropped and reported as unknown."""
+        rows = self._query("SELECT * FROM oauth_codes WHERE code = ?", (code,))
+        if not rows:
+            return None
+        row = rows[0]
+        if row["expires"] < time.time():
+            with self._tx() as db:
+                db.execute("DELETE FROM oauth_codes WHERE code = ?", (code,))
+            return None
+        return AuthCode(row["client_id"], row["login"], row["code_challenge"], row["code_challenge_method"])
+
+    def redeem_auth_code(self, code: str) -> dict | None:
+        """Codes are single use: the first redemption wins, later ones get None."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM oauth_codes WHERE code = ?", (code,)).fetchone()
             if row is None:
                 return None
             db.execute("DELETE FROM oauth_codes WHERE code = ?", (code,))
-        if row["client_id"] != client_id or row["expires"] < time.time():
-            return None
-        return self.issue_oauth_token(row["login"], client_id=client_id)
+        return self.issue_oauth_token(row["login"], client_id=row["client_id"])
+
+    def refresh_grant(self, refresh_token: str) -> RefreshGrant | None:
+        rows = self._query("SELECT client_id, login FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
+        return RefreshGrant(rows[0]["client_id"], rows[0]["login"]) if rows else None
 
     def issue_oauth_token(self, login: str, *, client_id: str | None = None) -> dict:
         access, refresh = random_token(72), random_token(128)
@@ -279,10 +310,10 @@ class NextcloudStore:
         }
 
     def refresh_oauth_token(self, refresh_token: str, client_id: str) -> dict | None:
-        """Refresh tokens rotate: the old pair dies, a new pair is issued."""
+        """Refresh tokens rotate: the old pair dies, a new pair is issued; None if already used."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)).fetchone()
-            if row is None or (row["client_id"] is not None and row["client_id"] != client_id):
+            if row is None:
                 return None
             db.execute("DELETE FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
         return self.issue_oauth_token(row["login"], client_id=row["client_id"] or client_id)
