@@ -7,13 +7,13 @@ Nextcloud side (users, the automatic project folders, files), plus the storage b
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from nep_tui.sandbox.nepenthes import storage_store
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ STORAGE_NAME = "Nextcloud"
 # The OAuth client Nextcloud's OAuth2 app knows Nepenthes by (the storage's credentials).
 NEXTCLOUD_CLIENT_ID = "nepenthes-storage-client"
 NEXTCLOUD_CLIENT_SECRET = "nepenthes-storage-secret"
-DEFAULT_OAUTH_CLIENT_ID = "nep-tui"
 
 # (login, first name, last name, admin)
 USERS = [
@@ -137,28 +136,6 @@ def stamp(day: int, hour: int = 9, minute: int = 0) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _optional_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:
-            return None
-        raise
-
-
-def oauth_client_id(store: NepenthesStore) -> str:
-    """The public OAuth client nep-tui logs in with, as registered by the OAuth module."""
-    oauth = _optional_module("nep_tui.sandbox.nepenthes.oauth")
-    client_id = getattr(oauth, "NEP_TUI_CLIENT_ID", None)
-    if client_id:
-        return str(client_id)
-    if store.table_exists("oauth_clients"):
-        found = store.scalar("SELECT client_id FROM oauth_clients ORDER BY rowid LIMIT 1")
-        if found:
-            return str(found)
-    return DEFAULT_OAUTH_CLIENT_ID
-
-
 # --- shared pieces ---------------------------------------------------------------------------
 
 
@@ -214,9 +191,6 @@ def nextcloud_callback(config: NepenthesConfig, client_id: str) -> str:
 def refresh_nextcloud_redirects(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig) -> None:
     """Point the storages' Nextcloud OAuth clients at this run's Nepenthes URL: with port 0 it
     changes on every start, and a restart keeps the data."""
-    storage_store = _optional_module("nep_tui.sandbox.nepenthes.storage_store")
-    if storage_store is None:
-        return
     for storage in storage_store.storages(store.db):
         client_id = storage["oauth_client_id"]
         nextcloud.register_oauth_client(client_id, storage["oauth_client_secret"], nextcloud_callback(config, client_id))
@@ -229,7 +203,6 @@ class _StorageSeed:
         self.store = store
         self.nextcloud = nextcloud
         self.config = config
-        self.storage_store = _optional_module("nep_tui.sandbox.nepenthes.storage_store")
 
     def users(self) -> None:
         for login, password, first, last in self.store.all("SELECT login, password, first_name, last_name FROM users"):
@@ -239,49 +212,45 @@ class _StorageSeed:
         self.nextcloud.register_oauth_client(
             NEXTCLOUD_CLIENT_ID, NEXTCLOUD_CLIENT_SECRET, nextcloud_callback(self.config, NEXTCLOUD_CLIENT_ID)
         )
-        if self.storage_store is not None:
-            self.storage_store.create_storage(
-                self.store.db,
-                storage_id=STORAGE_ID,
-                name=STORAGE_NAME,
-                oauth_client_id=NEXTCLOUD_CLIENT_ID,
-                oauth_client_secret=NEXTCLOUD_CLIENT_SECRET,
-                creator_id=ADMIN,
-                created_at=stamp(1),
-            )
+        storage_store.create_storage(
+            self.store.db,
+            storage_id=STORAGE_ID,
+            name=STORAGE_NAME,
+            oauth_client_id=NEXTCLOUD_CLIENT_ID,
+            oauth_client_secret=NEXTCLOUD_CLIENT_SECRET,
+            creator_id=ADMIN,
+            created_at=stamp(1),
+        )
 
-    def project_folder(self, project_id: int, name: str, *, hidden_from: list[str] = ()) -> tuple[str, int]:
+    def project_folder(self, project_id: int, name: str, *, hidden_from: tuple[str, ...] = ()) -> tuple[str, int]:
         """The automatic folder `/OpenProject/<name> (<id>)`, owned by the storage's admin."""
         path = f"/OpenProject/{project_folder_name(name, project_id)}"
         folder_id = self.nextcloud.mkdir("admin", path, mtime=SEED_TIME)
         for login in hidden_from:
             self.nextcloud.restrict(folder_id, login)
-        if self.storage_store is not None:
-            self.storage_store.create_project_storage(
-                self.store.db,
-                project_id=project_id,
-                storage_id=STORAGE_ID,
-                project_folder_id=str(folder_id),
-                creator_id=ADMIN,
-                created_at=stamp(1),
-            )
+        storage_store.create_project_storage(
+            self.store.db,
+            project_id=project_id,
+            storage_id=STORAGE_ID,
+            project_folder_id=str(folder_id),
+            creator_id=ADMIN,
+            created_at=stamp(1),
+        )
         return path, folder_id
 
     def connect(self, user_id: int, login: str) -> None:
         token = self.nextcloud.issue_oauth_token(login, client_id=NEXTCLOUD_CLIENT_ID)
-        if self.storage_store is not None:
-            self.storage_store.save_nextcloud_token(self.store.db, user_id, token)
+        storage_store.save_nextcloud_token(self.store.db, user_id, token)
 
     def link(self, wp_id: int, origin: dict[str, Any], creator_id: int, created_at: str) -> None:
-        if self.storage_store is not None:
-            self.storage_store.create_file_link(
-                self.store.db,
-                storage_id=STORAGE_ID,
-                origin=origin,
-                container_id=wp_id,
-                creator_id=creator_id,
-                created_at=created_at,
-            )
+        storage_store.create_file_link(
+            self.store.db,
+            storage_id=STORAGE_ID,
+            origin=origin,
+            container_id=wp_id,
+            creator_id=creator_id,
+            created_at=created_at,
+        )
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -352,7 +321,7 @@ def _seed_demo_storage(store: NepenthesStore, nextcloud: Any, config: NepenthesC
     seed.storage()
     paths: dict[int, str] = {}
     for project_id, _identifier, name, _parent, _description in DEMO_PROJECTS:
-        hidden = ["member", "newcomer"] if project_id == RESEARCH else []
+        hidden = ("member", "newcomer") if project_id == RESEARCH else ()
         paths[project_id], _folder_id = seed.project_folder(project_id, name, hidden_from=hidden)
     demo_path = paths[1]
     subfolder_id = nextcloud.mkdir("member", f"{demo_path}/{DEMO_FOLDER}", mtime=SEED_TIME)

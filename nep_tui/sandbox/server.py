@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from nep_tui.sandbox import seed as seeding
 from nep_tui.sandbox.faults import FaultState
 from nep_tui.sandbox.nepenthes.app import NepenthesConfig, create_app, init_schemas
+from nep_tui.sandbox.nepenthes.oauth import NEP_TUI_CLIENT_ID
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -85,31 +86,20 @@ class RunningSandbox:
                 return SandboxUser(**entry)
         raise KeyError(f"No sandbox user {login!r}")
 
-    def _on_loop(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+    def _on_loop(self, function: Any, *args: Any) -> Any:
         """Run a function on the server thread: the stores' connections live there."""
 
         async def call() -> Any:
-            result = function(*args, **kwargs)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
+            return function(*args)
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=30)
 
     def set_faults(self, **faults: Any) -> None:
-        """Same keys as `POST /sandbox/faults`; the fault routes module applies the one-shot
-        actions (connect/disconnect a user) when it is installed."""
-        apply = getattr(self._nepenthes_app.state, "apply_faults", None)
-        if apply is not None:
-            self._on_loop(apply, faults)
-        else:
-            self._on_loop(self.faults.update, faults)
+        """Same keys as `POST /sandbox/faults`, one-shot actions (connect/disconnect) included."""
+        self._on_loop(self._nepenthes_app.state.apply_faults, faults)
 
     def approve_device_code(self, user_code: str, login: str) -> None:
-        oauth = getattr(self._nepenthes_app.state, "oauth", None)
-        if oauth is None or not hasattr(oauth, "approve_device_code"):
-            raise RuntimeError("The OAuth module is not installed in this sandbox")
-        self._on_loop(oauth.approve_device_code, user_code, login)
+        self._on_loop(self._nepenthes_app.state.oauth.approve_device_code, user_code, login)
 
     def stop(self) -> None:
         if self._stopped:
@@ -119,12 +109,11 @@ class RunningSandbox:
             server.should_exit = True
         self._thread.join(timeout=15)
         for store in self._stores:
-            close = getattr(store, "close", None)
-            if close is not None:
-                close()
+            store.close()
 
 
 def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) -> dict:
+    """What credentials.json holds: the URLs, nep-tui's OAuth client, the users in order."""
     users = [
         {"login": row["login"], "password": row["password"], "api_token": row["api_token"], "admin": bool(row["admin"])}
         for row in store.all(
@@ -137,7 +126,7 @@ def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) 
     return {
         "nepenthes_url": nepenthes_url,
         "nextcloud_url": nextcloud_url,
-        "oauth_client_id": seeding.oauth_client_id(store),
+        "oauth_client_id": NEP_TUI_CLIENT_ID,
         "users": users,
     }
 
@@ -200,7 +189,7 @@ def start_in_thread(
 
     # Off the main thread uvicorn leaves signals alone: Ctrl-C stays with the caller.
     servers = [
-        uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5))
         for app in (nepenthes_app, nextcloud_app)
     ]
     loop = asyncio.new_event_loop()
