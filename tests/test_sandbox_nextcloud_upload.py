@@ -137,6 +137,14 @@ def test_conflict_matrix_for_an_existing_folder(live_nextcloud, overwrite, statu
     assert expected.items() <= answer.json().items()
 
 
+def test_overwrite_may_come_in_the_query_string(live_nextcloud):
+    with live_nextcloud.client(None) as client:
+        answer = client.post(
+            f"{APP}/direct-upload/{upload_token(live_nextcloud)}?overwrite=true", files={"file": ("report.pdf", b"q")}
+        )
+    assert (answer.status_code, answer.json()["file_id"]) == (200, live_nextcloud.file_id)
+
+
 def test_auto_rename_takes_the_next_free_number(live_nextcloud):
     live_nextcloud.store.put_file("admin", "/Shared/report (2).pdf", b"2")
     answer = upload(live_nextcloud, upload_token(live_nextcloud), "report.pdf", overwrite="false")

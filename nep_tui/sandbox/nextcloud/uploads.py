@@ -240,7 +240,8 @@ class DirectUpload:
         name = upload_name(form.file_name)
         if form.file_too_large:
             raise UploadError(413, "File was not uploaded. upload_max_filesize exceeded?", upload_limit=limit)
-        overwrite = parse_overwrite(form.fields.get("overwrite"))
+        # PHP's getParam() also looks at the query string.
+        overwrite = parse_overwrite(form.fields.get("overwrite", request.query_params.get("overwrite")))
         folder = self.store.node(folder_id)
         if folder is None or folder.trashed or not folder.is_dir or self.store.access(folder, login) is Access.NONE:
             raise UploadError(404, FOLDER_NOT_FOUND)
