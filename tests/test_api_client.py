@@ -94,6 +94,16 @@ async def test_work_package_details(member):
     assert wp.can_add_file_link and wp.lock_version >= 0
 
 
+async def test_work_package_schema_and_form(member):
+    schema = await member.work_package_schema("demo", 1)
+    assert "subject" in schema.required_writable and "type" in schema.required_writable
+    assert schema.fields["subject"].label == "Subject"
+    assert not schema.fields["id"].writable
+    form = await member.work_package_form("demo", type_id=1, subject="")
+    assert not form.valid and "subject" in form.validation_errors
+    assert "subject" in form.required_fields
+
+
 async def test_lookups(member):
     assert {t.name for t in await member.types("demo")} >= {"Task", "Bug", "Feature", "Milestone"}
     statuses = {s.name: s for s in await member.statuses()}

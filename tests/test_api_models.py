@@ -23,6 +23,8 @@ SPEC_EXAMPLES = [
     (m.ProjectStorage.from_hal, ("schemas", "ProjectStorageModel"), False),
     (m.ProjectStorage.from_hal, ("schemas", "ProjectStorageCollectionModel"), True),
     (m.Priority.from_hal, ("schemas", "PriorityModel"), False),
+    (m.WorkPackageSchema.from_hal, ("schemas", "Example_SchemaModel"), False),
+    (m.WorkPackageForm.from_hal, ("schemas", "Example_FormModel"), False),
     (m.Type.from_hal, ("schemas", "TypeModel"), False),
     (m.Type.from_hal, ("schemas", "TypesModel"), True),
     (m.User.from_hal, ("schemas", "UserCollectionModel"), True),

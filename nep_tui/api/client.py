@@ -237,6 +237,13 @@ class NepenthesClient:
             body["description"] = {"format": "markdown", "raw": description}
         return body
 
+    async def work_package_schema(self, project: ProjectRef, type_id: int) -> m.WorkPackageSchema:
+        if not isinstance(project, (int, m.Project)):
+            project = await self.project(project)  # schema ids need the numeric project id
+        project_id = project.id if isinstance(project, m.Project) else int(project)
+        return await self._get(m.WorkPackageSchema.from_hal,
+                               f"{API}/work_packages/schemas/{project_id}-{int(type_id)}")
+
     async def work_package_form(self, project: ProjectRef, *, type_id: int, subject: str,
                                 description: str | None = None) -> m.WorkPackageForm:
         """Validate a new work package without creating it."""

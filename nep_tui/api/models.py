@@ -485,24 +485,74 @@ class Notification(_Model):
         )
 
 
+class AllowedValue(_Model):
+    id: int | None
+    title: str
+
+
+class SchemaField(_Model):
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    writable: bool = False
+    allowed_values: list[AllowedValue] = []
+    allowed_values_href: str | None = None
+
+    @classmethod
+    def from_hal(cls, key: str, data: Json) -> Self:
+        values: list[AllowedValue] = []
+        collection_href = None
+        embedded = (data.get("_embedded") or {}).get("allowedValues")
+        linked = _links(data).get("allowedValues")
+        if isinstance(embedded, list):
+            values = [AllowedValue(id=item.get("id"), title=str(item.get("name") or item.get("id")))
+                      for item in embedded if isinstance(item, dict)]
+        elif isinstance(linked, list):
+            values = [AllowedValue(id=id_from_href(item.get("href")), title=str(item.get("title") or ""))
+                      for item in linked if isinstance(item, dict)]
+        elif isinstance(linked, dict):
+            collection_href = linked.get("href")
+        return cls(key=key, label=str(data.get("name") or key), type=str(data["type"]),
+                   required=bool(data.get("required")), writable=bool(data.get("writable")),
+                   allowed_values=values, allowed_values_href=collection_href)
+
+
+class WorkPackageSchema(_Model):
+    """Which fields a work package of one project and type has, and which are required."""
+
+    fields: dict[str, SchemaField]
+
+    @property
+    def required_writable(self) -> list[str]:
+        return [key for key, field in self.fields.items() if field.required and field.writable]
+
+    @classmethod
+    def from_hal(cls, data: Json) -> Self:
+        return cls(fields={key: SchemaField.from_hal(key, value) for key, value in data.items()
+                           if not key.startswith("_") and isinstance(value, dict) and "type" in value})
+
+
 class WorkPackageForm(_Model):
     """The answer of a create form: whether the payload may be committed, and why not."""
 
     valid: bool
     validation_errors: dict[str, str] = {}
-    required_fields: list[str] = []
+    work_package_schema: WorkPackageSchema | None = None
+
+    @property
+    def required_fields(self) -> list[str]:
+        return self.work_package_schema.required_writable if self.work_package_schema else []
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         embedded = data["_embedded"]
         errors = embedded.get("validationErrors") or {}
-        schema = embedded.get("schema") or {}
-        required = [name for name, field in schema.items()
-                    if isinstance(field, dict) and field.get("required") and field.get("writable")]
+        schema = embedded.get("schema")
         return cls(valid=link(data, "commit") is not None,
                    validation_errors={name: (err.get("message") or "invalid")
                                       for name, err in errors.items() if isinstance(err, dict)},
-                   required_fields=required)
+                   work_package_schema=WorkPackageSchema.from_hal(schema) if isinstance(schema, dict) else None)
 
 
 T = TypeVar("T")
