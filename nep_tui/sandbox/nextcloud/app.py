@@ -16,13 +16,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..faults import FaultState
 from .context import NextcloudContext
-from .dav import DavHandler, sabre_error
+from .dav import DavHandler
 from .downloads import DirectDownloads
 from .integration import OcsRoutes
 from .loginflow import LoginFlow
 from .oauth import OAuthApp
 from .ocs import json_response, ocs_response
 from .pages import message_page, not_found_page
+from .sabre import sabre_error
 from .store import NextcloudStore
 from .uploads import DirectUpload
 

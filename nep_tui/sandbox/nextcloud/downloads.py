@@ -8,11 +8,12 @@ from starlette.responses import Response
 
 from .auth import identify
 from .context import NextcloudContext
-from .dav import file_response, sabre_error
+from .dav import file_response
 from .integration import csrf_failed
 from .ocs import not_logged_in, ocs_response, passes_csrf
 from .pages import direct_link_invalid, file_page, message_page
 from .params import parse_id, request_params
+from .sabre import sabre_error
 from .store import DIRECT_LINK_TTL, Access, Node
 
 MAX_EXPIRATION = 24 * 3600
