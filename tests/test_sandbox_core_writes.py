@@ -224,6 +224,14 @@ def test_attachment_round_trip(fresh_sandbox, tmp_path):
     assert list((fresh_sandbox.data_dir / "attachments").iterdir()) == []
 
 
+def test_search_finds_work_packages_by_attachment_name(fresh_sandbox):
+    api = Api(fresh_sandbox, "member")
+    assert upload(api, 6, "quarterly-figures.ods", b"x").status_code == 200
+    search = json.dumps([{"search": {"operator": "**", "values": ["quarterly-fig"]}}])
+    found = api.get("/work_packages", params={"filters": search}).json()
+    assert [e["id"] for e in found["_embedded"]["elements"]] == [6]
+
+
 def test_attachment_names_are_data_not_paths(fresh_sandbox):
     api = Api(fresh_sandbox, "member")
     created = upload(api, 1, "../../../etc/passwd", b"root")

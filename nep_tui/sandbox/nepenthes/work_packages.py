@@ -297,7 +297,13 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
                 return f"({clause} OR wp.id = ?)", [*params, int(text.removeprefix("#"))]
             return clause, params
         case "search":
-            return _text_clause(["wp.subject", "wp.description"], text)
+            # Like the real search filter: subject, description and attachment names.
+            clause, params = _text_clause(["wp.subject", "wp.description"], text)
+            attachment_clause, attachment_params = _text_clause(["file_name"], text)
+            return (
+                f"({clause} OR wp.id IN (SELECT container_id FROM attachments WHERE {attachment_clause}))",
+                [*params, *attachment_params],
+            )
         case "subject":
             clause, params = _text_clause(["wp.subject"], text)
             return (f"NOT {clause}" if flt.operator == "!~" else clause), params
