@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -180,7 +181,10 @@ async def get_notification(request: Request) -> JSONResponse:
     return hal_response(represent_notification(_store(request), row, viewer_id=viewer_id))
 
 
-def _mark_one(read: bool):
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _mark_one(read: bool) -> Endpoint:
     async def mark(request: Request) -> Response:
         _viewer, row = _own_notification(request)
         _store(request).db.execute(
@@ -191,7 +195,9 @@ def _mark_one(read: bool):
     return mark
 
 
-def _mark_all(read: bool):
+def _mark_all(read: bool) -> Endpoint:
+    """Bulk: every notification of the caller that the filters select."""
+
     async def mark(request: Request) -> Response:
         viewer_id = current_user(request)
         where, params = _where(request, viewer_id)
