@@ -14,7 +14,8 @@ from .ocs import not_logged_in, ocs_response, passes_csrf
 from .pages import direct_link_invalid, file_page, message_page
 from .params import parse_id, request_params
 from .sabre import sabre_error
-from .store import DIRECT_LINK_TTL, Access, Node
+from .store import Access, Node
+from .tokens import DIRECT_LINK_TTL
 
 MAX_EXPIRATION = 24 * 3600
 

@@ -22,7 +22,7 @@ from .context import NextcloudContext
 from .ocs import json_response
 from .pages import authorize_page, message_page
 from .params import request_params
-from .store import AuthCode, OAuthClient
+from .tokens import AuthCode, OAuthClient
 
 AUTHORIZE_PATH = "/index.php/apps/oauth2/authorize"
 CARRIED = ("code_challenge", "code_challenge_method")

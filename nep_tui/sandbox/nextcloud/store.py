@@ -1,4 +1,4 @@
-"""The Nextcloud sandbox's data: users, one shared file tree, OAuth clients and tokens.
+"""The Nextcloud sandbox's data: users and one shared file tree with per-user restrictions.
 
 Metadata lives in SQLite; file contents live in `files_dir`, one file per file id, so ids stay
 stable across rename/move and no user-supplied name ever becomes a path on disk.
@@ -10,28 +10,19 @@ import hashlib
 import hmac
 import mimetypes
 import os
-import secrets
 import sqlite3
-import string
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
+from .tokens import TOKEN_SCHEMA, TokenTables
+
 ROOT_ID = 1
-ACCESS_TOKEN_TTL = 3600
-AUTH_CODE_TTL = 600
-UPLOAD_TOKEN_TTL = 3600
-DIRECT_LINK_TTL = 8 * 3600
-LOGIN_FLOW_TTL = 20 * 60  # LoginFlowV2Mapper::lifetime
 FOLDER_MIME = "httpd/unix-directory"
 
-_ALNUM = string.ascii_letters + string.digits
 # Nextcloud knows these better than Python's table does.
 _MIME_OVERRIDES = {".md": "text/markdown", ".odt": "application/vnd.oasis.opendocument.text"}
 
@@ -55,28 +46,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS nodes_live_name ON nodes(parent_id, name) WHER
 CREATE TABLE IF NOT EXISTS restrictions (
     file_id INTEGER NOT NULL, login TEXT NOT NULL, kind TEXT NOT NULL,
     PRIMARY KEY (file_id, login, kind));
-CREATE TABLE IF NOT EXISTS oauth_clients (
-    client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, redirect_uri TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS oauth_codes (
-    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, login TEXT NOT NULL, expires INTEGER NOT NULL,
-    code_challenge TEXT, code_challenge_method TEXT);
-CREATE TABLE IF NOT EXISTS oauth_tokens (
-    access_token TEXT PRIMARY KEY, refresh_token TEXT UNIQUE NOT NULL, client_id TEXT,
-    login TEXT NOT NULL, expires INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS upload_tokens (
-    token TEXT PRIMARY KEY, login TEXT NOT NULL, folder_id INTEGER NOT NULL, expires INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS login_flows (
-    poll_token TEXT PRIMARY KEY, login_token TEXT UNIQUE NOT NULL, client_name TEXT NOT NULL,
-    expires INTEGER NOT NULL, login TEXT, app_password TEXT);
-CREATE TABLE IF NOT EXISTS app_passwords (
-    password TEXT PRIMARY KEY, login TEXT NOT NULL, name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS direct_links (
-    token TEXT PRIMARY KEY, login TEXT NOT NULL, file_id INTEGER NOT NULL, expires INTEGER NOT NULL);
 """
-
-
-def random_token(length: int) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
 
 
 def guess_mime(name: str) -> str:
@@ -94,27 +64,6 @@ class Access(Enum):
 class User:
     login: str
     display_name: str
-
-
-@dataclass(frozen=True)
-class OAuthClient:
-    client_id: str
-    client_secret: str
-    redirect_uri: str
-
-
-@dataclass(frozen=True)
-class AuthCode:
-    client_id: str
-    login: str
-    code_challenge: str | None
-    code_challenge_method: str | None
-
-
-@dataclass(frozen=True)
-class RefreshGrant:
-    client_id: str | None  # None for tokens issued without the OAuth dance (tests, demo seed)
-    login: str
 
 
 @dataclass(frozen=True)
@@ -145,17 +94,14 @@ class NotAFolder(Exception):
     """A path runs through a file."""
 
 
-class NextcloudStore:
+class NextcloudStore(TokenTables):
+    """Users and the shared file tree; the secrets it hands out live in `TokenTables`."""
+
     def __init__(self, db_path: Path, files_dir: Path) -> None:
         self.files_dir = Path(files_dir)
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.incoming_dir.mkdir(exist_ok=True)
-        self._lock = threading.RLock()
-        self._in_bulk = False
-        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        super().__init__(db_path, _SCHEMA + TOKEN_SCHEMA)
         with self._tx() as db:
             if db.execute("SELECT 1 FROM nodes WHERE id = ?", (ROOT_ID,)).fetchone() is None:
                 db.execute(
@@ -164,50 +110,9 @@ class NextcloudStore:
                     (ROOT_ID, int(time.time()), FOLDER_MIME),
                 )
 
-    @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """Many writes as one transaction without fsyncs (seeding thousands of files)."""
-        with self._lock:
-            previous = int(self._db.execute("PRAGMA synchronous").fetchone()[0])
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute("BEGIN IMMEDIATE")
-            self._in_bulk = True
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._in_bulk = False
-                self._db.execute(f"PRAGMA synchronous={previous}")
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._in_bulk:
-                yield self._db
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
     @property
     def incoming_dir(self) -> Path:
         return self.files_dir / ".incoming"
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
     def is_empty(self) -> bool:
         users = self._query("SELECT count(*) FROM users")[0][0]
@@ -233,177 +138,9 @@ class NextcloudStore:
         rows = self._query("SELECT password FROM users WHERE login = ?", (login,))
         return bool(rows) and hmac.compare_digest(rows[0]["password"].encode(), password.encode())
 
-    def app_password_login(self, login: str, password: str) -> bool:
-        return bool(self._query("SELECT 1 FROM app_passwords WHERE login = ? AND password = ?", (login, password)))
-
-    def revoke_app_password(self, password: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM app_passwords WHERE password = ?", (password,))
-
     def display_name(self, login: str) -> str:
         found = self.user(login)
         return found.display_name if found else login
-
-    # -- OAuth2 app -------------------------------------------------------------------------
-
-    def register_oauth_client(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO oauth_clients VALUES (?, ?, ?) ON CONFLICT(client_id) DO UPDATE"
-                " SET client_secret = excluded.client_secret, redirect_uri = excluded.redirect_uri",
-                (client_id, client_secret, redirect_uri),
-            )
-
-    def oauth_client(self, client_id: str) -> OAuthClient | None:
-        rows = self._query("SELECT * FROM oauth_clients WHERE client_id = ?", (client_id,))
-        return OAuthClient(rows[0]["client_id"], rows[0]["client_secret"], rows[0]["redirect_uri"]) if rows else None
-
-    def create_auth_code(
-        self, client_id: str, login: str, *, code_challenge: str | None = None, code_challenge_method: str | None = None
-    ) -> str:
-        code = random_token(128)
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO oauth_codes VALUES (?, ?, ?, ?, ?, ?)",
-                (code, client_id, login, int(time.time()) + AUTH_CODE_TTL, code_challenge, code_challenge_method),
-            )
-        return code
-
-    def auth_code(self, code: str) -> AuthCode | None:
-        """Looks without using it up; an expired code is dropped and reported as unknown."""
-        rows = self._query("SELECT * FROM oauth_codes WHERE code = ?", (code,))
-        if not rows:
-            return None
-        row = rows[0]
-        if row["expires"] < time.time():
-            with self._tx() as db:
-                db.execute("DELETE FROM oauth_codes WHERE code = ?", (code,))
-            return None
-        return AuthCode(row["client_id"], row["login"], row["code_challenge"], row["code_challenge_method"])
-
-    def redeem_auth_code(self, code: str) -> dict | None:
-        """Codes are single use: the first redemption wins, later ones get None."""
-        with self._tx() as db:
-            row = db.execute("SELECT * FROM oauth_codes WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                return None
-            db.execute("DELETE FROM oauth_codes WHERE code = ?", (code,))
-        return self.issue_oauth_token(row["login"], client_id=row["client_id"])
-
-    def refresh_grant(self, refresh_token: str) -> RefreshGrant | None:
-        rows = self._query("SELECT client_id, login FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
-        return RefreshGrant(rows[0]["client_id"], rows[0]["login"]) if rows else None
-
-    def issue_oauth_token(self, login: str, *, client_id: str | None = None) -> dict:
-        access, refresh = random_token(72), random_token(128)
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO oauth_tokens VALUES (?, ?, ?, ?, ?)",
-                (access, refresh, client_id, login, int(time.time()) + ACCESS_TOKEN_TTL),
-            )
-        return {
-            "access_token": access,
-            "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_TTL,
-            "refresh_token": refresh,
-            "user_id": login,
-        }
-
-    def refresh_oauth_token(self, refresh_token: str, client_id: str) -> dict | None:
-        """Refresh tokens rotate: the old pair dies, a new pair is issued; None if already used."""
-        with self._tx() as db:
-            row = db.execute("SELECT * FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)).fetchone()
-            if row is None:
-                return None
-            db.execute("DELETE FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
-        return self.issue_oauth_token(row["login"], client_id=row["client_id"] or client_id)
-
-    def login_for_access_token(self, access_token: str) -> str | None:
-        rows = self._query("SELECT login, expires FROM oauth_tokens WHERE access_token = ?", (access_token,))
-        if not rows or rows[0]["expires"] < time.time():
-            return None
-        return rows[0]["login"]
-
-    def revoke_tokens(self, login: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM oauth_tokens WHERE login = ?", (login,))
-
-    # -- Login Flow v2 -----------------------------------------------------------------------
-
-    def start_login_flow(self, client_name: str) -> tuple[str, str]:
-        """(poll token, login token), both bearer secrets."""
-        poll_token, login_token = random_token(128), random_token(128)
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO login_flows (poll_token, login_token, client_name, expires) VALUES (?, ?, ?, ?)",
-                (poll_token, login_token, client_name, int(time.time()) + LOGIN_FLOW_TTL),
-            )
-        return poll_token, login_token
-
-    def login_flow_client(self, login_token: str) -> str | None:
-        """The client name of a flow still waiting for its user."""
-        rows = self._query(
-            "SELECT client_name FROM login_flows WHERE login_token = ? AND login IS NULL AND expires >= ?",
-            (login_token, int(time.time())),
-        )
-        return rows[0]["client_name"] if rows else None
-
-    def grant_login_flow(self, login_token: str, login: str) -> bool:
-        """The user said yes: an app password is made for the client to collect."""
-        client_name = self.login_flow_client(login_token)
-        if client_name is None:
-            return False
-        password = random_token(72)
-        with self._tx() as db:
-            db.execute("INSERT INTO app_passwords VALUES (?, ?, ?)", (password, login, client_name))
-            db.execute(
-                "UPDATE login_flows SET login = ?, app_password = ? WHERE login_token = ?",
-                (login, password, login_token),
-            )
-        return True
-
-    def poll_login_flow(self, poll_token: str) -> tuple[str, str] | None:
-        """(login, app password) exactly once after the grant; None while waiting or when gone."""
-        with self._tx() as db:
-            row = db.execute("SELECT * FROM login_flows WHERE poll_token = ?", (poll_token,)).fetchone()
-            if row is None:
-                return None
-            expired = row["expires"] < time.time()
-            if expired or row["login"] is not None:
-                db.execute("DELETE FROM login_flows WHERE poll_token = ?", (poll_token,))
-        if expired or row["login"] is None:
-            return None
-        return row["login"], row["app_password"]
-
-    # -- one-time upload tokens and direct download links -------------------------------------
-
-    def create_upload_token(self, login: str, folder_id: int) -> tuple[str, int]:
-        token, expires = random_token(64), int(time.time()) + UPLOAD_TOKEN_TTL
-        with self._tx() as db:
-            db.execute("INSERT INTO upload_tokens VALUES (?, ?, ?, ?)", (token, login, folder_id, expires))
-        return token, expires
-
-    def burn_upload_token(self, token: str) -> tuple[str, int, bool] | None:
-        """Deletes the token whatever happens next; returns (login, folder_id, expired)."""
-        with self._tx() as db:
-            row = db.execute("SELECT * FROM upload_tokens WHERE token = ?", (token,)).fetchone()
-            if row is None:
-                return None
-            db.execute("DELETE FROM upload_tokens WHERE token = ?", (token,))
-        return row["login"], row["folder_id"], row["expires"] < time.time()
-
-    def create_direct_link(self, login: str, file_id: int, ttl: int = DIRECT_LINK_TTL) -> str:
-        token = random_token(60)
-        with self._tx() as db:
-            db.execute("INSERT INTO direct_links VALUES (?, ?, ?, ?)", (token, login, file_id, int(time.time()) + ttl))
-        return token
-
-    def direct_link(self, token: str) -> tuple[str, int] | None:
-        """(login, file_id) of a live direct link."""
-        rows = self._query("SELECT * FROM direct_links WHERE token = ?", (token,))
-        if not rows or rows[0]["expires"] < time.time():
-            return None
-        return rows[0]["login"], rows[0]["file_id"]
 
     # -- the file tree ----------------------------------------------------------------------
 
