@@ -196,12 +196,21 @@ class Answer:
     source: str = ""  # which example, for failure messages
 
 
-def documented_answers(spec: Spec, operation: dict[str, Any]) -> list[Answer]:
-    """The operation's success answers: one per example, else one synthesized."""
-    responses = operation.get("responses", {})
-    status = min((code for code in responses if code.isdigit() and code < "400"), default=None)
-    assert status is not None, "the operation documents no success answer"
-    response = spec.resolve(responses[status])
+def success_status(operation: dict[str, Any]) -> str:
+    codes = [code for code in operation.get("responses", {}) if code.isdigit() and code < "400"]
+    assert codes, "the operation documents no success answer"
+    return min(codes)
+
+
+def error_statuses(operation: dict[str, Any]) -> list[str]:
+    return sorted(code for code in operation.get("responses", {}) if code.isdigit() and code >= "400")
+
+
+def documented_answers(spec: Spec, operation: dict[str, Any], status: str | None = None) -> list[Answer]:
+    """The answers documented for `status` (default: the success one): one per example, else
+    one synthesized from the schema."""
+    status = status or success_status(operation)
+    response = spec.resolve(operation["responses"][status])
     headers = {name: str(synthesize(spec, (spec.resolve(header) or {}).get("schema", {})))
                for name, header in (response.get("headers") or {}).items()}
     if int(status) in (301, 302, 303, 307):
@@ -230,11 +239,13 @@ class Exchange:
 
 
 class SpecMock:
-    """An httpx transport answering from the spec; `variant` picks which example to answer."""
+    """An httpx transport answering from the spec; `variant` picks which example to answer, and
+    `error_status` answers that documented error instead wherever the operation has it."""
 
-    def __init__(self, spec: Spec, variant: int = 0) -> None:
+    def __init__(self, spec: Spec, variant: int = 0, error_status: str | None = None) -> None:
         self.spec = spec
         self.variant = variant
+        self.error_status = error_status
         self.exchanges: list[Exchange] = []
         self.variants_seen = 1  # the most examples any operation of this call had
 
@@ -251,7 +262,8 @@ class SpecMock:
         deviation = REAL_SERVER_DEVIATIONS.get(f"{request.method} {template}")
         if validation_error and deviation and deviation.complaint and deviation.complaint in validation_error:
             validation_error = None
-        answers = documented_answers(self.spec, operation)
+        failing = self.error_status in operation.get("responses", {})
+        answers = documented_answers(self.spec, operation, self.error_status if failing else None)
         self.variants_seen = max(self.variants_seen, len(answers))
         answer = answers[min(self.variant, len(answers) - 1)]
         self.exchanges.append(Exchange(template, request.method, answer, validation_error))
@@ -404,8 +416,9 @@ def spec(openapi_spec_path) -> Spec:
 LEAKS = (KeyError, TypeError, AttributeError, IndexError, ValueError, pydantic.ValidationError)
 
 
-async def _run(spec: Spec, call: Call, variant: int, tmp: Path) -> tuple[SpecMock, Any]:
-    mock = SpecMock(spec, variant)
+async def _run(spec: Spec, call: Call, variant: int, tmp: Path,
+               error_status: str | None = None) -> tuple[SpecMock, Any]:
+    mock = SpecMock(spec, variant, error_status)
     client = NepenthesClient(SERVER, ApiTokenSource("opapi-" + "a" * 64), transport=httpx.MockTransport(mock),
                              foreign_transport=httpx.MockTransport(nextcloud))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -463,6 +476,36 @@ async def test_client_requests_are_valid_and_spec_examples_parse(spec, tmp_path,
             assert outcome.message.strip(), f"{label}: an error without a message"
         variants = mock.variants_seen
         variant += 1
+
+
+TYPED_BY_STATUS: dict[str, tuple[type[err.NepError], ...]] = {
+    "400": (err.BadRequest,), "403": (err.PermissionDenied, err.NextcloudNotConnected),
+    "404": (err.NotFound,), "406": (err.BadRequest,), "409": (err.Conflict,),
+    "415": (err.BadRequest,), "422": (err.ValidationFailed,),
+    "500": (err.ServerError, err.NextcloudUnreachable),
+}
+
+
+@pytest.mark.parametrize(("label", "call"), _call_params())
+async def test_documented_error_answers_become_typed_errors(spec, tmp_path, label, call):
+    """Each error the spec documents for the call's operations (with its example body) ends as
+    a NepError (or is handled by the call), never as a leaked exception."""
+    mock, _ = await _run(spec, call, 0, tmp_path / "probe")
+    statuses = sorted({status for exchange in mock.exchanges
+                       if exchange.template in spec.data["paths"]
+                       for status in error_statuses(
+                           spec.data["paths"][exchange.template][exchange.method.lower()])})
+    for status in statuses:
+        try:
+            _mock, outcome = await _run(spec, call, 0, tmp_path / status, error_status=status)
+        except LEAKS as leak:
+            pytest.fail(f"{label}: {type(leak).__name__} leaked out on the spec's {status}: {leak}")
+        if isinstance(outcome, m.LinkBatchResult):  # linking reports failures per file
+            assert outcome.failed and not outcome.linked
+            outcome = outcome.failed[0][1]
+        assert isinstance(outcome, TYPED_BY_STATUS.get(status, (err.NepError,))), (
+            f"{label}: the spec's {status} became {outcome!r}")
+        assert outcome.message.strip()
 
 
 def test_the_mock_rejects_requests_the_spec_forbids(spec):
