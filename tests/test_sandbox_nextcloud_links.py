@@ -353,3 +353,18 @@ def test_oauth_pkce_is_checked_when_a_challenge_was_sent(live_nextcloud):
     assert missing.json() == {"error": "invalid_request"}
     assert wrong.json() == {"error": "invalid_grant"}
     assert right.status_code == 200 and right.json()["user_id"] == "member"
+
+
+def test_a_crash_answers_like_nextcloud_not_with_a_traceback(live_nextcloud, recordings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(live_nextcloud.store, "node", broken)
+    reference = yaml.safe_load((recordings / "nextcloud/file_info_query_app_disabled.yml").read_text())
+    with live_nextcloud.client("member") as client:
+        v1 = client.get(f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
+        v2 = client.get(f"/ocs/v2.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
+        dav = client.request("PROPFIND", "/remote.php/dav/files/member/Shared")
+    assert (v1.status_code, v1.text) == (200, reference["http_interactions"][0]["response"]["body"]["string"])
+    assert v2.status_code == 500 and v2.json()["ocs"]["meta"]["statuscode"] == 500
+    assert dav.status_code == 500 and "disk on fire" not in dav.text and "Traceback" not in dav.text

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..faults import FaultState
 from .context import NextcloudContext
@@ -21,7 +21,7 @@ from .downloads import DirectDownloads
 from .integration import OcsRoutes
 from .loginflow import LoginFlow
 from .oauth import OAuthApp
-from .ocs import json_response, ocs_response
+from .ocs import api_version, json_response, ocs_response
 from .pages import message_page, not_found_page
 from .sabre import sabre_error
 from .store import NextcloudStore
@@ -62,6 +62,34 @@ class DelayMiddleware:
         if scope["type"] == "http" and self.faults.delay_ms > 0:
             await asyncio.sleep(self.faults.delay_ms / 1000)
         await self.app(scope, receive, send)
+
+
+class CrashGuard:
+    """A bug must not leak a traceback or kill the keep-alive connection: log it and answer as
+    Nextcloud's error handling does (Starlette's own handler re-raises, which drops the socket)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            request = Request(scope)
+            log.exception("Nextcloud sandbox failed on %s %s", request.method, request.url.path)
+            if started:
+                raise  # half an answer is out; only dropping the connection is left
+            await _crash_response(request)(scope, receive, send)
 
 
 def _ocs_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
@@ -112,9 +140,10 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _crash},
+        exception_handlers={HTTPException: _http_error},
     )
     app.add_middleware(DelayMiddleware, faults=faults)
+    app.add_middleware(CrashGuard)
     return app
 
 
@@ -133,14 +162,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return message_page("Error", exc.detail, exc.status_code)
 
 
-async def _crash(request: Request, exc: Exception) -> Response:
-    """A bug must not leak a traceback: log it, answer as Nextcloud's error handler does."""
-    log.exception("Nextcloud sandbox failed on %s %s", request.method, request.url.path)
+def _crash_response(request: Request) -> Response:
     path = request.url.path
     if path.startswith("/ocs/"):
-        response = ocs_response(request, [], status=500, message="Internal Server Error\n", ocs_code=996)
-        response.status_code = 500
-        return response
+        # Recorded: v1 keeps HTTP 200 and says 996 in the meta; v2 answers a plain 500.
+        ocs_code = 996 if api_version(request) == 1 else None
+        return ocs_response(request, [], status=500, message="Internal Server Error\n", ocs_code=ocs_code)
     if path.startswith("/remote.php/"):
         return sabre_error(500, "Internal Server Error", "The server was unable to complete your request.")
     return json_response({"message": "Internal Server Error"}, 500)
