@@ -150,3 +150,12 @@ def test_cli_text_shows_the_failure_and_what_to_do(sandbox):
     assert failed == [f"FAIL  {STORAGE_AUTH}: Nextcloud (Nextcloud): you are not connected yet (NotConnected)."]
     assert "what to do: Open the authorize link" in run.stdout
     assert "pass  Authenticated: Logged in as Nora Newcomer (newcomer)." in run.stdout
+
+
+def test_cli_without_a_login_still_reports_and_says_how_to_log_in():
+    run = nep("--json", "doctor")
+    assert run.exit_code == 1
+    by_name = {entry["name"]: entry for entry in run.json}
+    assert not by_name["Logged in"]["ok"]
+    assert "nep-tui login" in by_name["Logged in"]["hint"]
+    assert by_name["Token file permissions"]["ok"]

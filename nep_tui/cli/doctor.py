@@ -7,8 +7,8 @@ import ssl
 import click
 
 from nep_tui.api import profiles
-from nep_tui.api.doctor import Check, run_checks
-from nep_tui.api.errors import NepError
+from nep_tui.api.doctor import Check, check_token_files, run_checks
+from nep_tui.api.errors import NepError, NotLoggedIn
 from nep_tui.api.http import tls_verification
 from nep_tui.cli.exit_codes import ExitCode
 from nep_tui.cli.output import cell, print_json
@@ -41,8 +41,11 @@ def doctor(state: CliState) -> int:
 
     Exits 0 when every check passes, 1 otherwise.
     """
-    checks: list[Check] = state.call(
-        lambda client: run_checks(client, verify=_verification(state, client.profile_name)))
+    try:
+        checks: list[Check] = state.call(
+            lambda client: run_checks(client, verify=_verification(state, client.profile_name)))
+    except NotLoggedIn as error:  # nothing to connect with, but the config can still be checked
+        checks = [Check("Logged in", False, error.message, error.hint), check_token_files()]
     if state.json:
         print_json(checks)
     else:
