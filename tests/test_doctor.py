@@ -159,3 +159,17 @@ def test_cli_without_a_login_still_reports_and_says_how_to_log_in():
     assert not by_name["Logged in"]["ok"]
     assert "nep-tui login" in by_name["Logged in"]["hint"]
     assert by_name["Token file permissions"]["ok"]
+
+
+def _nextcloud_refusing_connections(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+async def test_a_nextcloud_unreachable_from_here_is_named_with_why_it_matters(sandbox, member_token):
+    checks = await checks_for(sandbox.nepenthes_url, member_token,
+                              nextcloud_transport=httpx.MockTransport(_nextcloud_refusing_connections))
+    unreachable = checks["Storage 'Nextcloud': Nextcloud reachable from here"]
+    assert not unreachable.ok
+    assert "could not be reached" in unreachable.detail
+    assert "Uploads and downloads go straight from this machine" in unreachable.hint
+    assert checks[STORAGE_AUTH].ok  # the server itself still reaches it
