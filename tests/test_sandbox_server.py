@@ -6,6 +6,8 @@ import json
 import os
 import re
 import signal
+import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -99,6 +101,22 @@ def test_servers_listen_on_loopback_only(sandbox):
         for listener in server.servers:
             for sock in listener.sockets:
                 assert sock.getsockname()[0] == "127.0.0.1"
+
+
+def test_small_answers_on_kept_alive_connections_do_not_wait_for_delayed_acks(sandbox, member_token):
+    for server in sandbox._servers:
+        for listener in server.servers:
+            # What makes asyncio set TCP_NODELAY on each accepted connection.
+            assert all(sock.proto == socket.IPPROTO_TCP for sock in listener.sockets)
+    with httpx.Client(base_url=sandbox.nepenthes_url, headers=_auth(member_token)) as client:
+        client.get("/api/v3/users/me")
+        timings = []
+        for _ in range(15):
+            started = time.monotonic()
+            client.get("/api/v3/users/me")
+            timings.append(time.monotonic() - started)
+    # Nagle + delayed ACK would make every one of them take ~40 ms.
+    assert statistics.median(timings) < 0.035
 
 
 def test_restart_on_the_same_data_dir_keeps_everything(tmp_path):
