@@ -94,3 +94,14 @@ def test_bulk_writes_commit_together_and_roll_back_on_error(store):
         store.put_file("admin", "/Lost/file.txt", b"x")
         raise RuntimeError("seed failed")
     assert store.node_at("/Lost") is None
+
+
+def test_seeded_times_stay_deterministic(store):
+    folder = store.mkdir("admin", "/OpenProject/Demo (1)", mtime=WHEN)
+    gone = store.put_file("admin", "/OpenProject/Demo (1)/old.txt", b"x", mtime=WHEN)
+    store.trash(gone)
+    stamp = int(WHEN.timestamp())
+    assert store.node(folder).mtime == stamp
+    assert store.node_at("/").mtime == stamp
+    store.trash(store.put_file("admin", "/OpenProject/Demo (1)/new.txt", b"x", mtime=WHEN), mtime=stamp + 60)
+    assert store.node(folder).mtime == stamp + 60

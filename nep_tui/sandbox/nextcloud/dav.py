@@ -7,6 +7,7 @@ OC-FileId/OC-ETag headers, and the PROPFIND shape of `propfind.py`.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -191,7 +192,7 @@ class DavHandler:
         parent_access = view.locate(names[:-1]).access if names else Access.READ
         if located.access is not Access.WRITE or parent_access is not Access.WRITE:
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "")
-        self.store.trash(located.node.id)
+        self.store.trash(located.node.id, mtime=int(time.time()))
         return Response(status_code=204)
 
     # -- MOVE ---------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ class DavHandler:
         ):
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "")
         if existing is not None:
-            self.store.trash(existing.node.id)
+            self.store.trash(existing.node.id, mtime=int(time.time()))
         try:
             node = self.store.move(source.node.id, target_parent.node.id, new_name)
         except NodeExists:

@@ -107,7 +107,8 @@ class NextcloudStore(TokenTables):
                 db.execute(
                     "INSERT INTO nodes (id, parent_id, name, is_dir, owner, mtime, mime)"
                     " VALUES (?, NULL, '', 1, '', ?, ?)",
-                    (ROOT_ID, int(time.time()), FOLDER_MIME),
+                    # 0 until content arrives: the root takes its time from what is seeded into it
+                    (ROOT_ID, 0, FOLDER_MIME),
                 )
 
     @property
@@ -338,8 +339,11 @@ class NextcloudStore(TokenTables):
         assert found is not None
         return found
 
-    def trash(self, file_id: int) -> None:
-        """Moves a node and everything inside it to the trash: fileinfo then says 404."""
+    def trash(self, file_id: int, *, mtime: int | None = None) -> None:
+        """Moves a node and everything inside it to the trash: fileinfo then says 404.
+
+        Folder times only move when `mtime` is given (a user's DELETE), so a deletion made by a
+        seed keeps the demo's timestamps deterministic."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM nodes WHERE id = ? AND trashed = 0", (file_id,)).fetchone()
             if row is None or row["id"] == ROOT_ID:
@@ -350,7 +354,7 @@ class NextcloudStore(TokenTables):
                 " UPDATE nodes SET trashed = 1 WHERE id IN (SELECT id FROM sub)",
                 (file_id,),
             )
-            self._propagate(db, row["parent_id"], -row["size"], int(time.time()))
+            self._propagate(db, row["parent_id"], -row["size"], mtime or 0)
 
     def _insert(
         self,
