@@ -304,6 +304,10 @@ def _shape_problem(endpoint: Endpoint, api_v3: bool, body: Any, text: str) -> st
         return None if is_ocs else "not an OCS envelope"
     if path.startswith("/remote.php/dav/") and text:
         return None if "<d:error" in text and "Sabre" in text else "not a Sabre error document"
+    if "/apps/integration_openproject/" in path and isinstance(body, (dict, list)):
+        # The app's controllers answer `{"error": ..}`; the framework's own 401 `{"message": ..}`.
+        return None if isinstance(body, dict) and {"error", "message"} & set(body) else \
+            "not the integration app's error shape (`error` or `message`)"
     if path.endswith(OAUTH_JSON_ENDPOINTS):
         return None if isinstance(body, dict) and "error" in body else "not an OAuth error document (`error`)"
     return None
