@@ -277,7 +277,7 @@ class SpecMock:
         except OpenAPIError as error:
             cause = f" ({error.__cause__})" if error.__cause__ else ""
             return f"{type(error).__name__}: {error}{cause}"
-        return None
+        return _json_query_problem(request)
 
     def _undocumented(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -297,6 +297,19 @@ class SpecMock:
         answer = Answer(200, synthesize(self.spec, schema), {}, f"synthesized {deviation.answer_schema}")
         self.exchanges.append(Exchange(template, method, answer, None))
         return _response(answer)
+
+
+def _json_query_problem(request: httpx.Request) -> str | None:
+    """The spec types `filters` and `sortBy` as plain strings; their content must be JSON arrays."""
+    for name in ("filters", "sortBy"):
+        for value in request.url.params.get_list(name):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return f"{name} is not JSON: {value!r}"
+            if not isinstance(parsed, list):
+                return f"{name} is not a JSON array: {value!r}"
+    return None
 
 
 def _matches(template: str, path: str) -> bool:
@@ -516,10 +529,12 @@ def test_the_mock_rejects_requests_the_spec_forbids(spec):
     mock(httpx.Request("POST", f"{SERVER}/api/v3/storages/1/files/prepare_upload", headers=auth,
                        json={"fileName": "a.txt"}))
     mock(httpx.Request("GET", f"{SERVER}/api/v3/statuses"))
+    mock(httpx.Request("GET", f"{SERVER}/api/v3/projects", headers=auth, params={"filters": "status=1"}))
     errors = [exchange.validation_error or "" for exchange in mock.exchanges]
     assert "Failed to cast value to integer type: abc" in errors[0]
     assert "InvalidRequestBody" in errors[1]
     assert "SecurityValidationError" in errors[2]
+    assert "filters is not JSON" in errors[3]
 
 
 def test_the_mock_answers_each_documented_example(spec):
