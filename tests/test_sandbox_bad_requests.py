@@ -192,7 +192,9 @@ BAD_REQUESTS = [
     Bad("id-non-numeric", _with_ids, _ids("abc")),
     Bad("id-unknown", _with_ids, _ids("999999")),
     Bad("id-huge", _with_ids, _ids("9" * 40)),
-    Bad("big-headers", _reads, lambda e: {"headers": {f"X-H{i}": "x" * 130 for i in range(300)}}),
+    # Under h11's 16 KiB limit for a request head still arriving: beyond it, whether uvicorn
+    # answers or resets the connection depends on how the head is split into packets.
+    Bad("big-headers", _reads, lambda e: {"headers": {f"X-H{i}": "x" * 90 for i in range(120)}}),
     # Beyond what the HTTP server parses, so it answers before any route (as Puma/nginx do on a
     # real server): one route per server is enough, and only status and traceback are checked.
     Bad("huge-header", lambda e: e in FIRST_ROUTES, lambda e: {"headers": {"X-Padding": "x" * 200_000}},
@@ -218,8 +220,8 @@ KNOWN_FAILURES: list[Known] = [
           "the storage side passes an id beyond SQLite's 64-bit INTEGER (e.g. 40 nines) to the store, "
           "which raises OverflowError: 500 InternalServerError instead of 404 NotFound"),
     Known(("huge-header",), r".*",
-          "uvicorn (h11) resets the connection when the request head exceeds its buffer "
-          "(here 200 KB) instead of answering 431/400 as Puma or nginx do"),
+          "uvicorn (h11) resets the connection when a request head over 16 KiB arrives in pieces "
+          "(always at 200 KB) instead of answering 431/400 as Puma or nginx do"),
 ]
 
 
