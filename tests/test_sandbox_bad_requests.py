@@ -7,8 +7,7 @@ routes must answer `_type: Error` with an `urn:openproject-org:api:v3:errors:` i
 Nextcloud routes answer in their own shapes (OCS envelope, `{"error": ..}`, Sabre XML, HTML).
 
 Requests that could change data go to a sandbox of this module's own, read-only ones to the
-shared session sandbox. A known failure is an `xfail(strict=True)` entry in KNOWN_FAILURES with
-what is wrong, so it stays visible and flips to a failure once fixed.
+shared session sandbox.
 """
 
 from __future__ import annotations
@@ -202,42 +201,13 @@ BAD_REQUESTS = [
 ]
 
 
-@dataclass(frozen=True)
-class Known:
-    """A failure found by this matrix and not fixed yet: the bad requests it covers, the
-    endpoints (a regex on `Endpoint.id`) and what is wrong. Each case is xfail(strict=True)."""
-
-    bad: tuple[str, ...]
-    endpoints: str
-    reason: str
-
-    def covers(self, bad: Bad, endpoint: Endpoint) -> bool:
-        return bad.name in self.bad and re.fullmatch(self.endpoints, endpoint.id) is not None
-
-
-KNOWN_FAILURES: list[Known] = [
-    Known(("id-huge",), r"nepenthes:\w+ /api/v3/(storages|project_storages|file_links)/\{.*",
-          "the storage side passes an id beyond SQLite's 64-bit INTEGER (e.g. 40 nines) to the store, "
-          "which raises OverflowError: 500 InternalServerError instead of 404 NotFound"),
-    Known(("huge-header",), r".*",
-          "uvicorn (h11) resets the connection when a request head over 16 KiB arrives in pieces "
-          "(always at 200 KB) instead of answering 431/400 as Puma or nginx do"),
-]
-
-
-def _known_failure(bad: Bad, endpoint: Endpoint) -> str | None:
-    return next((known.reason for known in KNOWN_FAILURES if known.covers(bad, endpoint)), None)
-
-
 def _cases() -> list[Any]:
     cases = []
     for endpoint in ENDPOINTS:
         for bad in BAD_REQUESTS:
             if not bad.applies(endpoint):
                 continue
-            reason = _known_failure(bad, endpoint)
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-            cases.append(pytest.param(endpoint, bad, id=f"{bad.name}-{endpoint.id}", marks=marks))
+            cases.append(pytest.param(endpoint, bad, id=f"{bad.name}-{endpoint.id}"))
     return cases
 
 

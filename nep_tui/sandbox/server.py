@@ -28,6 +28,7 @@ from nep_tui.sandbox.nepenthes.app import NepenthesConfig, create_app, init_sche
 from nep_tui.sandbox.nepenthes.oauth import NEP_TUI_CLIENT_ID
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
+REQUEST_HEAD_LIMIT_BYTES = 1024 * 1024
 STARTUP_TIMEOUT_SECONDS = 10.0
 HOST = "127.0.0.1"
 
@@ -191,7 +192,18 @@ def start_in_thread(
 
     # Off the main thread uvicorn leaves signals alone: Ctrl-C stays with the caller.
     servers = [
-        uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5))
+        uvicorn.Server(
+            uvicorn.Config(
+                app,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                # h11's 16 KiB default resets the connection on a large request head; real
+                # servers answer such requests, so the sandbox must too.
+                h11_max_incomplete_event_size=REQUEST_HEAD_LIMIT_BYTES,
+            )
+        )
         for app in (nepenthes_app, nextcloud_app)
     ]
     loop = asyncio.new_event_loop()

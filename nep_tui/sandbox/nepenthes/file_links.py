@@ -264,8 +264,8 @@ async def create_file_links(request: Request) -> Response:
 def _visible_link(request: Request, user_id: int) -> dict[str, Any]:
     """A link the user may see: its work package is visible with `view_file_links` and its
     storage is still active in that project (else 404, as on the real server)."""
-    raw_id = request.path_params["file_link_id"]
-    row = storage_store.file_link(storage_context.db(request), int(raw_id)) if raw_id.isdigit() else None
+    link_id = storage_context.path_id(request, "file_link_id")
+    row = storage_store.file_link(storage_context.db(request), link_id) if link_id is not None else None
     if row is None or row["container_id"] is None:
         raise not_found()
     work_package = storage_context.store(request).work_package(row["container_id"])

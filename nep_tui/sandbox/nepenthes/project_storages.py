@@ -82,8 +82,12 @@ async def list_project_storages(request: Request) -> Response:
 
 
 def _project_storage(request: Request, user_id: int) -> dict[str, Any]:
-    raw_id = request.path_params["project_storage_id"]
-    row = storage_store.project_storage(storage_context.db(request), int(raw_id)) if raw_id.isdigit() else None
+    project_storage_id = storage_context.path_id(request, "project_storage_id")
+    row = (
+        storage_store.project_storage(storage_context.db(request), project_storage_id)
+        if project_storage_id is not None
+        else None
+    )
     if row is None or not _visible(request, user_id, row):
         raise not_found()
     return row

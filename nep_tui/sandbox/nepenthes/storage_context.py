@@ -24,7 +24,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import (
     StorageProblem,
     StorageUnauthorized,
 )
-from nep_tui.sandbox.nepenthes.store import NepenthesStore
+from nep_tui.sandbox.nepenthes.store import SQLITE_INTEGERS, NepenthesStore
 
 _HTTP_STATE = "storage_http"
 _LOCKS_STATE = "storage_refresh_locks"
@@ -106,9 +106,17 @@ def visible_storage_ids(request: Request, user_id: int) -> list[int]:
     ]
 
 
-def visible_storage(request: Request, user_id: int, raw_id: str) -> dict[str, Any]:
-    """The storage of a path parameter, or 404 when it is unknown or not visible."""
-    storage = storage_store.storage(db(request), int(raw_id)) if raw_id.isdigit() else None
+def path_id(request: Request, name: str) -> int | None:
+    """A numeric path parameter, or None when no row can have it (not digits, or too big for
+    SQLite), so the caller answers 404 instead of failing to bind it."""
+    raw = request.path_params[name]
+    return int(raw) if raw.isdigit() and int(raw) in SQLITE_INTEGERS else None
+
+
+def visible_storage(request: Request, user_id: int) -> dict[str, Any]:
+    """The storage of the `storage_id` path parameter, or 404 when it is unknown or not visible."""
+    storage_id = path_id(request, "storage_id")
+    storage = storage_store.storage(db(request), storage_id) if storage_id is not None else None
     if storage is None or storage["id"] not in visible_storage_ids(request, user_id):
         raise not_found()
     return storage

@@ -90,7 +90,7 @@ def entry_from_file_info(data: dict[str, Any]) -> DavEntry:
 
 async def list_files(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     parent = "/" + request.query_params.get("parent", "/").strip("/")
     async with storage_context.storage_errors():
         entries = await storage_context.nextcloud(request, storage).list_folder(user_id, parent)
@@ -110,7 +110,7 @@ async def list_files(request: Request) -> Response:
 
 async def show_file(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     async with storage_context.storage_errors():
         data = await storage_context.nextcloud(request, storage).file_info(user_id, request.path_params["file_id"])
     return hal_response(storage_file_json(storage["id"], entry_from_file_info(data)))
@@ -122,7 +122,7 @@ def _malformed() -> ApiError:
 
 async def prepare_upload(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     body = await storage_context.json_body(request)
     if not isinstance(body, dict):
         raise _malformed()
@@ -153,7 +153,7 @@ async def prepare_upload(request: Request) -> Response:
 
 async def create_folder(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     body = await storage_context.json_body(request)
     if not isinstance(body, dict):
         raise _malformed()

@@ -108,13 +108,13 @@ async def list_storages(request: Request) -> Response:
 
 async def show_storage(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     return hal_response(await storage_json(request, storage, user_id))
 
 
 async def open_storage(request: Request) -> Response:
     user_id = current_user(request)
-    storage = storage_context.visible_storage(request, user_id, request.path_params["storage_id"])
+    storage = storage_context.visible_storage(request, user_id)
     return storage_context.redirect(storage_context.nextcloud(request, storage).open_storage_url())
 
 
