@@ -87,8 +87,7 @@ class LoginScreen(Screen[None]):
                         yield Static(id="device-url", classes="login-url")
                         yield Static("2. Enter this code there and approve:", classes="login-step")
                         yield Static(id="device-code")
-                        yield Static("c copy the code · b open the page · or scan the QR code",
-                                     classes="login-keys")
+                        yield Static(id="device-keys", classes="login-keys")
                         yield Static(id="device-status")
                     yield Vertical(id="device-qr-slot")
                 with Vertical(id="pkce-flow"):
@@ -128,10 +127,14 @@ class LoginScreen(Screen[None]):
 
     def _fit_qr(self) -> None:
         """Show the QR code only where it fits whole beside the text (a cut one does not scan)."""
+        keys = "c copy the code · b open the page"
         for qr in self.query(QRCode):
             fits = (self.size.width >= qr.columns + QR_MIN_TEXT_WIDTH
                     and self.size.height >= qr.rows + 4)
             qr.display = fits
+            if fits:
+                keys += " · or scan the QR code with a phone"
+        self.query_one("#device-keys", Static).update(keys)
 
     # --- the OAuth flows -----------------------------------------------------------------
 

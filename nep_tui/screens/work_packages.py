@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -58,8 +57,6 @@ class WorkPackagesScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Reload", id="wps-reload", tooltip="Load the list again."),
     ]
 
-    query_state: reactive[WorkPackageQuery] = reactive(WorkPackageQuery, init=False)
-
     def __init__(self, project: Project) -> None:
         super().__init__()
         self.project = project
@@ -67,6 +64,7 @@ class WorkPackagesScreen(Screen[None]):
         self.total = 0
         self.pages_loaded = 0
         self._loading_more = False
+        self.query_state = WorkPackageQuery()
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -78,7 +76,7 @@ class WorkPackagesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_state = WorkPackageQuery()
+        self._show_filters()
         self.load_first_page(self.query_state, debounce=False)
 
     @property
@@ -95,8 +93,9 @@ class WorkPackagesScreen(Screen[None]):
 
     # --- loading -------------------------------------------------------------------------
 
-    def watch_query_state(self, query: WorkPackageQuery) -> None:
-        self.query_one("#wp-filters", Static).update(Content(f"Showing {query.describe()}"))
+    def _show_filters(self) -> None:
+        self.query_one("#wp-filters", Static).update(
+            Content(f"Showing {self.query_state.describe()}"))
 
     @work(exclusive=True, exit_on_error=False, group="work-packages")
     async def load_first_page(self, query: WorkPackageQuery, debounce: bool = True) -> None:
@@ -207,8 +206,8 @@ class WorkPackagesScreen(Screen[None]):
             self.table.focus()
 
     def _requery(self, *, debounce: bool = True, **changes: object) -> None:
-        current = self.query_state
-        self.query_state = WorkPackageQuery(**{**current.__dict__, **changes})
+        self.query_state = replace(self.query_state, **changes)
+        self._show_filters()
         self.workers.cancel_group(self, "work-packages-more")
         self._loading_more = False
         self.load_first_page(self.query_state, debounce=debounce)

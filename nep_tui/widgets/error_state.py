@@ -33,7 +33,7 @@ class ErrorState(Vertical):
         width: 100%;
         height: auto;
         padding: 1 2;
-        align-horizontal: center;
+        align: center top;
     }
     ErrorState > #error-message {
         width: 100%;

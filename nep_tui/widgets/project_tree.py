@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, on
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -43,6 +44,11 @@ def project_label(project: Project) -> Text:
 
 class ProjectTree(Tree[Project]):
     """Enter on a project posts `ProjectChosen`; printable keys go to the filter via `TypedAhead`."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="project-open",
+                tooltip="Show the work packages of the highlighted project."),
+    ]
 
     @dataclass
     class ProjectChosen(Message):

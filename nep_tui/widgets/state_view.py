@@ -15,6 +15,7 @@ class StateView(ContentSwitcher):
 
     DEFAULT_CSS = """
     StateView {
+        width: 100%;
         height: 1fr;
     }
     """

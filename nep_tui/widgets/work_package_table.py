@@ -14,9 +14,14 @@ from nep_tui.api.models import WorkPackage
 from nep_tui.formatting import format_date, plain
 from nep_tui.messages import OpenWorkPackage
 
-# (label, width); the subject column takes whatever width is left.
-FIXED_COLUMNS = (("ID", 8), ("Type", 10), ("Status", 12), ("Assignee", 16), ("Updated", 10))
+# (label, width) of the columns around the subject, which takes whatever width is left.
+WIDE_COLUMNS = (("ID", 8), ("Type", 10), ("Status", 12), ("Assignee", 18), ("Updated", 10))
+NARROW_COLUMNS = (("ID", 6), ("Type", 8), ("Status", 11), ("Assignee", 12), ("Updated", 10))
+NARROW_BELOW = 120
 SUBJECT_MIN_WIDTH = 16
+CELL_PADDING = 2
+"""DataTable pads every cell by one column on each side."""
+SCROLLBAR_ROOM = 2
 PREFETCH_ROWS = 10
 """Ask for the next page when the cursor is this close to the last loaded row."""
 
@@ -58,21 +63,20 @@ class WorkPackageTable(DataTable[Text]):
     def on_mount(self) -> None:
         self._build_columns()
 
+    def _columns(self) -> tuple[tuple[str, int], ...]:
+        return NARROW_COLUMNS if self.size.width < NARROW_BELOW else WIDE_COLUMNS
+
     def _build_columns(self) -> None:
         self.clear(columns=True)
-        labels = [label for label, _ in FIXED_COLUMNS]
-        widths = dict(FIXED_COLUMNS)
-        for label in labels[:3]:
-            self.add_column(label, width=widths[label], key=label)
-        self.add_column("Subject", width=self._subject_width, key="Subject")
-        for label in labels[3:]:
-            self.add_column(label, width=widths[label], key=label)
+        columns = list(self._columns())
+        columns.insert(3, ("Subject", self._subject_width))
+        for label, width in columns:
+            self.add_column(label, width=width, key=label)
 
     def on_resize(self, event: events.Resize) -> None:
-        fixed = sum(width for _, width in FIXED_COLUMNS)
-        # Every column has 1 cell of padding on each side, plus room for the scrollbar.
-        padding = 2 * (len(FIXED_COLUMNS) + 1) + 2
-        width = max(SUBJECT_MIN_WIDTH, event.size.width - fixed - padding)
+        columns = self._columns()
+        used = sum(width for _, width in columns) + CELL_PADDING * (len(columns) + 1)
+        width = max(SUBJECT_MIN_WIDTH, event.size.width - used - SCROLLBAR_ROOM)
         if width != self._subject_width:
             self._subject_width = width
             cursor = self.cursor_row
