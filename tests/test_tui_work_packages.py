@@ -100,3 +100,54 @@ async def test_enter_asks_the_app_to_open_the_work_package(sandbox, monkeypatch)
         await pilot.press("enter")
         await pilot.pause()
         assert opened == [table.work_packages[0].id]
+
+
+HOSTILE_SUBJECTS = [
+    "[bold]x[/] and [link=http://evil.example]click[/link]",
+    "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \x1b[2J",
+    "long " + "x" * 250,
+]
+
+
+async def test_hostile_subjects_render_as_plain_text_in_one_line(fresh_sandbox):
+    from nep_tui.api.client import NepenthesClient
+    from nep_tui.api.http import ApiTokenSource
+
+    async with NepenthesClient(fresh_sandbox.nepenthes_url,
+                               ApiTokenSource(fresh_sandbox.user("member").api_token)) as client:
+        for subject in HOSTILE_SUBJECTS:
+            await client.create_work_package("mobile-backend", type_id=1, subject=subject)
+    app = app_for(fresh_sandbox)
+    backend = Project(id=4, identifier="mobile-backend", name="Mobile Backend", parent_id=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_project(app, pilot, backend)
+        table = screen.query_one(WorkPackageTable)
+        subject_cells = [table.get_row(str(wp.id))[3] for wp in table.work_packages]
+        assert all(not cell.spans for cell in subject_cells)  # no style or link from the text
+        cells = {str(cell) for cell in subject_cells}
+        assert HOSTILE_SUBJECTS[0] in cells  # the markup is shown, not applied
+        assert "red link " in cells  # escapes removed, the text kept
+        assert all("\x1b" not in cell and "\x07" not in cell for cell in cells)
+        assert all(table.rows[key].height == 1 for key in table.rows)
+        assert table.virtual_size.width <= 80
+        assert "\x1b" not in app.export_screenshot()
+
+
+async def test_a_4000_character_subject_keeps_the_table_inside_the_screen(sandbox):
+    """The API caps subjects at 255 characters; the table must cope with longer ones anyway."""
+    from datetime import datetime, timezone
+
+    from nep_tui.api.models import WorkPackage
+
+    huge = WorkPackage(id=99, display_id="99", subject="[b]" + "y" * 4000 + "\n" + "z" * 10,
+                       type_name="Task", status_name="New", assignee_name="[red]Eve[/]",
+                       updated_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    app = app_for(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        table = screen.query_one(WorkPackageTable)
+        table.show([huge])
+        await pilot.pause()
+        assert table.rows["99"].height == 1
+        assert table.virtual_size.width <= 80
+        assert str(table.get_row("99")[4]) == "[red]Eve[/]"
