@@ -10,9 +10,7 @@ Optional modules that are absent are skipped, so each part can land on its own.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +20,11 @@ from types import ModuleType
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nep_tui.sandbox.faults import FaultState
+from nep_tui.sandbox.middleware import CrashGuard, FaultDelay
 from nep_tui.sandbox.nepenthes.errors import ApiError, render_api_error
 from nep_tui.sandbox.nepenthes.hal import (
     MissingContentType,
@@ -34,7 +32,6 @@ from nep_tui.sandbox.nepenthes.hal import (
 )
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
-log = logging.getLogger(__name__)
 
 CORE_MODULES = (
     "meta",
@@ -109,46 +106,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return await render_api_error(request, api_error)
 
 
-class _CatchAll:
-    """Answers 500 InternalServerError in the API error shape instead of letting a traceback out."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("Unhandled error in the Nepenthes sandbox")
-            if started:
-                return
-            error = ApiError(500, "InternalServerError", "An internal error has occurred.")
-            response = JSONResponse(error.body(), status_code=500, media_type="application/hal+json; charset=utf-8")
-            await response(scope, receive, send)
-
-
-class _Delay:
-    """The `delay_ms` fault: every answer waits that long first."""
-
-    def __init__(self, app: ASGIApp, faults: FaultState) -> None:
-        self.app = app
-        self.faults = faults
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.faults.delay_ms > 0:
-            await asyncio.sleep(self.faults.delay_ms / 1000)
-        await self.app(scope, receive, send)
+def _internal_error(request: Request) -> Response:
+    error = ApiError(500, "InternalServerError", "An internal error has occurred.")
+    return JSONResponse(error.body(), status_code=500, media_type="application/hal+json; charset=utf-8")
 
 
 def create_app(store: NepenthesStore, faults: FaultState, *, config: NepenthesConfig) -> Starlette:
@@ -168,8 +128,8 @@ def create_app(store: NepenthesStore, faults: FaultState, *, config: NepenthesCo
             MissingContentType: render_missing_content_type,
         },
     )
-    app.add_middleware(_CatchAll)
-    app.add_middleware(_Delay, faults=faults)
+    app.add_middleware(CrashGuard, crash_response=_internal_error)
+    app.add_middleware(FaultDelay, faults=faults)
     app.state.store = store
     app.state.faults = faults
     app.state.config = config

@@ -3,8 +3,6 @@ the OAuth2 app, Login Flow v2, plus the fault-driven delay and a catch-all that 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -12,9 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..faults import FaultState
+from ..middleware import CrashGuard, FaultDelay
 from .context import NextcloudContext
 from .dav import DavHandler
 from .downloads import DirectDownloads
@@ -26,8 +24,6 @@ from .pages import message_page, not_found_page
 from .sabre import sabre_error
 from .store import NextcloudStore
 from .uploads import DirectUpload
-
-log = logging.getLogger(__name__)
 
 DAV_METHODS = [
     "PROPFIND",
@@ -50,46 +46,6 @@ OCS_NOT_FOUND = (
     "Invalid query, please check the syntax. API specifications are here:"
     " http://www.freedesktop.org/wiki/Specifications/open-collaboration-services."
 )
-
-
-class DelayMiddleware:
-    """`delay_ms` fault: every answer waits this long first."""
-
-    def __init__(self, app: ASGIApp, faults: FaultState) -> None:
-        self.app, self.faults = app, faults
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.faults.delay_ms > 0:
-            await asyncio.sleep(self.faults.delay_ms / 1000)
-        await self.app(scope, receive, send)
-
-
-class CrashGuard:
-    """A bug must not leak a traceback or kill the keep-alive connection: log it and answer as
-    Nextcloud's error handling does (Starlette's own handler re-raises, which drops the socket)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watching_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watching_send)
-        except Exception:
-            request = Request(scope)
-            log.exception("Nextcloud sandbox failed on %s %s", request.method, request.url.path)
-            if started:
-                raise  # half an answer is out; only dropping the connection is left
-            await _crash_response(request)(scope, receive, send)
 
 
 def _ocs_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
@@ -142,8 +98,8 @@ def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callabl
         routes=routes,
         exception_handlers={HTTPException: _http_error},
     )
-    app.add_middleware(DelayMiddleware, faults=faults)
-    app.add_middleware(CrashGuard)
+    app.add_middleware(FaultDelay, faults=faults)
+    app.add_middleware(CrashGuard, crash_response=_crash_response)
     return app
 
 
