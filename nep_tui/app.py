@@ -64,7 +64,9 @@ class NepTuiApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave nep-tui."),
+        # Quit is listed in help, not in the footer: at 80 columns the footer needs the room.
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave nep-tui.",
+                show=False),
         Binding("f1,question_mark", "help", "Help", id="help", tooltip="Show the keys of this screen."),
         Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen."),
         Binding(

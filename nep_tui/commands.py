@@ -33,9 +33,12 @@ class NepTuiCommands(Provider):
         commands: list[PaletteCommand] = []
         if isinstance(self.screen, ProvidesCommands):
             commands.extend(self.screen.palette_commands())
-        if app.client is not None:
+        from nep_tui.screens.notifications import NotificationsScreen
+
+        if app.client is not None and not isinstance(self.screen, NotificationsScreen):
             commands.append(PaletteCommand(
                 "Notifications", "Show your notifications, unread first.", app.action_notifications))
+        if app.client is not None:
             commands.append(PaletteCommand(
                 "Projects", "Go to the list of projects.", app.action_projects))
         commands.extend(self._profile_commands(app))

@@ -39,7 +39,7 @@ class DemoApp(NepTuiApp):
         self.notify(
             f"Demo: in {self.approve_after:.0f} seconds nep-tui approves code {event.user_code} "
             f"as '{DEMO_LOGIN}', as if you had done it in the browser.",
-            title="Demo", timeout=self.approve_after + 4, markup=False)
+            title="Demo", timeout=self.approve_after + 1, markup=False)
         self.set_timer(self.approve_after, lambda: self._approve(event.user_code))
 
     @work(thread=True, exit_on_error=False, group="demo-approve")

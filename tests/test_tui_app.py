@@ -95,7 +95,7 @@ async def test_palette_offers_context_and_global_commands(sandbox):
         provider = NepTuiCommands(app.screen)
         titles = [command.title for command in provider._commands()]
         assert "Mark all notifications read" in titles
-        assert "Projects" in titles
+        assert "Projects" in titles and "Notifications" not in titles
         hits = [hit async for hit in provider.search("projects")]
         assert hits
 

@@ -38,6 +38,8 @@ async def test_mark_one_read_lowers_the_unread_count(fresh_sandbox):
         await settle(pilot)
         await wait_for(pilot, lambda: app.unread_count == before - 1)
         assert screen.unread == before - 1
+        moved_to = screen.query_one(NotificationList).highlighted_notification
+        assert moved_to is not None and not moved_to.read  # on to the next unread one
 
 
 async def test_mark_all_read_asks_first(fresh_sandbox):

@@ -117,11 +117,15 @@ class NotificationList(OptionList):
         self._restore_highlight(highlighted)
 
     def _restore_highlight(self, previous: Notification | None) -> None:
-        if previous is not None and f"n-{previous.id}" in self._by_option:
-            self.highlighted = self.get_option_index(f"n-{previous.id}")
+        """Stay on the same unread notification; once it is read, go on to the next unread one."""
+        option_id = f"n-{previous.id}" if previous is not None else ""
+        if option_id in self._by_option and not self._by_option[option_id].read:
+            self.highlighted = self.get_option_index(option_id)
             return
-        self.highlighted = next(
-            (index for index, option in enumerate(self.options) if not option.disabled), None)
+        selectable = [index for index, option in enumerate(self.options) if not option.disabled]
+        unread = [index for index in selectable
+                  if not self._by_option[self.options[index].id or ""].read]
+        self.highlighted = (unread or selectable or [None])[0]
 
     @property
     def highlighted_notification(self) -> Notification | None:
