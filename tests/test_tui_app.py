@@ -150,3 +150,21 @@ async def test_unknown_theme_falls_back(sandbox, monkeypatch):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.theme == app_module.DEFAULT_THEME
+
+
+async def test_start_at_a_work_package_with_projects_behind_it(sandbox):
+    from nep_tui.screens.work_package import WorkPackageScreen
+
+    app = app_for(sandbox, start_at=9)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WorkPackageScreen)
+        assert app.screen.work_package_id == 9
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProjectsScreen)
+
+
+def test_run_app_refuses_a_link_that_is_no_work_package(capsys):
+    assert app_module.run_app(start_url="https://nepenthes.example/projects/demo") == 2
+    assert "not a link to a work package" in capsys.readouterr().err
