@@ -5,15 +5,20 @@ Imported by the test_tui_files_* modules (not a test module itself; it defines n
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
-from textual.worker import WorkerFailed
+from textual.widgets import DirectoryTree, Input
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.app import NepTuiApp
+
+
+SETTLE_TIMEOUT = 20
 
 
 def make_app(server_url: str, token: str, *, start_at: int | None = None) -> NepTuiApp:
@@ -34,9 +39,18 @@ def make_app(server_url: str, token: str, *, start_at: int | None = None) -> Nep
 async def settle(pilot: Pilot) -> None:
     """Wait until every worker is done and the screen has repainted."""
     for _ in range(3):
+        # A DirectoryTree keeps a loader worker alive for as long as it is shown.
+        workers = [worker for worker in pilot.app.workers
+                   if not isinstance(worker.node, DirectoryTree)]
+        if not workers:
+            await pilot.pause()
+            continue  # (an empty list would make wait_for_complete wait for every worker)
         try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
+            await asyncio.wait_for(pilot.app.workers.wait_for_complete(workers), SETTLE_TIMEOUT)
+        except TimeoutError:
+            busy = [(worker.name, worker.node) for worker in workers if not worker.is_finished]
+            raise AssertionError(f"workers still busy after {SETTLE_TIMEOUT}s: {busy}") from None
+        except (WorkerFailed, WorkerCancelled):
             pass  # the screen shows failures itself; tests assert on what it shows
         await pilot.pause()
 

@@ -224,6 +224,7 @@ class UploadScreen(Screen[bool]):
             finished_bytes += size
             batch.update_count(index + 1, len(paths), f"{succeeded} done, {failed} failed")
         self.running = False
+        self.query_one("#upload-cancel-button").display = False
         summary = f"{succeeded} of {len(paths)} file{'s' if len(paths) != 1 else ''} done"
         batch.finish(summary + (f", {failed} failed." if failed else "."), failed=bool(failed))
 
