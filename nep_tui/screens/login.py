@@ -66,6 +66,7 @@ class LoginScreen(Screen[None]):
         self.device: auth.DeviceCode | None = None
         self.pkce: auth.PkceLogin | None = None
         self._expires_at = 0.0
+        self._asked_for_server = not self.server_url
 
     # --- layout --------------------------------------------------------------------------
 
@@ -73,10 +74,11 @@ class LoginScreen(Screen[None]):
         yield AppHeader()
         with VerticalScroll(id="login-body"):
             yield Static(id="login-title")
-            with Horizontal(id="server-form"):
+            with Vertical(id="server-form"):
                 yield Input(placeholder="Server URL, e.g. https://nepenthes.example.org",
                             id="server-input")
-                yield Input(placeholder="OAuth client id (optional)", id="client-id-input")
+                yield Input(placeholder="OAuth client id (for browser login; ask your admin)",
+                            id="client-id-input")
                 yield Button("Continue", id="server-continue", variant="primary")
             with ContentSwitcher(initial="login-starting", id="login-method"):
                 yield Static("Contacting the server…", id="login-starting", classes="state-message")
@@ -181,6 +183,7 @@ class LoginScreen(Screen[None]):
         slot.remove_children()
         slot.mount(QRCode(device.verification_uri_complete or device.verification_uri, id="device-qr"))
         self.method.current = "device-flow"
+        self.query_one("#server-form").display = False  # room for the code at 80x24
         self.call_after_refresh(self._fit_qr)
         self._tick()
         self.post_message(DeviceCodeShown(device.user_code, device.verification_uri))
@@ -190,6 +193,7 @@ class LoginScreen(Screen[None]):
         url = self.pkce.authorization_url
         self.query_one("#pkce-url", Static).update(link_content("", url))
         self.method.current = "pkce-flow"
+        self.query_one("#server-form").display = False
         self.query_one("#pkce-code", Input).focus()
 
     @on(Input.Submitted, "#pkce-code")
@@ -234,6 +238,8 @@ class LoginScreen(Screen[None]):
         self.post_message(LoggedIn(self.profile_name))
 
     def _show_error(self, error: NepError) -> None:
+        # A typed-in server may be the problem: let it be corrected.
+        self.query_one("#server-form").display = self._asked_for_server
         self.query_one(ErrorState).show_error(error)
         self.method.current = "login-error"
 

@@ -50,9 +50,9 @@ class WorkPackagesScreen(Screen[None]):
     BINDINGS = [
         Binding("slash,ctrl+f", "focus_search", "Search", id="wps-search",
                 tooltip="Search by title, or #ID for one work package."),
-        Binding("o", "toggle_open", "Open/all", id="wps-open-only",
+        Binding("o", "toggle_open", "Closed", id="wps-open-only",
                 tooltip="Show only open work packages, or closed ones too."),
-        Binding("m", "toggle_mine", "Mine/all", id="wps-assigned-to-me",
+        Binding("m", "toggle_mine", "Mine", id="wps-assigned-to-me",
                 tooltip="Show only work packages assigned to you, or everyone's."),
         Binding("ctrl+r", "reload", "Reload", id="wps-reload", tooltip="Load the list again."),
     ]
