@@ -60,16 +60,19 @@ def attachment_row(attachment: Attachment) -> Table:
                 _when(attachment.created_at), _who(attachment.author_name))
 
 
-def storage_file_cells(file: StorageFile, *, marked: bool) -> tuple[Text, ...]:
-    """Cells for the picker's table: mark, name, size, modified; unreadable files dimmed."""
-    style = "" if file.readable else "dim"
+def storage_file_cells(file: StorageFile, *, marked: bool) -> tuple[str | Text, ...]:
+    """Cells for the picker's table: mark, name, size, modified; unreadable files dimmed.
+
+    The name is always a `Text` (a DataTable reads plain strings as markup); the other cells
+    are our own strings, which keeps a folder of 10,000 entries quick to fill.
+    """
     icon = FOLDER_ICON if file.is_folder else FILE_ICON
-    name = plain(file.name) + ("/" if file.is_folder else "")
-    if not file.readable:
-        name += "  (no permission)"
-    return (
-        Text("✓" if marked else " ", style="bold"),
-        Text(f"{icon} {name}", style=style),
-        Text("" if file.is_folder else format_size(file.size), style=style, justify="right"),
-        Text(format_datetime(file.last_modified_at), style=style),
-    )
+    name = f"{icon} {plain(file.name)}" + ("/" if file.is_folder else "")
+    size = "" if file.is_folder else format_size(file.size).rjust(SIZE_WIDTH)
+    modified = format_datetime(file.last_modified_at)
+    mark = "✓" if marked else " "
+    if file.readable:
+        return mark, Text(name), size, modified
+    dim = "dim"
+    return (Text(mark, style=dim), Text(f"{name}  (no permission)", style=dim),
+            Text(size, style=dim), Text(modified, style=dim))
