@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.style import Style
 
 from nep_tui.commands import NepTuiCommands
-from nep_tui.messages import LoggedIn, OpenWorkPackage, UnreadCountChanged
+from nep_tui.messages import LoggedIn, OpenWorkPackage, SessionEnded, UnreadCountChanged
 
 if TYPE_CHECKING:
     from nep_tui.api.client import NepenthesClient
@@ -177,6 +177,15 @@ class NepTuiApp(App[None]):
         else:
             self.notify("Logged in, but the new credentials were not accepted. Try again.",
                         severity="error")
+
+    @on(SessionEnded)
+    async def _session_ended(self, event: SessionEnded) -> None:
+        if self.client is None:
+            return
+        await self._close_client()
+        self.notify(f"{event.message} Log in again to continue.", severity="warning",
+                    markup=False)
+        self.show_login()
 
     async def switch_profile(self, profile: str) -> None:
         """Use another stored profile (from the command palette)."""

@@ -35,3 +35,10 @@ class UnreadCountChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, UnreadCountChanged)
+
+
+@dataclass
+class SessionEnded(Message):
+    """The server no longer accepts our credentials (logged out): time for the login screen."""
+
+    message: str

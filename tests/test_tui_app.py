@@ -168,3 +168,18 @@ async def test_start_at_a_work_package_with_projects_behind_it(sandbox):
 def test_run_app_refuses_a_link_that_is_no_work_package(capsys):
     assert app_module.run_app(start_url="https://nepenthes.example/projects/demo") == 2
     assert "not a link to a work package" in capsys.readouterr().err
+
+
+async def test_a_rejected_token_leads_to_the_login_screen(sandbox):
+    from nep_tui.api.client import NepenthesClient
+    from nep_tui.api.http import ApiTokenSource
+
+    def revoked_token(profile):
+        return NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "1" * 64),
+                               profile_name="work")
+
+    app = NepTuiApp(revoked_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.client is None

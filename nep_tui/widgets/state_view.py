@@ -7,6 +7,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
+from nep_tui.api.errors import NotLoggedIn
+from nep_tui.messages import SessionEnded
 from nep_tui.widgets.error_state import ErrorState
 
 
@@ -54,3 +56,5 @@ class StateView(ContentSwitcher):
     def show_error(self, error: BaseException) -> None:
         self.query_one(ErrorState).show_error(error)
         self.current = "state-error"
+        if isinstance(error, NotLoggedIn):
+            self.post_message(SessionEnded(error.message))
