@@ -234,3 +234,16 @@ async def test_older_servers_open_files_through_origin_open(client):
         "id": 3, "originData": {"id": "12", "name": "a.txt"},
         "_links": {"originOpen": {"href": "https://nc.example/index.php/f/12"}}}))
     assert await client.file_link_open_url(3) == "https://nc.example/index.php/f/12"
+
+
+@respx.mock
+async def test_unusable_urls_from_the_server_are_malformed_answers(client):
+    respx.get(f"{SERVER}/api/v3/file_links/4/download").mock(return_value=httpx.Response(
+        303, headers={"Location": "urn:openproject-org:api:v3:nothing"}))
+    with pytest.raises(err.MalformedResponse):
+        await client.file_link_download_url(4)
+
+
+async def test_a_non_http_url_is_a_malformed_answer_not_a_crash(client):
+    with pytest.raises(err.MalformedResponse):
+        await client.http.foreign("POST", "urn:openproject-org:api:v3:storages:upload_link:x")

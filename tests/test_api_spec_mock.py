@@ -443,11 +443,7 @@ async def _run(spec: Spec, call: Call, variant: int, tmp: Path,
 
 
 # label -> a client bug this test found; xfail(strict=True) until the client is fixed.
-KNOWN_CLIENT_BUGS = {
-    "upload_file": (
-        "client.py upload_file posts to `link.url` as given; the spec's UploadLink example has a "
-        "relative `destination` href, and httpx raises a bare ValueError instead of a typed error"),
-}
+KNOWN_CLIENT_BUGS: dict[str, str] = {}
 
 
 # label -> why the spec's answer cannot parse, so a typed error is the right outcome. Any other

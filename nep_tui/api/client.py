@@ -427,8 +427,9 @@ class NepenthesClient:
         fields = (("overwrite", "true" if overwrite else "false", None),) \
             if overwrite is not None else ()
         body = transfers.MultipartFile(source, file_name=file_name, fields=fields)
-        response = await self.http.foreign("POST", link.url, headers=body.headers,
-                                           content=body.body(progress))
+        # The one-time link needs no auth (and must never get ours), wherever it points.
+        response = await self.http.foreign("POST", self.http.absolute(link.url),
+                                           headers=body.headers, content=body.body(progress))
         if not response.is_success:
             raise _direct_upload_error(response, file_name)
         data = self.http.decode(response)

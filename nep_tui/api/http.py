@@ -366,7 +366,15 @@ class ApiHttp:
         while True:
             try:
                 request = client.build_request(method, url, **kwargs)
+            except (httpx.InvalidURL, ValueError):
+                raise err.MalformedResponse(f"{method} {url}", "the URL is not usable") from None
+            try:
                 response = await client.send(request, stream=stream)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+                # Also raised for an answer whose Location header is not a usable URL.
+                raise err.MalformedResponse(endpoint_of(method, request.url),
+                                            "a URL in the exchange is not a usable http(s) "
+                                            "address") from None
             except httpx.TransportError as exc:
                 if retriable and attempt < MAX_RETRIES and _worth_retrying(exc):
                     attempt += 1
