@@ -552,7 +552,8 @@ class WorkPackageForm(_Model):
         return cls(valid=link(data, "commit") is not None,
                    validation_errors={name: (err.get("message") or "invalid")
                                       for name, err in errors.items() if isinstance(err, dict)},
-                   work_package_schema=WorkPackageSchema.from_hal(schema) if isinstance(schema, dict) else None)
+                   work_package_schema=WorkPackageSchema.from_hal(schema)
+                   if isinstance(schema, dict) else None)
 
 
 T = TypeVar("T")
