@@ -98,11 +98,15 @@ def main() -> None:
     make_file(source, args.size_mib)
     sandbox = start_sandbox("demo")
     token = sandbox.user("member").api_token
+    # The sandbox imitates Nextcloud's default 512 MiB upload limit; the bench needs more.
+    sandbox.set_faults(upload_limit_bytes=2 * source.stat().st_size)
     try:
         child = subprocess.run(
             [sys.executable, __file__, "--child", "--server", sandbox.nepenthes_url,
              "--token", token, "--source", str(source), "--target", str(work)],
-            check=True, capture_output=True, text=True)
+            capture_output=True, text=True)
+        if child.returncode != 0:
+            sys.exit(f"nep-tui's transfers failed:\n{child.stderr[-2000:]}")
         nep_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         nep = json.loads(child.stdout.strip().splitlines()[-1])
         upload_url, download_url = asyncio.run(

@@ -85,6 +85,8 @@ class FilesPane(TransferPane):
                 tooltip="Upload local files to Nextcloud and link them."),
         Binding("c", "connect", "Connect", id="file-connect",
                 tooltip="Connect your account to Nextcloud."),
+        Binding("b", "browse", "Browse Nextcloud", id="file-browse",
+                tooltip="Browse the storage and see which work packages each file is linked to."),
         Binding("r", "reload", "Reload", id="file-reload", tooltip="Load the files again."),
     ]
 
@@ -211,6 +213,8 @@ class FilesPane(TransferPane):
         if action in ("link_existing", "upload"):
             return (self.work_package is not None and self.work_package.can_add_file_link
                     and self._target_storage() is not None)
+        if action == "browse":
+            return self._target_storage() is not None
         if action == "connect":
             return self._target_storage(connected=False) is not None
         return True
@@ -301,6 +305,14 @@ class FilesPane(TransferPane):
         if storage is not None:
             self.app.push_screen(ConnectNextcloudScreen(storage),
                                  lambda connected: self.action_reload() if connected else None)
+
+    def action_browse(self) -> None:
+        from nep_tui.screens.storage_browser import StorageBrowserScreen
+
+        storage = self._target_storage()
+        if storage is not None and self.work_package is not None:
+            self.app.push_screen(StorageBrowserScreen(storage.id,
+                                                      project_id=self.work_package.project_id))
 
     def action_link_existing(self) -> None:
         from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
