@@ -46,7 +46,7 @@ class DemoApp(NepTuiApp):
     def _approve(self, user_code: str) -> None:
         try:
             self.sandbox.approve_device_code(user_code, DEMO_LOGIN)
-        except Exception as error:  # the sandbox's own failure, shown instead of a traceback
+        except (LookupError, RuntimeError, TimeoutError) as error:  # expired, decided, stopped
             self.call_from_thread(
                 self.notify, f"The demo could not approve the code ({error}); approve it in "
                 "the browser instead.", severity="error", markup=False)

@@ -135,13 +135,13 @@ async def test_hostile_subjects_render_as_plain_text_in_one_line(fresh_sandbox):
 
 async def test_a_4000_character_subject_keeps_the_table_inside_the_screen(sandbox):
     """The API caps subjects at 255 characters; the table must cope with longer ones anyway."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from nep_tui.api.models import WorkPackage
 
     huge = WorkPackage(id=99, display_id="99", subject="[b]" + "y" * 4000 + "\n" + "z" * 10,
                        type_name="Task", status_name="New", assignee_name="[red]Eve[/]",
-                       updated_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+                       updated_at=datetime(2026, 1, 2, tzinfo=UTC))
     app = app_for(sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_project(app, pilot, WEBSITE)

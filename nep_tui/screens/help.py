@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
     def _key_rows(self, screen: Screen) -> list[tuple[str, str, str]]:
         keys_by_action: dict[str, list[str]] = {}
         details: dict[str, tuple[str, str]] = {}
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             # Only the keys we documented (a tooltip), not every editing key of an Input.
             if not binding.tooltip or binding.system:
