@@ -183,3 +183,20 @@ async def test_a_rejected_token_leads_to_the_login_screen(sandbox):
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.client is None
+
+
+async def test_switch_profile_from_the_palette(sandbox, member_token, newcomer_token):
+    from nep_tui.api import session
+
+    await session.login_with_token(sandbox.nepenthes_url, member_token, profile="one")
+    await session.login_with_token(sandbox.nepenthes_url, newcomer_token, profile="two")
+    app = NepTuiApp(profile="one")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.profile_name == "one"
+        commands = {c.title: c for c in NepTuiCommands(app.screen)._commands()}
+        assert "Switch profile: one" not in commands
+        commands["Switch profile: two"].callback()
+        await settle(pilot)
+        assert app.profile_name == "two" and isinstance(app.screen, ProjectsScreen)
+        assert "two · " in app.sub_title
