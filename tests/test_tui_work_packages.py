@@ -151,3 +151,13 @@ async def test_a_4000_character_subject_keeps_the_table_inside_the_screen(sandbo
         assert table.rows["99"].height == 1
         assert table.virtual_size.width <= 80
         assert str(table.get_row("99")[4]) == "[red]Eve[/]"
+
+
+async def test_palette_copies_the_highlighted_work_package_link(sandbox):
+    app = app_for(sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_project(app, pilot, WEBSITE)
+        highlighted = screen.query_one(WorkPackageTable).highlighted
+        commands = {command.title: command for command in screen.palette_commands()}
+        commands[f"Copy link to #{highlighted.id}"].callback()
+        assert app.clipboard == f"{sandbox.nepenthes_url}/work_packages/{highlighted.id}"

@@ -92,6 +92,10 @@ class NepenthesClient:
     def __repr__(self) -> str:
         return f"NepenthesClient({self.server_url!r}, profile={self.profile_name!r})"
 
+    def work_package_web_url(self, work_package_id: int) -> str:
+        """The work package's page in the server's web UI (the route every version serves)."""
+        return f"{self.server_url.rstrip('/')}/work_packages/{work_package_id}"
+
     async def __aenter__(self) -> NepenthesClient:
         return self
 

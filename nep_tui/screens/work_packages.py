@@ -232,6 +232,11 @@ class WorkPackagesScreen(Screen[None]):
         if work_package is not None:
             yield PaletteCommand(f"Open #{work_package.id}", "Show this work package.",
                                  lambda: self.app.open_work_package(work_package.id))  # type: ignore[attr-defined]
+            web_url = self.app.client.work_package_web_url(work_package.id)  # type: ignore[attr-defined]
+            yield PaletteCommand(f"Open #{work_package.id} in the browser", "Its page in the web UI.",
+                                 lambda: self.app.safe_open_url(web_url, what="work package link"))  # type: ignore[attr-defined]
+            yield PaletteCommand(f"Copy link to #{work_package.id}", "Copy its web address.",
+                                 lambda: self.app.copy_with_toast(web_url, "work package link"))  # type: ignore[attr-defined]
         yield PaletteCommand("Toggle open/all", "Show closed work packages too, or not.",
                              self.action_toggle_open)
         yield PaletteCommand("Toggle assigned to me", "Only yours, or everyone's.",
