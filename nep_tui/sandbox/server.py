@@ -245,13 +245,18 @@ def default_data_dir() -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nep-tui sandbox", description="Run the Nepenthes + Nextcloud sandbox on 127.0.0.1.")
-    parser.add_argument("--seed", choices=["demo", "large", "empty"], default="demo")
-    parser.add_argument("--data", type=Path, default=None, help="data dir (default: %(default)s under the user data dir)")
+    parser.add_argument("--seed", choices=["demo", "large", "empty"], default="demo",
+                        help="data to start with when the data dir is empty (default: %(default)s)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="data dir, kept between runs (default: sandbox/ in nep-tui's user data dir)")
     parser.add_argument("--port", type=int, default=0, help="Nepenthes port (0 = a free port)")
     parser.add_argument("--nextcloud-port", type=int, default=0, help="Nextcloud port (0 = a free port)")
-    parser.add_argument("--projects", type=int, default=seeding.LARGE_DEFAULTS["projects"])
-    parser.add_argument("--work-packages", type=int, default=seeding.LARGE_DEFAULTS["work_packages"])
-    parser.add_argument("--files", type=int, default=seeding.LARGE_DEFAULTS["files"])
+    parser.add_argument("--projects", type=int, default=seeding.LARGE_DEFAULTS["projects"],
+                        help="projects of the large seed (default: %(default)s)")
+    parser.add_argument("--work-packages", type=int, default=seeding.LARGE_DEFAULTS["work_packages"],
+                        help="work packages of the large seed (default: %(default)s)")
+    parser.add_argument("--files", type=int, default=seeding.LARGE_DEFAULTS["files"],
+                        help="Nextcloud files of the large seed (default: %(default)s)")
     parser.add_argument("--token-ttl", type=int, default=7200, help="OAuth access token lifetime in seconds")
     parser.add_argument("--no-device-grant", action="store_true", help="no device authorization grant, as on a stock server")
     return parser
