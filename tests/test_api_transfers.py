@@ -126,25 +126,6 @@ async def test_a_cancelled_download_leaves_no_part_file(server, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("report.pdf", "report.pdf"),
-    ("../../etc/passwd", "_.._etc_passwd"),
-    ("a/b\\c.txt", "a_b_c.txt"),
-    ("..", "download"),
-    ("", "download"),
-    (None, "download"),
-    ("  \x1b[31mred\x07.txt ", "[31mred.txt"),
-    ("evil\u202etxt.exe", "eviltxt.exe"),
-])
-def test_file_names_from_the_server_are_sanitised(name, expected):
-    assert transfers.sanitize_file_name(name) == expected
-
-
-def test_overlong_names_keep_their_extension():
-    name = transfers.sanitize_file_name("x" * 400 + ".pdf")
-    assert name.endswith(".pdf") and len(name.encode()) <= 240
-
-
 def test_resolve_target_puts_files_into_directories(tmp_path):
     assert transfers.resolve_target(tmp_path, "../a.txt") == tmp_path / "_a.txt"
     assert transfers.resolve_target(tmp_path / "chosen.txt", "a.txt") == tmp_path / "chosen.txt"

@@ -153,6 +153,7 @@ def test_format_duration(seconds, expected):
         ("bad\x1b[31mname\x00.txt", "badname.txt"),
         (" .hidden. ", "hidden"),
         ("multi\nline", "multi line"),
+        ("evil\u202etxt.exe", "eviltxt.exe"),
     ],
 )
 def test_safe_file_name(name, expected):

@@ -21,6 +21,7 @@ from nep_tui.api import errors as err
 from nep_tui.api import filters as flt
 from nep_tui.api import models as m
 from nep_tui.api import transfers
+from nep_tui.formatting import safe_file_name
 from nep_tui.api.http import ApiHttp, Sleep, TokenSource, error_from_response
 
 API = "/api/v3"
@@ -425,7 +426,7 @@ class NepenthesClient:
         """Upload straight to Nextcloud through a one-time link. `overwrite=None` asks the
         caller: an existing name raises `FileNameExists`; True replaces; False keeps both."""
         source = transfers.readable_upload_source(path)
-        file_name = transfers.sanitize_file_name(source.name)
+        file_name = safe_file_name(source.name)
         link = await self.prepare_upload(storage_id, project_id=project_id, file_name=file_name,
                                          parent_id=folder_id)
         fields = (("overwrite", "true" if overwrite else "false", None),) \
@@ -489,7 +490,7 @@ class NepenthesClient:
         if limit and source.stat().st_size > limit:
             raise err.TooLarge(limit_bytes=limit)
         endpoint = f"{API}/work_packages/{int(wp_id)}/attachments"
-        body = transfers.attachment_multipart(source, transfers.sanitize_file_name(source.name))
+        body = transfers.attachment_multipart(source, safe_file_name(source.name))
         response = await self.http.request("POST", endpoint, headers=body.headers,
                                            content=body.body(progress))
         return m.parse(m.Attachment.from_hal, self.http.decode(response), f"POST {endpoint}")

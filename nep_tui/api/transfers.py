@@ -12,9 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import secrets
-import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,28 +20,11 @@ from pathlib import Path
 import httpx
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.formatting import safe_file_name
 
 Progress = Callable[[int, int | None], None]
 
 CHUNK_SIZE = 256 * 1024
-FALLBACK_NAME = "download"
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\]')
-
-
-def sanitize_file_name(name: str | None, fallback: str = FALLBACK_NAME) -> str:
-    """A server-given name made safe to create in a directory: no separators, no control
-    characters, no `.`/`..`, not empty, not absurdly long."""
-    cleaned = unicodedata.normalize("NFC", name or "")
-    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in ("Cc", "Cf"))
-    cleaned = _UNSAFE_CHARS.sub("_", cleaned).strip().strip(".").strip()
-    if not cleaned:
-        return fallback
-    if len(cleaned.encode()) > 240:
-        stem, dot, ext = cleaned.rpartition(".")
-        keep = ext if dot and len(ext) <= 16 else ""
-        cleaned = cleaned.encode()[: 240 - len(keep) - 1].decode(errors="ignore") + (
-            f".{keep}" if keep else "")
-    return cleaned
 
 
 def unique_path(path: Path) -> Path:
@@ -63,7 +44,7 @@ def resolve_target(dest: Path | str, server_name: str | None) -> Path:
     path is taken as the file path the user chose."""
     dest = Path(dest).expanduser()
     if dest.is_dir():
-        return dest / sanitize_file_name(server_name)
+        return dest / safe_file_name(server_name)
     return dest
 
 
