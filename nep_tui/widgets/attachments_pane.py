@@ -11,11 +11,9 @@ from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from nep_tui.api.errors import NepError
 from nep_tui.api.models import Attachment, WorkPackage
-from nep_tui.formatting import plain
 from nep_tui.widgets.file_row import attachment_row
-from nep_tui.widgets.transfer_pane import TransferPane, error_sentence
+from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
 
 
 class AttachmentList(OptionList):
@@ -123,32 +121,15 @@ class AttachmentsPane(TransferPane):
         self.ask_and_download(attachment.file_name, fetch)
 
     def action_delete_attachment(self) -> None:
-        from nep_tui.dialogs.confirm import ConfirmDialog
-
         attachment = self.highlighted_attachment
         if attachment is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._delete(attachment)
-
-        self.app.push_screen(
-            ConfirmDialog("Delete this attachment?", plain(attachment.file_name),
-                          detail="It is removed from the work package for everyone.",
-                          confirm_label="Delete"),
-            answered,
-        )
-
-    @work(group="attachment-delete", exit_on_error=False)
-    async def _delete(self, attachment: Attachment) -> None:
-        try:
-            await self.app.client.delete_attachment(attachment.id)
-        except NepError as error:
-            self.notify(error_sentence(error), title="Not deleted", severity="error", markup=False)
-            return
-        self.notify(f"Deleted {plain(attachment.file_name)}.", markup=False)
-        self.action_reload()
+        self.confirm_and_remove(Removal(
+            "Delete this attachment?", attachment.file_name,
+            detail="It is removed from the work package for everyone.", confirm_label="Delete",
+            remove=lambda: self.app.client.delete_attachment(attachment.id),  # type: ignore[attr-defined]
+            done="Deleted", failed_title="Not deleted",
+        ))
 
     def action_add_attachment(self) -> None:
         from nep_tui.screens.upload import UploadScreen

@@ -23,7 +23,7 @@ from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, FileLink, FileLinkStatus, Storage, WorkPackage
 from nep_tui.formatting import plain
 from nep_tui.widgets.file_row import file_link_row
-from nep_tui.widgets.transfer_pane import TransferPane, error_sentence
+from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
 
 NOT_CONNECTED_STATES = (AuthorizationState.NOT_CONNECTED, AuthorizationState.FAILED_AUTHORIZATION)
 ACTIONABLE = (FileLinkStatus.VIEW_ALLOWED, FileLinkStatus.UNKNOWN, FileLinkStatus.ERROR)
@@ -249,32 +249,15 @@ class FilesPane(TransferPane):
         self.ask_and_download(link.name, fetch)
 
     def action_unlink_file(self) -> None:
-        from nep_tui.dialogs.confirm import ConfirmDialog
-
         link = self._actionable_link()
         if link is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._unlink(link)
-
-        self.app.push_screen(
-            ConfirmDialog("Remove the link to this file?", plain(link.name),
-                          detail="Only the link is removed; the file stays in Nextcloud.",
-                          confirm_label="Unlink"),
-            answered,
-        )
-
-    @work(group="file-unlink", exit_on_error=False)
-    async def _unlink(self, link: FileLink) -> None:
-        try:
-            await self.app.client.delete_file_link(link.id)
-        except NepError as error:
-            self.notify(error_sentence(error), title="Not unlinked", severity="error", markup=False)
-            return
-        self.notify(f"Unlinked {plain(link.name)}.", markup=False)
-        self.action_reload()
+        self.confirm_and_remove(Removal(
+            "Remove the link to this file?", link.name,
+            detail="Only the link is removed; the file stays in Nextcloud.", confirm_label="Unlink",
+            remove=lambda: self.app.client.delete_file_link(link.id),  # type: ignore[attr-defined]
+            done="Unlinked", failed_title="Not unlinked",
+        ))
 
     # --- workflows --------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -10,7 +11,7 @@ from textual.containers import Vertical
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
 from nep_tui.api.transfers import unique_path
-from nep_tui.formatting import safe_file_name
+from nep_tui.formatting import plain, safe_file_name
 from nep_tui.screens.download_folder import DownloadFolderDialog
 from nep_tui.widgets.transfer_progress import TransferProgress
 
@@ -28,8 +29,45 @@ def error_sentence(error: BaseException) -> str:
     return "Something unexpected went wrong; try again."
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What a confirmed removal says and does: `remove` is the server call."""
+
+    question: str
+    name: str
+    detail: str
+    confirm_label: str
+    remove: Callable[[], Awaitable[None]]
+    done: str
+    failed_title: str
+
+
 class TransferPane(Vertical):
-    """A pane with a `.pane-transfers` area under its list where transfers show progress."""
+    """A pane with a `.pane-transfers` area under its list where transfers show progress.
+    Subclasses provide `action_reload`, which runs after a successful removal."""
+
+    def confirm_and_remove(self, removal: Removal) -> None:
+        from nep_tui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove(removal)
+
+        self.app.push_screen(
+            ConfirmDialog(removal.question, plain(removal.name), detail=removal.detail,
+                          confirm_label=removal.confirm_label),
+            answered,
+        )
+
+    @work(group="remove", exit_on_error=False)
+    async def _remove(self, removal: Removal) -> None:
+        try:
+            await removal.remove()
+        except NepError as error:
+            self.notify(error_sentence(error), title=removal.failed_title, severity="error", markup=False)
+            return
+        self.notify(f"{removal.done} {plain(removal.name)}.", markup=False)
+        self.action_reload()  # type: ignore[attr-defined]
 
     def ask_and_download(self, name: str, fetch: Fetch) -> None:
         def chosen(folder: Path | None) -> None:
