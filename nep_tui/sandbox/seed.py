@@ -336,20 +336,23 @@ def _seed_demo_storage(store: NepenthesStore, nextcloud: Any, config: NepenthesC
 
     for index, (name, mime_type, _content) in enumerate(DEMO_FILES):
         if name in LINKED_FILES:
-            seed.link(1, _origin(file_ids[name], name, mime_type, index), MEMBER, stamp(20 + index, 14))
-    seed.link(1, _origin(subfolder_id, DEMO_FOLDER, "application/x-op-directory", 5), MEMBER, stamp(26, 14))
+            seed.link(1, _origin(file_ids[name], name, mime_type), MEMBER, stamp(20 + index, 14))
+    seed.link(1, _origin(subfolder_id, DEMO_FOLDER, "application/x-op-directory"), MEMBER, stamp(26, 14))
     # Linked while they could be seen: one is now in the trash (NotFound), one hidden from member.
     nextcloud.trash(file_ids[TRASHED_FILE])
     nextcloud.restrict(file_ids[HIDDEN_FILE], "member")
 
 
-def _origin(file_id: int, name: str, mime_type: str, index: int) -> dict[str, Any]:
+def _origin(file_id: int, name: str, mime_type: str) -> dict[str, Any]:
+    """The file's data as Nextcloud reported it when the link was made, so the cached copy and a
+    later sync agree (a test that syncs as another user must not change what member sees)."""
+    seeded_at = SEED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "id": str(file_id),
         "name": name,
         "mimeType": mime_type,
-        "createdAt": stamp(15 + index, 9),
-        "lastModifiedAt": stamp(16 + index, 9),
+        "createdAt": seeded_at,
+        "lastModifiedAt": seeded_at,
         "createdByName": "Ada Admin",
         "lastModifiedByName": "Ada Admin",
     }
