@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from nep_tui.cli.confirm import confirm_or_refuse
-from nep_tui.cli.output import Column, Progress, print_json, print_table
+from nep_tui.cli.output import Column, Progress, print_json, print_listing
 from nep_tui.cli.params import WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.cli.transfer import download_options, downloaded, report_download
@@ -34,10 +34,7 @@ def attachments() -> None:
 def list_attachments(state: CliState, work_package_id: int) -> None:
     """List the attachments of work package WP."""
     found = state.call(lambda client: client.attachments(work_package_id))
-    if state.json:
-        print_json(found)
-    else:
-        print_table(found, ATTACHMENT_COLUMNS, empty="No attachments.")
+    print_listing(found, ATTACHMENT_COLUMNS, empty="No attachments.", as_json=state.json)
 
 
 @attachments.command("upload")

@@ -11,7 +11,7 @@ import click
 from nep_tui.api.errors import FileNameExists, NepError, NotFound
 from nep_tui.api.models import FileLink, LinkBatchResult, StorageFile, UploadResult
 from nep_tui.cli.confirm import confirm_or_refuse
-from nep_tui.cli.output import Column, Progress, info, print_json, print_table
+from nep_tui.cli.output import Column, Progress, info, print_json, print_listing
 from nep_tui.cli.params import WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.cli.transfer import download_options, downloaded, report_download
@@ -41,10 +41,7 @@ def files() -> None:
 def list_file_links(state: CliState, work_package_id: int) -> None:
     """List the files linked to work package WP, with whether you may open them."""
     links = state.call(lambda client: client.file_links(work_package_id))
-    if state.json:
-        print_json(links)
-    else:
-        print_table(links, FILE_LINK_COLUMNS, empty="No linked files.")
+    print_listing(links, FILE_LINK_COLUMNS, empty="No linked files.", as_json=state.json)
 
 
 @files.command("download")

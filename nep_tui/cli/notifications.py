@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nep_tui.cli.output import Column, print_json, print_table
+from nep_tui.cli.output import Column, print_json, print_listing
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.formatting import format_datetime
 
@@ -36,11 +36,8 @@ def notifications() -> None:
 def list_notifications(state: CliState, unread: bool) -> None:
     """List your notifications, newest first."""
     found = state.call(lambda client: client.notifications(unread_only=unread))
-    if state.json:
-        print_json(found)
-    else:
-        print_table(found, NOTIFICATION_COLUMNS,
-                    empty="No unread notifications." if unread else "No notifications.")
+    print_listing(found, NOTIFICATION_COLUMNS, as_json=state.json,
+                  empty="No unread notifications." if unread else "No notifications.")
 
 
 @notifications.command("read")

@@ -116,6 +116,14 @@ def print_table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str) -
         click.echo(line)
 
 
+def print_listing(rows: Sequence[Any], columns: Sequence[Column], *, empty: str, as_json: bool) -> None:
+    """A list command's output: the API data as JSON, or an aligned table."""
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, columns, empty=empty)
+
+
 def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
     """`label: value` lines with aligned values; empty values are left out."""
     shown = [(label, cell(value)) for label, value in pairs if cell(value)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from nep_tui.api.models import Project
-from nep_tui.cli.output import Column, print_json, print_table
+from nep_tui.cli.output import Column, print_listing
 from nep_tui.cli.state import CliState, pass_state
 
 PROJECT_COLUMNS = [
@@ -27,10 +27,7 @@ def projects() -> None:
 def list_projects(state: CliState, search: str | None) -> None:
     """List the projects you are a member of (or that are public)."""
     found: list[Project] = state.call(lambda client: client.projects(search=search))
-    if state.json:
-        print_json(found)
-    else:
-        print_table(found, PROJECT_COLUMNS, empty="No projects.")
+    print_listing(found, PROJECT_COLUMNS, empty="No projects.", as_json=state.json)
 
 
 COMMANDS = [projects]

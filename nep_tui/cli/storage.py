@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nep_tui.cli.output import Column, print_json, print_table
+from nep_tui.cli.output import Column, print_json, print_listing, print_table
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.formatting import format_datetime, format_size
 
@@ -35,10 +35,7 @@ def storage() -> None:
 def list_storages(state: CliState) -> None:
     """List the file storages you can use, with your connection state."""
     found = state.call(lambda client: client.storages())
-    if state.json:
-        print_json(found)
-    else:
-        print_table(found, STORAGE_COLUMNS, empty="No file storages.")
+    print_listing(found, STORAGE_COLUMNS, empty="No file storages.", as_json=state.json)
 
 
 @storage.command("ls")

@@ -8,7 +8,7 @@ import click
 
 from nep_tui.api.errors import NotFound
 from nep_tui.api.models import Type, WorkPackage
-from nep_tui.cli.output import Column, print_block, print_fields, print_json, print_table
+from nep_tui.cli.output import Column, print_block, print_fields, print_json, print_listing
 from nep_tui.cli.params import PROJECT, WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.formatting import format_date, format_datetime
@@ -53,10 +53,7 @@ def list_work_packages(state: CliState, project: int | str | None, search: str |
         return found
 
     found = state.call(collect)
-    if state.json:
-        print_json(found)
-    else:
-        print_table(found, WORK_PACKAGE_COLUMNS, empty="No work packages.")
+    print_listing(found, WORK_PACKAGE_COLUMNS, empty="No work packages.", as_json=state.json)
 
 
 @work_packages.command("show")
