@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from nep_tui.api.models import Attachment, WorkPackage
+from nep_tui.api.models import Attachment
 from nep_tui.widgets.file_row import attachment_row
 from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
 
@@ -38,18 +36,7 @@ class AttachmentsPane(TransferPane):
         Binding("r", "reload", "Reload", id="attachment-reload", tooltip="Load the attachments again."),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.work_package: WorkPackage | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Label("Attachments", classes="pane-title")
-        yield Vertical(classes="pane-body")
-        yield Vertical(classes="pane-transfers")
-
-    def show_for(self, work_package: WorkPackage) -> None:
-        self.work_package = work_package
-        self.action_reload()
+    TITLE = "Attachments"
 
     def action_reload(self) -> None:
         if self.work_package is None:

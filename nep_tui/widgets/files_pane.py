@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -90,19 +89,11 @@ class FilesPane(TransferPane):
         Binding("r", "reload", "Reload", id="file-reload", tooltip="Load the files again."),
     ]
 
+    TITLE = "Files"
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.work_package: WorkPackage | None = None
         self.sections: list[StorageSection] = []
-
-    def compose(self) -> ComposeResult:
-        yield Label("Files", classes="pane-title")
-        yield Vertical(classes="pane-body")
-        yield Vertical(classes="pane-transfers")
-
-    def show_for(self, work_package: WorkPackage) -> None:
-        self.work_package = work_package
-        self.action_reload()
 
     # --- loading ----------------------------------------------------------------------
 

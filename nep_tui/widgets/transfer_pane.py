@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import ClassVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
+from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widgets import Label
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.api.models import WorkPackage
 from nep_tui.api.transfers import unique_path
 from nep_tui.formatting import plain, safe_file_name
 from nep_tui.screens.download_folder import DownloadFolderDialog
@@ -43,8 +47,24 @@ class Removal:
 
 
 class TransferPane(Vertical):
-    """A pane with a `.pane-transfers` area under its list where transfers show progress.
-    Subclasses provide `action_reload`, which runs after a successful removal."""
+    """A pane of one work package: its `TITLE`, a `.pane-body`, and a `.pane-transfers` area
+    under it where transfers show progress. Subclasses provide `action_reload`, which loads the
+    body and runs again after a successful removal."""
+
+    TITLE: ClassVar[str]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.work_package: WorkPackage | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.TITLE, classes="pane-title")
+        yield Vertical(classes="pane-body")
+        yield Vertical(classes="pane-transfers")
+
+    def show_for(self, work_package: WorkPackage) -> None:
+        self.work_package = work_package
+        self.action_reload()  # type: ignore[attr-defined]
 
     def confirm_and_remove(self, removal: Removal) -> None:
         from nep_tui.dialogs.confirm import ConfirmDialog
