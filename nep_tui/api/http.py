@@ -324,6 +324,12 @@ class ApiHttp:
                 await response.aread()
                 raise self._error_for(response, endpoint_of(method, absolute))
             yield response
+        except httpx.TransportError:
+            # The body broke off while the caller read it: a NepError like any other failure,
+            # so callers that handle NepError do not leave a transfer hanging.
+            raise err.NetworkUnreachable(
+                f"The connection to {httpx.URL(absolute).host} broke off before the whole "
+                "answer arrived.", hint="Try again.") from None
         finally:
             await response.aclose()
 

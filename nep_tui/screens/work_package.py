@@ -56,6 +56,10 @@ class WorkPackageScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Reload", id="wp-reload", tooltip="Load the work package again."),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="wp-next-pane",
                 tooltip="Move to the next list."),
+        # The pane's own "a" needs focus inside it, and a pane without attachments has nothing
+        # to focus, though it tells the user to press a.
+        Binding("a", "attach", "Attach", show=False, id="wp-attach",
+                tooltip="Upload local files as attachments of this work package."),
     ]
 
     def __init__(self, work_package_id: int) -> None:
@@ -100,6 +104,9 @@ class WorkPackageScreen(Screen[None]):
             return
         if event.state is WorkerState.SUCCESS:
             self._show(event.worker.result)
+
+    def action_attach(self) -> None:
+        self.query_one(AttachmentsPane).action_add_attachment()
 
     @on(ErrorState.RetryRequested)
     def _retry(self) -> None:
