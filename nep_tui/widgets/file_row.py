@@ -60,19 +60,35 @@ def attachment_row(attachment: Attachment) -> Table:
                 _when(attachment.created_at), _who(attachment.author_name))
 
 
-def storage_file_cells(file: StorageFile, *, marked: bool) -> tuple[str | Text, ...]:
-    """Cells for the picker's table: mark, name, size, modified; unreadable files dimmed.
+def _storage_columns(width: int, mark: Text, name: Text, size: Text, modified: Text) -> Text:
+    """One line of the storage file table: mark, name (what is left), size, modified."""
+    # A leading space, then each cell followed by a space.
+    name_width = max(width - (1 + 1 + SIZE_WIDTH + TIME_WIDTH + 4), 8)
+    line = Text(" ", no_wrap=True, end="")
+    for cell, cell_width, justify in ((mark, 1, "left"), (name, name_width, "left"),
+                                      (size, SIZE_WIDTH, "right"), (modified, TIME_WIDTH, "left")):
+        cell.overflow = "ellipsis"
+        cell.align(justify, cell_width)
+        line.append_text(cell)
+        line.append(" ")
+    return line
 
-    The name is always a `Text` (a DataTable reads plain strings as markup); the other cells
-    are our own strings, which keeps a folder of 10,000 entries quick to fill.
-    """
+
+def storage_file_header(width: int) -> Text:
+    return _storage_columns(width, Text(""), Text("Name"), Text("Size"), Text("Modified"))
+
+
+def storage_file_line(file: StorageFile, *, marked: bool, width: int) -> Text:
+    """A storage file as one line of `width` cells; unreadable files are dimmed and say why."""
     icon = FOLDER_ICON if file.is_folder else FILE_ICON
     name = f"{icon} {plain(file.name)}" + ("/" if file.is_folder else "")
-    size = "" if file.is_folder else format_size(file.size).rjust(SIZE_WIDTH)
-    modified = format_datetime(file.last_modified_at)
-    mark = "✓" if marked else " "
-    if file.readable:
-        return mark, Text(name), size, modified
-    dim = "dim"
-    return (Text(mark, style=dim), Text(f"{name}  (no permission)", style=dim),
-            Text(size, style=dim), Text(modified, style=dim))
+    # A name is one line here, whatever the server sends.
+    name = name.replace("\n", " ").replace("\t", " ")
+    if not file.readable:
+        name += "  (no permission)"
+    size = "" if file.is_folder else format_size(file.size)
+    line = _storage_columns(width, Text("✓" if marked else " "), Text(name), Text(size),
+                            Text(format_datetime(file.last_modified_at)))
+    if not file.readable:
+        line.stylize("dim")
+    return line

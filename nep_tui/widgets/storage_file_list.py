@@ -1,27 +1,27 @@
 """Browse one folder of a file storage at a time: breadcrumb, type-to-filter, lazy loading.
 
 Used by the folder picker (both directions) and the storage browser. Folders come first, then
-files, each sorted by name. A folder of 10,000 entries is one `DataTable.add_rows` call;
-filtering rebuilds the rows from the already loaded listing, without a request.
+files, each sorted by name. The table draws only the rows on screen, so a folder of 10,000
+entries opens without stalling; filtering narrows the loaded listing, without a request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, DataTable, Label
+from textual.widgets import Button, Label
 from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile, StorageFiles
 from nep_tui.widgets.breadcrumb import Breadcrumb, Crumb
-from nep_tui.widgets.file_row import storage_file_cells
+from nep_tui.widgets.storage_file_table import StorageFileTable
 
 ROOT = "/"
 
@@ -40,28 +40,6 @@ def parent_location(location: str) -> str:
     if not trimmed:
         return ROOT
     return trimmed.rsplit("/", 1)[0] or ROOT
-
-
-class FileTable(DataTable):
-    """The listing; printable keys (except space) go to the filter instead of the table."""
-
-    BINDINGS = [
-        Binding("left", "parent", "Up", show=False, id="files-left-up",
-                tooltip="Go to the parent folder."),
-    ]
-
-    @dataclass
-    class FilterKey(Message):
-        character: str
-
-    def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.character != " ":
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.FilterKey(event.character))
-
-    def action_parent(self) -> None:
-        self.post_message(FileTable.FilterKey("\b"))
 
 
 class StorageFileList(Vertical):
@@ -109,17 +87,6 @@ class StorageFileList(Vertical):
             return self.file_list
 
     @dataclass
-    class FileChosen(Message):
-        """Enter on a readable file (folders open instead)."""
-
-        file_list: StorageFileList
-        file: StorageFile
-
-        @property
-        def control(self) -> StorageFileList:
-            return self.file_list
-
-    @dataclass
     class MarksChanged(Message):
         file_list: StorageFileList
         count: int
@@ -145,19 +112,13 @@ class StorageFileList(Vertical):
         with Horizontal(id="files-header"):
             yield Breadcrumb(id="files-breadcrumb")
             yield Label("", id="files-filter")
-        table = FileTable(id="files-table", cursor_type="row", zebra_stripes=False)
-        yield table
+        yield StorageFileTable(id="files-table")
         with Vertical(id="files-error"):
             yield Label("", id="files-error-text")
             yield Button("Retry", id="files-retry")
         yield Label("", id="files-empty")
 
     def on_mount(self) -> None:
-        table = self.query_one(FileTable)
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Name", key="name")
-        table.add_column("Size", key="size", width=9)
-        table.add_column("Modified", key="modified", width=16)
         self.query_one("#files-error").display = False
         self.query_one("#files-empty").display = False
 
@@ -168,7 +129,7 @@ class StorageFileList(Vertical):
         self.filter_text = ""
         self._show_filter()
         self.query_one("#files-error").display = False
-        self.query_one(FileTable).loading = True
+        self.query_one(StorageFileTable).loading = True
         self._load(self.location)
 
     @work(exclusive=True, group="storage-files", exit_on_error=False)
@@ -179,7 +140,7 @@ class StorageFileList(Vertical):
     def _loaded(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "storage-files":
             return
-        table = self.query_one(FileTable)
+        table = self.query_one(StorageFileTable)
         if event.state is WorkerState.SUCCESS:
             table.loading = False
             self._show_listing(event.worker.result)
@@ -194,7 +155,7 @@ class StorageFileList(Vertical):
         self.entries = sort_entries(files)
         self.query_one(Breadcrumb).show(self._crumbs(listing))
         self._fill()
-        self.query_one(FileTable).focus()
+        self.query_one(StorageFileTable).focus()
         self.screen.refresh_bindings()
         self.post_message(self.FolderOpened(self, listing))
 
@@ -214,46 +175,36 @@ class StorageFileList(Vertical):
         self.query_one("#files-retry", Button).focus()
 
     def _fill(self) -> None:
-        table = self.query_one(FileTable)
-        table.clear()
         self.shown = [f for f in self.entries if matches(f, self.filter_text)] \
             if self.filter_text else self.entries
-        table.add_rows(
-            (storage_file_cells(f, marked=f.id in self.marked) for f in self.shown),
-        )
+        self.query_one(StorageFileTable).show(self.shown, frozenset(self.marked))
         empty = self.query_one("#files-empty", Label)
         empty.display = not self.shown
         if not self.shown:
             empty.update("No entry matches the filter." if self.filter_text else "This folder is empty.")
-        self._highlight()
-
-    def _highlight(self) -> None:
-        self.post_message(self.FileHighlighted(self, self.highlighted))
 
     @property
     def highlighted(self) -> StorageFile | None:
-        table = self.query_one(FileTable)
+        table = self.query_one(StorageFileTable)
         if not self.shown or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row]
 
-    @on(DataTable.RowHighlighted, "#files-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(StorageFileTable.Highlighted)
+    def _row_highlighted(self, event: StorageFileTable.Highlighted) -> None:
         event.stop()
-        self._highlight()
+        self.post_message(self.FileHighlighted(self, self.highlighted))
 
-    @on(DataTable.RowSelected, "#files-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(StorageFileTable.Selected)
+    def _row_selected(self, event: StorageFileTable.Selected) -> None:
         event.stop()
         entry = self.highlighted
         if entry is None:
             return
         if entry.is_folder:
             self.open(entry.location or ROOT)
-        elif not entry.readable:
-            self.notify("You may not read this file, so it cannot be chosen.", severity="warning")
-        else:
-            self.post_message(self.FileChosen(self, entry))
+        elif self.multi_select:
+            self.action_toggle_mark()
 
     @on(Breadcrumb.Navigate)
     def _crumb_clicked(self, event: Breadcrumb.Navigate) -> None:
@@ -267,8 +218,8 @@ class StorageFileList(Vertical):
 
     # --- filter -----------------------------------------------------------------------
 
-    @on(FileTable.FilterKey)
-    def _filter_key(self, event: FileTable.FilterKey) -> None:
+    @on(StorageFileTable.FilterKey)
+    def _filter_key(self, event: StorageFileTable.FilterKey) -> None:
         event.stop()
         if event.character == "\b":
             self.open(parent_location(self.location))
@@ -313,10 +264,9 @@ class StorageFileList(Vertical):
             del self.marked[entry.id]
         else:
             self.marked[entry.id] = entry
-        table = self.query_one(FileTable)
-        row = table.cursor_row
-        table.update_cell_at((row, 0), storage_file_cells(entry, marked=entry.id in self.marked)[0])
-        table.move_cursor(row=min(row + 1, len(self.shown) - 1))
+        table = self.query_one(StorageFileTable)
+        table.show_marks(frozenset(self.marked))
+        table.cursor_row += 1
         self.post_message(self.MarksChanged(self, len(self.marked)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
