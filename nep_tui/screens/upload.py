@@ -2,8 +2,9 @@
 
 Steps: choose local files → (Nextcloud) choose the destination folder in the picker →
 upload with a bar per file and one for the batch → link. Each uploaded file is linked right
-away and the link request is shielded from cancellation, so cancelling at any moment leaves
-every uploaded file linked and nothing half-done. A failed file never stops the others.
+away and a cancel arriving during the link waits for it, so cancelling at any moment leaves
+every uploaded file linked and nothing half-done (an upload cut off midway is dropped by
+Nextcloud). A failed file never stops the others.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Label
+from textual.worker import get_current_worker
 
 from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
 from nep_tui.api.models import Storage, StorageFile, WorkPackage
@@ -34,15 +36,24 @@ class NameChoice(Enum):
     OVERWRITE = "overwrite"
     KEEP_BOTH = "keep-both"
     SKIP = "skip"
+    CANCEL = "cancel"
+
+
+class Phase(Enum):
+    CHOOSING = "choosing"
+    RUNNING = "running"
+    STOPPING = "stopping"  # cancelled, waiting for a link already under way
+    ENDED = "ended"
 
 
 class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
-    """A file of that name is already in the folder: overwrite, keep both, or skip."""
+    """A file of that name is already in the folder: overwrite, keep both, skip, or stop the
+    whole upload (the dialog hides the upload screen's own cancel)."""
 
     DEFAULT_CSS = """
     NameExistsDialog { align: center middle; }
     NameExistsDialog > Vertical {
-        width: 64; max-width: 95%; height: auto;
+        width: 78; max-width: 95%; height: auto;
         border: thick $warning 60%; background: $surface; padding: 1 2;
     }
     NameExistsDialog #exists-question { text-style: bold; }
@@ -58,6 +69,8 @@ class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
                 tooltip="Upload under a new name chosen by Nextcloud."),
         Binding("s,escape", "choose('skip')", "Skip", id="exists-skip",
                 tooltip="Do not upload this file."),
+        Binding("c", "choose('cancel')", "Cancel upload", id="exists-cancel",
+                tooltip="Stop: nothing more is uploaded, finished files stay linked."),
     ]
 
     def __init__(self, file_name: str, *, more_to_come: bool) -> None:
@@ -75,6 +88,7 @@ class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
                 yield Button("Overwrite", id="overwrite", variant="error")
                 yield Button("Keep both", id="keep-both", variant="primary")
                 yield Button("Skip", id="skip")
+                yield Button("Cancel upload", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#keep-both", Button).focus()
@@ -111,9 +125,12 @@ class UploadScreen(Screen[bool]):
 
     CSS_PATH = "upload.tcss"
 
+    # check_action shows one of the two escape bindings: Cancel until the batch has ended.
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="upload-cancel",
                 tooltip="Stop: nothing more is uploaded, finished files stay linked."),
+        Binding("escape", "close", "Close", id="upload-close",
+                tooltip="Back to the work package."),
         Binding("ctrl+s", "next", "Next", id="upload-next",
                 tooltip="Go on with the chosen files."),
     ]
@@ -125,7 +142,7 @@ class UploadScreen(Screen[bool]):
         self.storage = storage
         self.start = start or Path.home()
         self.changed = False
-        self.running = False
+        self.phase = Phase.CHOOSING
 
     @property
     def to_storage(self) -> bool:
@@ -153,15 +170,27 @@ class UploadScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.query_one("#upload-transfers").display = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            # Shown but disabled while stopping: a second cancel would cut off the last link.
+            return {Phase.ENDED: False, Phase.STOPPING: None}.get(self.phase, True)
+        if action == "close":
+            return self.phase is Phase.ENDED
+        if action == "next":
+            return self.phase is Phase.CHOOSING
+        return True
+
+    def _enter(self, phase: Phase) -> None:
+        self.phase = phase
+        self.refresh_bindings()
+
     # --- steps ------------------------------------------------------------------------
 
     @on(Button.Pressed, "#upload-next-button")
     def action_next(self) -> None:
-        if self.running:
-            return
-        if not self.query_one("#upload-transfers").display:
+        if self.phase is Phase.CHOOSING:
             self._choose_destination()
-        else:
+        elif self.phase is Phase.ENDED:
             self.dismiss(self.changed)
 
     def _choose_destination(self) -> None:
@@ -192,7 +221,7 @@ class UploadScreen(Screen[bool]):
         rows = [TransferProgress(path.name, total=path.stat().st_size) for path in paths]
         transfers.mount_all(rows)
         self.query_one("#upload-next-button", Button).label = "Close"
-        self.running = True
+        self._enter(Phase.RUNNING)
         self._upload_all(paths, rows, folder)
 
     # --- the transfer -----------------------------------------------------------------
@@ -201,35 +230,60 @@ class UploadScreen(Screen[bool]):
     async def _upload_all(self, paths: list[Path], rows: list[TransferProgress],
                           folder: StorageFile | None) -> None:
         batch = self.query_one("#upload-batch", TransferProgress)
+        worker = get_current_worker()
         sizes = [path.stat().st_size for path in paths]
         total = sum(sizes)
         finished_bytes = 0
-        succeeded = failed = 0
+        succeeded = failed = finished = 0
+        cancelled = False
+        kept = "linked" if self.to_storage else "attached"
         name_choice: NameChoice | None = None
-        for index, (path, row, size) in enumerate(zip(paths, rows, sizes)):
-            def progress(done: int, _total: int | None, row=row, before=finished_bytes) -> None:
-                row.update_bytes(done, size)
-                batch.update_bytes(before + done, total)
+        try:
+            for index, (path, row, size) in enumerate(zip(paths, rows, sizes)):
+                if worker.is_cancelled:  # the cancel came during a link, which it let finish
+                    cancelled = True
+                    break
 
-            try:
-                outcome = await self._upload_one(path, folder, progress, name_choice,
-                                                 more_to_come=index < len(paths) - 1)
-            except NepError as error:
-                row.finish(failure_sentence(path, error), failed=True)
-                failed += 1
+                def progress(done: int, _total: int | None, row=row, before=finished_bytes) -> None:
+                    row.update_bytes(done, size)
+                    batch.update_bytes(before + done, total)
+
+                try:
+                    outcome = await self._upload_one(path, folder, row, progress, name_choice,
+                                                     more_to_come=index < len(paths) - 1)
+                except NepError as error:
+                    row.finish(failure_sentence(path, error), failed=True)
+                    failed += 1
+                else:
+                    sentence, name_choice = outcome
+                    row.finish(sentence, failed=False)
+                    succeeded += 1
+                finished = index + 1
+                finished_bytes += size
+                batch.update_count(index + 1, len(paths), f"{succeeded} done, {failed} failed")
+        except asyncio.CancelledError:
+            cancelled = True
+            if finished < len(rows):
+                # An upload cut off midway is dropped by the server; one that had fully arrived
+                # may stay in Nextcloud, unlinked. Either way this file is not linked/attached.
+                rows[finished].finish(f"Cancelled: not {kept}.", failed=True)
+                finished += 1
+            raise
+        finally:
+            for row in rows[finished:]:
+                row.finish("Cancelled: not uploaded.", failed=True)
+            self.query_one("#upload-cancel-button").display = False
+            if cancelled:
+                batch.finish(f"Cancelled: finished files are uploaded and {kept}; "
+                             f"the others are not {kept}.", failed=True)
             else:
-                sentence, name_choice = outcome
-                row.finish(sentence, failed=False)
-                succeeded += 1
-            finished_bytes += size
-            batch.update_count(index + 1, len(paths), f"{succeeded} done, {failed} failed")
-        self.running = False
-        self.query_one("#upload-cancel-button").display = False
-        summary = f"{succeeded} of {len(paths)} file{'s' if len(paths) != 1 else ''} done"
-        batch.finish(summary + (f", {failed} failed." if failed else "."), failed=bool(failed))
+                summary = f"{succeeded} of {len(paths)} file{'s' if len(paths) != 1 else ''} done"
+                batch.finish(summary + (f", {failed} failed." if failed else "."),
+                             failed=bool(failed))
+            self._enter(Phase.ENDED)
 
-    async def _upload_one(self, path: Path, folder: StorageFile | None, progress,
-                          remembered: NameChoice | None, *, more_to_come: bool
+    async def _upload_one(self, path: Path, folder: StorageFile | None, row: TransferProgress,
+                          progress, remembered: NameChoice | None, *, more_to_come: bool
                           ) -> tuple[str, NameChoice | None]:
         client = self.app.client
         if folder is None:
@@ -249,12 +303,15 @@ class UploadScreen(Screen[bool]):
                 return f"Skipped {path.name}: a file with this name is already there.", remembered
             choice, for_all = await self.app.push_screen_wait(
                 NameExistsDialog(path.name, more_to_come=more_to_come))
+            if choice is NameChoice.CANCEL:
+                raise asyncio.CancelledError  # ends the batch exactly as a cancel by escape does
             remembered = choice if for_all else remembered
             if choice is NameChoice.SKIP:
                 return f"Skipped {path.name}: a file with this name is already there.", remembered
             result = await self._upload_to_storage(path, folder, choice is NameChoice.OVERWRITE,
                                                    progress)
         self.changed = True
+        row.show_step("Uploaded, linking…")
         await self._link(uploaded_file(result.file_id, result.file_name, path, folder))
         how = "replaced" if result.replaced else "uploaded"
         renamed = f" as {result.file_name}" if result.file_name != path.name else ""
@@ -267,10 +324,16 @@ class UploadScreen(Screen[bool]):
             path=path, overwrite=overwrite, progress=progress)
 
     async def _link(self, file: StorageFile) -> None:
-        """Link an uploaded file; a cancel arriving meanwhile waits until the link exists."""
+        """Link an uploaded file; a cancel arriving meanwhile waits until the link exists (the
+        batch stops before the next file, as the worker is marked cancelled)."""
         linking = asyncio.ensure_future(self.app.client.create_file_links(
             self.work_package.id, self.storage.id, [file]))
-        result = await asyncio.shield(linking)
+        try:
+            result = await asyncio.shield(linking)
+        except asyncio.CancelledError:
+            if linking.cancelled():  # the app is closing: nothing is left to wait for
+                raise
+            result = await linking
         if result.failed:
             _, error = result.failed[0]
             raise NepError(f"{file.name} was uploaded but could not be linked: {error.message}",
@@ -280,11 +343,12 @@ class UploadScreen(Screen[bool]):
 
     @on(Button.Pressed, "#upload-cancel-button")
     def action_cancel(self) -> None:
-        if self.running:
+        if self.phase is Phase.RUNNING:
+            # The worker reports the outcome itself once it has stopped.
+            self._enter(Phase.STOPPING)
             self.workers.cancel_group(self, "upload")
-            self.running = False
-            self.query_one("#upload-batch", TransferProgress).finish(
-                "Cancelled: finished files are uploaded and linked; the rest were not uploaded.",
-                failed=True)
-            return
+        elif self.phase is Phase.CHOOSING:
+            self.dismiss(self.changed)
+
+    def action_close(self) -> None:
         self.dismiss(self.changed)

@@ -24,6 +24,9 @@ class TransferProgress(Vertical):
     TransferProgress > .transfer-detail { width: 1fr; color: $text-muted; }
     TransferProgress.-failed > .transfer-detail { color: $text-error; }
     TransferProgress.-done > .transfer-detail { color: $text-success; }
+    /* The bar of a failed transfer may already stand at 100 % (the server refuses a file only
+       once it has read all of it, as on 413 and 507): shown, it would read as complete. */
+    TransferProgress.-failed > ProgressBar { display: none; }
     """
 
     def __init__(self, title: str, *, total: int | None = None, id: str | None = None,
@@ -43,17 +46,28 @@ class TransferProgress(Vertical):
         if total is not None and done < total and now - self._last_paint < REPAINT_INTERVAL:
             return
         self._last_paint = now
+        self._clear_outcome()
         self.query_one(ProgressBar).update(total=total, progress=done)
         suffix = f" of {format_size(total)}" if total is not None else ""
         self.query_one(".transfer-detail", Label).update(f"{format_size(done)}{suffix}")
 
     def update_count(self, done: int, total: int, detail: str = "") -> None:
+        self._clear_outcome()
         self.query_one(ProgressBar).update(total=total, progress=done)
         text = f"{done} of {total}" + (f" · {detail}" if detail else "")
         self.query_one(".transfer-detail", Label).update(Content(text))
 
+    def show_step(self, text: str) -> None:
+        """Say what the transfer is doing once its bytes are through (it is not finished yet)."""
+        self.query_one(".transfer-detail", Label).update(Content(plain(text)))
+
+    def _clear_outcome(self) -> None:
+        # A finished transfer can start again (a retry): it no longer shows the old outcome.
+        self.remove_class("-failed", "-done")
+
     def finish(self, outcome: str, *, failed: bool = False) -> None:
-        """`outcome` is a sentence (it may quote server text, so it is never markup)."""
+        """`outcome` is a sentence (it may quote server text, so it is never markup). A failed
+        transfer hides its bar and leaves the sentence alone to say what happened."""
         bar = self.query_one(ProgressBar)
         if not failed and bar.total is not None:
             bar.update(progress=bar.total)
