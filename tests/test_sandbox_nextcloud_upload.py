@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 import sqlite3
+import time
 
 import pytest
 import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
@@ -244,3 +247,24 @@ def test_garbage_bodies_are_client_errors(live_nextcloud):
         ):
             answer = client.post(f"{APP}/direct-upload/{upload_token(live_nextcloud)}", content=body, headers=headers)
             assert answer.status_code == 413, answer.text
+
+
+def test_a_client_leaving_mid_upload_is_no_server_error(live_nextcloud, caplog):
+    token = upload_token(live_nextcloud)
+    host, port = live_nextcloud.url.removeprefix("http://").split(":")
+    head = (f"POST {APP}/direct-upload/{token} HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 1000000\r\n\r\n")
+    part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * 1000)
+    caplog.set_level(logging.INFO, logger="nep_tui.sandbox")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head.encode() + part)
+        time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while not any("Client left" in record.getMessage() for record in caplog.records):
+        assert time.monotonic() < deadline, "the server never noticed the client leaving"
+        time.sleep(0.05)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    with live_nextcloud.client("member") as client:
+        listing = client.request("PROPFIND", "/remote.php/dav/files/member/", headers={"Depth": "1"})
+    assert "half.bin" not in listing.text

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,6 +50,10 @@ class CrashGuard:
 
         try:
             await self.app(scope, receive, watching_send)
+        except ClientDisconnect:
+            # The client went away mid-request (a cancelled upload): nobody is left to answer,
+            # and nothing on this side went wrong.
+            log.info("Client left during %s %s", scope["method"], scope["path"])
         except Exception:
             request = Request(scope)
             log.exception("Sandbox failed on %s %s", request.method, request.url.path)
