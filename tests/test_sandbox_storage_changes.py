@@ -250,6 +250,36 @@ def test_quota_and_upload_limit_faults_reach_the_direct_upload(fresh_sandbox):
     assert fine.status_code == 201
 
 
+def test_file_link_failures_fail_that_many_creations_then_none(fresh_sandbox):
+    admin, member = api(fresh_sandbox, "admin"), api(fresh_sandbox, "member")
+    wp_id = own_work_package(member)
+    assert admin.post("/sandbox/faults", json={"file_link_failures": 2}).json()["file_link_failures"] == 2
+    assert member.get(f"/api/v3/work_packages/{wp_id}/file_links").status_code == 200  # only creations count
+    for remaining in (1, 0):
+        failed = post_links(member, wp_id, [element("9601"), element("9602")])
+        assert (failed.status_code, error_id(failed)) == (500, "InternalServerError")
+        assert failed.json()["message"] == "An internal error has occurred."
+        assert admin.get("/sandbox/faults").json()["file_link_failures"] == remaining
+    assert member.get(f"/api/v3/work_packages/{wp_id}/file_links").json()["total"] == 0
+    created = post_links(member, wp_id, [element("9601"), element("9602")])
+    assert (created.status_code, created.json()["count"]) == (201, 2)
+
+
+def test_reset_clears_file_link_failures(fresh_sandbox):
+    member = api(fresh_sandbox, "member")
+    wp_id = own_work_package(member)
+    fresh_sandbox.set_faults(file_link_failures=5)
+    fresh_sandbox.set_faults(reset=True)
+    assert post_links(member, wp_id, [element("9701")]).status_code == 201
+
+
+@pytest.mark.parametrize("value", [True, -1, "2", 1.5, None])
+def test_file_link_failures_must_be_a_count(own_sandbox, value):
+    answer = api(own_sandbox, "admin").post("/sandbox/faults", json={"file_link_failures": value})
+    assert (answer.status_code, error_id(answer)) == (422, "PropertyConstraintViolation")
+    assert api(own_sandbox, "admin").get("/sandbox/faults").json()["file_link_failures"] == 0
+
+
 def test_a_refused_token_that_cannot_be_refreshed_is_failed_authorization(fresh_sandbox):
     db = sqlite3.connect(fresh_sandbox.data_dir / "nepenthes.sqlite3")
     with db:

@@ -1,9 +1,11 @@
-"""Link existing files from the picker: 1, 20 and 45 files (the API sends batches of 20)."""
+"""Link existing files from the picker: 1, 20 and 45 files (the API sends batches of 20), and
+a batch the server fails (the sandbox's `file_link_failures`), then "Retry the rest"."""
 
 from __future__ import annotations
 
 
 import pytest
+from textual.widgets import Button, Label
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
@@ -37,6 +39,10 @@ async def _mark_and_link(pilot, count: int) -> None:
     await settle(pilot)
     assert app.screen.query_one(StorageFileList).location == FOLDER
     await pilot.press(*["space"] * count)
+    # Marking 45 files takes about 5 s, the keep-alive timeout of both uvicorn and httpx, and
+    # the link POST (never retried) could go out on a connection the sandbox is just closing.
+    # A GET, which the client does retry, leaves a fresh connection for it.
+    await app.client.me()
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(app.screen, LinkFilesScreen)
@@ -64,3 +70,77 @@ def test_link_report_snapshot(snap_compare, fresh_sandbox):
         await _mark_and_link(pilot, 3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=link_three)
+
+
+FIRST_BATCH, REST = NAMES[:20], NAMES[20:]
+
+
+def _assert_first_batch_not_linked(screen: LinkFilesScreen) -> None:
+    """The report after the server failed the first batch of 20 and linked the other 25."""
+    assert sorted(screen.linked_names) == REST
+    assert [file.name for file in screen.failed] == FIRST_BATCH
+    assert screen.query_one("#link-retry-button", Button).display
+    assert screen.query_one("#link-failed", Label).display
+    assert screen.check_action("retry_rest", ()) is True
+    linked = str(screen.query_one("#link-linked", Label).content)
+    not_linked = str(screen.query_one("#link-failed", Label).content)
+    assert linked.startswith("Linked (25):")
+    assert not_linked.startswith("Not linked (20): The server had an internal error")
+    assert not_linked.count("internal error") == 1  # the batch's one reason, said once
+    assert all(name in linked and name not in not_linked for name in REST)
+    assert all(name in not_linked and name not in linked for name in FIRST_BATCH)
+
+
+def _assert_all_linked(screen: LinkFilesScreen) -> None:
+    assert sorted(screen.linked_names) == NAMES and screen.failed == []
+    assert not screen.query_one("#link-retry-button", Button).display
+    assert screen.check_action("retry_rest", ()) is False
+    assert not screen.query_one("#link-failed", Label).display
+
+
+async def test_retry_the_rest_links_the_batch_that_failed(fresh_sandbox):
+    put_files(fresh_sandbox, "member", FOLDER, NAMES)
+    fresh_sandbox.set_faults(file_link_failures=1)
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await _mark_and_link(pilot, len(NAMES))
+        screen = app.screen
+        _assert_first_batch_not_linked(screen)
+        assert await _linked_names(fresh_sandbox, 2) == REST
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.screen is screen
+        _assert_all_linked(screen)
+    assert await _linked_names(fresh_sandbox, 2) == NAMES
+
+
+async def test_a_retry_that_fails_again_is_offered_again(fresh_sandbox):
+    put_files(fresh_sandbox, "member", FOLDER, NAMES)
+    fresh_sandbox.set_faults(file_link_failures=1)
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await _mark_and_link(pilot, len(NAMES))
+        screen = app.screen
+        # The counter counts requests, and the retry is one request (20 files): a count of 2
+        # from the start would have failed the second batch of the first run instead.
+        fresh_sandbox.set_faults(file_link_failures=1)
+        await pilot.click("#link-retry-button")
+        await settle(pilot)
+        _assert_first_batch_not_linked(screen)
+        assert await _linked_names(fresh_sandbox, 2) == REST
+        await pilot.click("#link-retry-button")
+        await settle(pilot)
+        _assert_all_linked(screen)
+    assert await _linked_names(fresh_sandbox, 2) == NAMES
+
+
+def test_partial_failure_report_snapshot(snap_compare, fresh_sandbox):
+    # 25 files, not 45: 20 not linked and the start of the linked list fit on one screen.
+    put_files(fresh_sandbox, "member", FOLDER, NAMES[:25])
+    fresh_sandbox.set_faults(file_link_failures=1)
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+
+    async def link_all(pilot) -> None:
+        await _mark_and_link(pilot, 25)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=link_all)

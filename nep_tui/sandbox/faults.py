@@ -12,6 +12,7 @@ class FaultState:
     quota_bytes: dict[str, int | None] = field(default_factory=dict)
     upload_limit_bytes: int | None = None
     delay_ms: int = 0
+    file_link_failures: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -21,6 +22,14 @@ class FaultState:
         self.quota_bytes = {}
         self.upload_limit_bytes = None
         self.delay_ms = 0
+        self.file_link_failures = 0
+
+    def take_file_link_failure(self) -> bool:
+        """Whether this file-link creation fails; each failure uses up one."""
+        if self.file_link_failures <= 0:
+            return False
+        self.file_link_failures -= 1
+        return True
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply the persistent switches; one-shot actions (connect/disconnect a user) are the
@@ -35,3 +44,5 @@ class FaultState:
             self.upload_limit_bytes = changes["upload_limit_bytes"]
         if "delay_ms" in changes:
             self.delay_ms = int(changes["delay_ms"])
+        if "file_link_failures" in changes:
+            self.file_link_failures = int(changes["file_link_failures"])

@@ -6,6 +6,8 @@ offers "Retry the rest" for exactly the files that failed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,17 @@ from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
+
+
+def _not_linked(failed: Sequence[tuple[StorageFile, BaseException]]) -> Content:
+    """The files that were not linked, under each reason once: a failed batch gives its 20
+    files one reason, which repeated on every line would bury the names."""
+    by_reason: dict[str, list[str]] = {}
+    for file, error in failed:
+        by_reason.setdefault(plain(error_sentence(error)), []).append(plain(file.name))
+    groups = ["\n".join([reason, *(f"✗ {name}" for name in names)])
+              for reason, names in by_reason.items()]
+    return Content(f"Not linked ({len(failed)}): " + "\n\n".join(groups))
 
 
 class LinkFilesScreen(Screen[bool]):
@@ -49,9 +62,11 @@ class LinkFilesScreen(Screen[bool]):
             yield Label(Content(f"Linking to #{self.work_package.display_id} "
                                 f"from {plain(self.storage.name)}"), id="link-title")
             yield TransferProgress("Files linked", total=len(self.files), id="link-progress")
+            # What failed comes first: it is what the user has to act on, and a long list of
+            # linked files would push it out of sight.
             with VerticalScroll(id="link-report"):
-                yield Label("", id="link-linked")
                 yield Label("", id="link-failed")
+                yield Label("", id="link-linked")
             with Horizontal(id="link-actions"):
                 yield Button("Retry the rest", id="link-retry-button", variant="warning")
                 yield Button("Close", id="link-close-button", variant="primary")
@@ -59,6 +74,7 @@ class LinkFilesScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#link-retry-button").display = False
+        self.query_one("#link-failed").display = False
         self._link(self.files)
 
     @work(exclusive=True, group="link", exit_on_error=False)
@@ -89,10 +105,9 @@ class LinkFilesScreen(Screen[bool]):
         linked = "\n".join(f"  ✓ {plain(name)}" for name in self.linked_names)
         self.query_one("#link-linked", Label).update(
             Content(f"Linked ({len(self.linked_names)}):\n{linked}" if linked else "Nothing linked."))
-        failed = "\n".join(f"  ✗ {plain(file.name)} — {error_sentence(error)}"
-                           for file, error in result.failed)
-        self.query_one("#link-failed", Label).update(
-            Content(f"Not linked ({len(self.failed)}):\n{failed}" if failed else ""))
+        not_linked = self.query_one("#link-failed", Label)
+        not_linked.update(_not_linked(result.failed))
+        not_linked.display = bool(self.failed)
         self.query_one("#link-retry-button").display = bool(self.failed)
         self.refresh_bindings()
 

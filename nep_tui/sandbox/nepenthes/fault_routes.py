@@ -2,6 +2,9 @@
 docs/ARCHITECTURE.md, plus the one-shot `connect_user` / `disconnect_user` actions on the stored
 Nextcloud tokens. `install` also puts `app.state.apply_faults` for `RunningSandbox.set_faults`.
 
+`file_link_failures` is answered here, by a middleware in front of the file-link creation route,
+so that route stays free of test switches.
+
 `connect_user` gets a token from the Nextcloud side's store without the browser dance, through
 `app.state.issue_nextcloud_token(login, client_id) -> token dict`, which server.py wires to the
 Nextcloud store's `issue_oauth_token`.
@@ -13,16 +16,18 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nep_tui.sandbox.faults import FaultState
-from nep_tui.sandbox.nepenthes import permissions, storage_store
+from nep_tui.sandbox.nepenthes import file_links, permissions, storage_store
 from nep_tui.sandbox.nepenthes.auth import optional_user
-from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden
+from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden, render_api_error
 from nep_tui.sandbox.nepenthes.hal import hal_response
-from nep_tui.sandbox.nepenthes.storage_context import json_body
+from nep_tui.sandbox.nepenthes.storage_context import internal_error, json_body
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 KEYS = {
@@ -32,6 +37,7 @@ KEYS = {
     "quota_bytes",
     "upload_limit_bytes",
     "delay_ms",
+    "file_link_failures",
     "reset",
 }
 TokenIssuer = Callable[[str, str], dict[str, Any]]
@@ -65,6 +71,10 @@ def _validate(changes: Any) -> dict[str, Any]:
         raise constraint_violation("upload_limit_bytes is a number of bytes or null.", "upload_limit_bytes")
     if not isinstance(changes.get("delay_ms", 0), int):
         raise constraint_violation("delay_ms is a number of milliseconds.", "delay_ms")
+    failures = changes.get("file_link_failures", 0)
+    # bool is an int to Python, but `true` is no count in JSON.
+    if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
+        raise constraint_violation("file_link_failures is a number of requests.", "file_link_failures")
     return changes
 
 
@@ -101,8 +111,37 @@ async def set_faults(request: Request) -> Response:
     return hal_response(apply_faults(request.app, await json_body(request)))
 
 
+CREATE_FILE_LINKS = next(route for route in file_links.routes if route.endpoint is file_links.create_file_links)
+
+
+class FileLinkFailures:
+    """The `file_link_failures` fault: the next N file-link creations fail as the real server
+    answers an internal error, before anything is stored (its requests are all or nothing)."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and CREATE_FILE_LINKS.matches(scope)[0] is Match.FULL
+            and self.faults.take_file_link_failure()
+        ):
+            request = Request(scope, receive)
+            # Read the body as the route would: a server closing a socket with unread data resets
+            # it, and the client would see a broken connection instead of this answer.
+            await request.body()
+            response = await render_api_error(request, internal_error())
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: Starlette) -> None:
     app.state.apply_faults = lambda changes: apply_faults(app, changes)
+    # Innermost (add_middleware would put it outermost): `delay_ms` applies to these answers too.
+    app.user_middleware.append(Middleware(FileLinkFailures, faults=app.state.faults))
 
 
 routes = [
