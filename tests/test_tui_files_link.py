@@ -39,10 +39,6 @@ async def _mark_and_link(pilot, count: int) -> None:
     await settle(pilot)
     assert app.screen.query_one(StorageFileList).location == FOLDER
     await pilot.press(*["space"] * count)
-    # Marking 45 files takes about 5 s, the keep-alive timeout of both uvicorn and httpx, and
-    # the link POST (never retried) could go out on a connection the sandbox is just closing.
-    # A GET, which the client does retry, leaves a fresh connection for it.
-    await app.client.me()
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(app.screen, LinkFilesScreen)

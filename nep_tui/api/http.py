@@ -32,6 +32,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRIES = 3
 MAX_RETRY_AFTER_SECONDS = 10.0
+# Servers commonly drop idle keep-alive connections after 5 s (uvicorn, Apache's default),
+# httpx's own default too: a request sent at that moment meets a closing socket, and a POST
+# cannot be retried blindly. Idle connections are let go well before that.
+KEEPALIVE_EXPIRY_SECONDS = 2.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 
@@ -246,12 +250,13 @@ class ApiHttp:
         self._tokens = token_source
         self._sleep = sleep
         headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON}
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
         self._client = httpx.AsyncClient(
             base_url=self.server_url, headers=headers, timeout=timeout, verify=verify,
-            follow_redirects=False, transport=transport)
+            follow_redirects=False, transport=transport, limits=limits)
         self._foreign = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT}, timeout=timeout, verify=verify,
-            follow_redirects=False, transport=foreign_transport)
+            follow_redirects=False, transport=foreign_transport, limits=limits)
 
     def __repr__(self) -> str:
         return f"ApiHttp({self.server_url!r})"
