@@ -13,7 +13,7 @@ from nep_tui.screens.login import LoginScreen
 from nep_tui.screens.notifications import NotificationsScreen
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.widgets.unread_badge import UnreadBadge
-from tests.tui_support import app_for, settle
+from tui_support import app_for, settle
 
 
 def nobody_logged_in(profile):

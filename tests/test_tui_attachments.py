@@ -33,7 +33,8 @@ from nep_tui.widgets.attachments_pane import AttachmentList, AttachmentsPane
 from nep_tui.widgets.files_pane import FileLinkList
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress
-from test_tui_files_support import dav_client, make_app, no_blink, settle
+from test_tui_files_support import dav_client, make_app
+from tui_support import freeze_cursors, settle
 
 SIZE = (100, 34)
 # Room for the attributes, both panes and every linked file of work package 1 at once.
@@ -136,7 +137,7 @@ async def download_to(pilot, folder: Path) -> None:
 async def test_attach_uploads_the_chosen_file(fresh_sandbox, tmp_path, monkeypatch):
     # A small home keeps the upload screen's directory tree quick and the same everywhere.
     monkeypatch.setenv("HOME", str(tmp_path))
-    no_blink(monkeypatch)
+    freeze_cursors(monkeypatch)
     source = tmp_path / "minutes.txt"
     source.write_bytes(b"minutes of the kickoff\n" * 100)
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from nep_tui import demo
 from nep_tui.screens.login import LoginScreen
 from nep_tui.screens.projects import ProjectsScreen
-from tests.tui_support import wait_for
+from tui_support import wait_for
 
 
 async def test_demo_approves_the_code_and_lands_in_projects(sandbox):

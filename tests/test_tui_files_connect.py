@@ -8,7 +8,8 @@ from nep_tui.api.models import AuthorizationState, Storage
 from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.files_pane import FileLinkList
-from test_tui_files_support import make_app, settle
+from test_tui_files_support import make_app
+from tui_support import settle
 
 SIZE = (100, 34)
 

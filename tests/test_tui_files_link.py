@@ -13,7 +13,8 @@ from nep_tui.screens.folder_picker import FolderPickerScreen
 from nep_tui.screens.link_report import LinkFilesScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
-from test_tui_files_support import make_app, put_files, settle
+from test_tui_files_support import make_app, put_files
+from tui_support import settle
 
 SIZE = (100, 34)
 FOLDER = "/Linkable"

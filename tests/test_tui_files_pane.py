@@ -13,7 +13,8 @@ from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.download_folder import DownloadFolderDialog
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.files_pane import FileLinkList, FilesPane
-from test_tui_files_support import make_app, settle
+from test_tui_files_support import make_app
+from tui_support import settle
 
 SIZE = (100, 34)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
 from nep_tui.widgets.breadcrumb import Breadcrumb, Crumb, collapse
 from nep_tui.widgets.storage_file_list import StorageFileList, parent_location
-from test_tui_files_support import make_app, make_folders, push_and_settle, settle
+from test_tui_files_support import make_app, make_folders, push_and_settle
+from tui_support import settle
 
 SIZE = (90, 26)
 DEEP = "/Deep/Level 2/Level 3/Level 4/Level 5/Level 6/Level 7"

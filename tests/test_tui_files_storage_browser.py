@@ -5,7 +5,8 @@ from __future__ import annotations
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.storage_browser import StorageBrowserScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
-from test_tui_files_support import make_app, push_and_settle, settle
+from test_tui_files_support import make_app, push_and_settle
+from tui_support import settle
 
 SIZE = (110, 30)
 DEMO_FOLDER = "/OpenProject/Nepenthes Demo (1)"

@@ -5,29 +5,17 @@ Imported by the test_tui_files_* modules (not a test module itself; it defines n
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DirectoryTree, Input
-from textual.worker import WorkerCancelled, WorkerFailed
 
-from nep_tui.api.client import NepenthesClient
-from nep_tui.api.http import ApiTokenSource
 from nep_tui.app import NepTuiApp
-
-
-SETTLE_TIMEOUT = 20
+from tui_support import settle, token_client_factory
 
 
 def make_app(server_url: str, token: str, *, start_at: int | None = None) -> NepTuiApp:
     """The real app on the sandbox, logged in with `token` (no profile on disk needed)."""
-
-    def client_factory(_profile: str | None) -> NepenthesClient:
-        return NepenthesClient(server_url, ApiTokenSource(token), profile_name="sandbox")
-
-    app = NepTuiApp(client_factory, start_at=start_at)
+    app = NepTuiApp(token_client_factory(server_url, token), start_at=start_at)
     app.opened_urls = []  # type: ignore[attr-defined]
     # Tests never launch a browser; they record what would have been opened.
     app.safe_open_url = lambda url, what="link": app.opened_urls.append(url)  # type: ignore[method-assign]
@@ -36,32 +24,9 @@ def make_app(server_url: str, token: str, *, start_at: int | None = None) -> Nep
     return app
 
 
-async def settle(pilot: Pilot) -> None:
-    """Wait until every worker is done and the screen has repainted."""
-    for _ in range(3):
-        # A DirectoryTree keeps a loader worker alive for as long as it is shown.
-        workers = [worker for worker in pilot.app.workers
-                   if not isinstance(worker.node, DirectoryTree)]
-        if not workers:
-            await pilot.pause()
-            continue  # (an empty list would make wait_for_complete wait for every worker)
-        try:
-            await asyncio.wait_for(pilot.app.workers.wait_for_complete(workers), SETTLE_TIMEOUT)
-        except TimeoutError:
-            busy = [(worker.name, worker.node) for worker in workers if not worker.is_finished]
-            raise AssertionError(f"workers still busy after {SETTLE_TIMEOUT}s: {busy}") from None
-        except (WorkerFailed, WorkerCancelled):
-            pass  # the screen shows failures itself; tests assert on what it shows
-        await pilot.pause()
-
-
 async def push_and_settle(pilot: Pilot, screen: Screen) -> None:
     await pilot.app.push_screen(screen)
     await settle(pilot)
-
-
-def no_blink(monkeypatch) -> None:
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)
 
 
 def dav_client(sandbox, login: str) -> httpx.Client:

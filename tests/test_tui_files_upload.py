@@ -15,8 +15,8 @@ from nep_tui.screens.upload import NameExistsDialog, UploadScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress
-from test_tui_files_support import make_app, no_blink, settle
-from tui_support import wait_for
+from test_tui_files_support import make_app
+from tui_support import freeze_cursors, settle, wait_for
 
 SIZE = (100, 34)
 PROJECT_FOLDER = "/OpenProject/Nepenthes Demo (1)"  # work package 2's project folder
@@ -28,7 +28,7 @@ def home(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     monkeypatch.setenv("HOME", str(folder))
-    no_blink(monkeypatch)
+    freeze_cursors(monkeypatch)
     return folder
 
 

@@ -11,7 +11,7 @@ from nep_tui.app import NepTuiApp
 from nep_tui.screens.login import LoginScreen, spaced, time_left
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.widgets.qr_code import QRCode, qr_lines
-from tests.tui_support import wait_for
+from tui_support import wait_for
 
 
 def save_profile(sandbox, name: str = "work", *, client_id: bool = True) -> None:

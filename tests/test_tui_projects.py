@@ -5,7 +5,7 @@ from __future__ import annotations
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.project_tree import ProjectTree
-from tests.tui_support import app_for, settle
+from tui_support import app_for, settle
 
 
 def labels(tree: ProjectTree) -> list[str]:

@@ -15,7 +15,7 @@ from nep_tui.api.models import Project
 from nep_tui.app import NepTuiApp
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from tests.conftest import _port_is_free
-from tests.tui_support import app_for, freeze_cursors, settle, wait_for
+from tui_support import app_for, freeze_cursors, settle, wait_for
 
 pytestmark = pytest.mark.xdist_group("tui-snapshots")
 

@@ -8,7 +8,7 @@ from nep_tui.api.models import Project
 from nep_tui.screens import work_packages as work_packages_module
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.work_package_table import WorkPackageTable
-from tests.tui_support import app_for, settle
+from tui_support import app_for, settle
 
 WEBSITE = Project(id=2, identifier="website", name="Website Relaunch", parent_id=1)
 DEMO = Project(id=1, identifier="demo", name="Nepenthes Demo")
