@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import ProgressBar
+from textual.widgets import DirectoryTree, ProgressBar
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
@@ -124,6 +124,22 @@ async def test_upload_and_link_pasted_files(fresh_sandbox, home):
         await settle(pilot)
         assert isinstance(app.screen, WorkPackageScreen)
     assert await _links(fresh_sandbox, 2) == ["Minutes 1.txt", "plan.md"]
+
+
+async def test_a_file_dragged_in_is_taken_wherever_the_focus_is(fresh_sandbox, home):
+    dragged = _file(home, "dragged in.txt")
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UploadScreen)
+        assert isinstance(app.focused, DirectoryTree)  # where the screen puts it first
+        app.post_message(events.Paste(f"'{dragged}' {home}"))
+        await pilot.pause()
+        assert screen.query_one("ChosenFiles").paths == [dragged]
+        assert "is a folder" in str(screen.query_one("#path-problems").render())
 
 
 @pytest.mark.parametrize(("key", "expected_link"), [

@@ -14,7 +14,7 @@ import mimetypes
 from enum import Enum
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -169,6 +169,13 @@ class UploadScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#upload-transfers").display = False
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A file dragged into the terminal arrives as a paste, wherever the focus is (the tree
+        # has it at first); the path input handles its own pastes before they get here.
+        if self.phase is Phase.CHOOSING:
+            event.stop()
+            self.query_one(LocalFileChooser).add_text(event.text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":

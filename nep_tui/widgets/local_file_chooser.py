@@ -62,7 +62,7 @@ class LocalFileChooser(Vertical):
         with Horizontal():
             yield DirectoryTree(self.start, id="local-tree")
             with Vertical(id="chosen-side"):
-                yield Label("Chosen files (Enter in the tree adds one)", id="chosen-title")
+                yield Label("To upload (Enter in the tree adds)", id="chosen-title")
                 yield ChosenFiles()
         yield LocalPathInput(placeholder="Paste or type paths (several at once work), then Enter",
                              id="path-input")
