@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -94,6 +94,8 @@ class ConfirmDialog(ModalScreen[bool]):
                     id="confirm-yes",
                     variant="error" if self.destructive else "primary",
                 )
+        # The dialog's keys (y, n) are said where every screen says its keys.
+        yield Footer()
 
     def on_mount(self) -> None:
         # Focus "cancel" so an absent-minded Enter does not delete anything.

@@ -89,6 +89,8 @@ class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
                 yield Button("Keep both", id="keep-both", variant="primary")
                 yield Button("Skip", id="skip")
                 yield Button("Cancel upload", id="cancel")
+        # The dialog's keys (o, k, s, c) are said where every screen says its keys.
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#keep-both", Button).focus()
