@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -197,6 +198,6 @@ class StorageFileTable(ScrollView, can_focus=True):
         return self._strip(storage_file_line(file, marked=file.id in self.marked_ids, width=width),
                            width, style)
 
-    def _strip(self, text, width: int, style: Style) -> Strip:
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
         return Strip(segments).apply_style(style).crop_extend(0, width, style)
