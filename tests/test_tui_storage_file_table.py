@@ -99,6 +99,15 @@ async def test_keys_move_the_cursor_and_keep_it_on_screen():
         assert highlighted[-1] == 0 and 99 in highlighted
 
 
+async def test_the_cursor_stays_on_screen_when_the_window_gets_lower():
+    app = TableApp(entries(100))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        await pilot.resize_terminal(SIZE[0], SIZE[1] - 4)
+        await pilot.pause()
+        assert "file-00099.txt" in screen_text(app)
+
+
 async def test_typing_goes_to_the_filter_and_enter_or_click_selects():
     app = TableApp(entries(20))
     async with app.run_test(size=SIZE) as pilot:

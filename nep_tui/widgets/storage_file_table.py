@@ -137,13 +137,20 @@ class StorageFileTable(ScrollView, can_focus=True):
         return max(0, min(row, len(self.files) - 1))
 
     def watch_cursor_row(self, row: int) -> None:
-        top = round(self.scroll_y)
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self, row))
+
+    def on_resize(self) -> None:
+        # A lower window must not leave the cursor below its bottom edge.
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        row, top = self.cursor_row, round(self.scroll_y)
         if row < top:
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + self.page_rows:
             self.scroll_to(y=row - self.page_rows + 1, animate=False, immediate=True)
-        self.refresh()
-        self.post_message(self.Highlighted(self, row))
 
     def action_cursor(self, step: int) -> None:
         self.cursor_row += step
