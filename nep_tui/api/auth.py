@@ -339,7 +339,8 @@ async def revoke(server_url: str, client_id: str | None, token: str, *,
 # --- the token source used by the API client ---------------------------------------------------------
 
 class OAuthTokenSource:
-    """Bearer tokens that refresh shortly before expiry and once after a 401.
+    """Bearer tokens that refresh shortly before expiry, and once after a 401 that blames the
+    token (or comes when the token has expired by its own clock).
 
     A lock makes concurrent requests share one refresh; refreshed tokens are saved to the
     profile so the next run starts with them."""
@@ -371,10 +372,14 @@ class OAuthTokenSource:
                     await self._refresh()
         return self._header()
 
-    async def refresh_after_rejection(self, rejected: str) -> bool:
+    async def refresh_after_rejection(self, rejected: str, *, token_invalid: bool) -> bool:
         async with self._lock:
             if self._header() != rejected:
                 return True  # another request refreshed while this one waited
+            if not token_invalid and not self._tokens.expires_within(0):
+                # The server took the token and refused something else (a storage endpoint
+                # whose Nextcloud token is missing): a new access token would change nothing.
+                return False
             if not self._tokens.refresh_token:
                 raise err.LoggedOut()
             await self._refresh()

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
@@ -59,8 +60,9 @@ class TokenSource(Protocol):
         """The Authorization header value to send now (refreshing first if due)."""
         ...
 
-    async def refresh_after_rejection(self, rejected: str) -> bool:
-        """The server rejected `rejected`; return True if a different value is now available."""
+    async def refresh_after_rejection(self, rejected: str, *, token_invalid: bool) -> bool:
+        """The server answered 401 to `rejected` (`token_invalid`: it said the token itself is
+        invalid); return True if a different value is now available to try once more."""
         ...
 
 
@@ -74,7 +76,7 @@ class ApiTokenSource:
     async def authorization(self) -> str:
         return self._header
 
-    async def refresh_after_rejection(self, rejected: str) -> bool:
+    async def refresh_after_rejection(self, rejected: str, *, token_invalid: bool) -> bool:
         return False
 
     def rejection_error(self) -> err.NepError:
@@ -220,6 +222,20 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
+_INVALID_TOKEN = re.compile(r'(?:^|[\s,])error\s*=\s*"?invalid_token(?:"|[\s,]|$)', re.IGNORECASE)
+
+
+def says_token_invalid(response: httpx.Response) -> bool:
+    """Whether a 401 blames the token itself (RFC 6750 `error="invalid_token"`).
+
+    The server's token strategies answer an expired, revoked or unknown token with that
+    challenge; a 401 raised inside an endpoint (a storage whose Nextcloud token is missing or
+    refused) carries the root API's plain `realm` challenge instead: the caller's own token was
+    accepted there. Some server versions leave out the comma before `error`."""
+    return any(_INVALID_TOKEN.search(value)
+               for value in response.headers.get_list("WWW-Authenticate"))
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
@@ -357,9 +373,12 @@ class ApiHttp:
                                                  headers=headers, **kwargs)
             if (response.status_code == 401 and self._tokens is not None and not refreshed
                     and _rewindable(kwargs)):
-                await response.aclose()
+                # Read, not just closed: a streamed 401 that is not retried must stay readable
+                # for the error mapping, and the body of a 401 is small.
+                await response.aread()
                 refreshed = True
-                if await self._tokens.refresh_after_rejection(headers["Authorization"]):
+                if await self._tokens.refresh_after_rejection(
+                        headers["Authorization"], token_invalid=says_token_invalid(response)):
                     continue
             return response
 
@@ -414,7 +433,25 @@ def _backoff(attempt: int) -> float:
     return 0.25 * 2 ** (attempt - 1)
 
 
+class RereadableBody:
+    """A streamed upload body that can be produced again from its start, such as a file on
+    disk: each iteration calls `reopen` anew, so httpx can send it a second time.
+
+    A 401 for an expired token is answered by refreshing and sending the request again rather
+    than by refreshing ahead of a long upload: only the server knows when it stops accepting a
+    token (revocation, its own clock, an upload that outlasts the token), so a guess made
+    before the upload could still fail; re-sending costs the upload twice, and only then."""
+
+    __slots__ = ("_reopen",)
+
+    def __init__(self, reopen: Callable[[], AsyncIterator[bytes]]) -> None:
+        self._reopen = reopen
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._reopen()
+
+
 def _rewindable(kwargs: dict[str, Any]) -> bool:
-    """A streamed upload body cannot be sent twice, so a 401 on it is not retried."""
+    """Whether the request body can be sent again: a one-shot stream cannot."""
     content = kwargs.get("content")
-    return content is None or isinstance(content, (bytes, str))
+    return content is None or isinstance(content, (bytes, str, RereadableBody))

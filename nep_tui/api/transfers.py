@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.api.http import RereadableBody
 from nep_tui.formatting import safe_file_name
 
 Progress = Callable[[int, int | None], None]
@@ -135,7 +136,12 @@ class MultipartFile:
         return {"Content-Type": f"multipart/form-data; boundary={self.boundary}",
                 "Content-Length": str(len(self._head) + self.file_size + len(self._tail))}
 
-    async def body(self, progress: Progress | None = None) -> AsyncIterator[bytes]:
+    def body(self, progress: Progress | None = None) -> RereadableBody:
+        """The body to send; sent again (a 401 retry) it re-reads the file and restarts
+        `progress` from 0."""
+        return RereadableBody(lambda: self._chunks(progress))
+
+    async def _chunks(self, progress: Progress | None) -> AsyncIterator[bytes]:
         yield self._head
         done = 0
         if progress:

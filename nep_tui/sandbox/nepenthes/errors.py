@@ -58,10 +58,24 @@ def forbidden() -> ApiError:
 
 
 def unauthenticated() -> ApiError:
+    """The caller's credentials were refused: the token strategies' `fail_with_header!` names
+    the error in the challenge."""
     return ApiError(
         401,
         "Unauthenticated",
         headers={"WWW-Authenticate": 'Bearer realm="OpenProject API", error="invalid_token"'},
+    )
+
+
+def storage_unauthenticated() -> ApiError:
+    """A storage refused the user's Nextcloud token: the real server raises Unauthenticated
+    inside the endpoint, and its root API answers with `auth_headers`, a challenge without an
+    error code (`WWW-Authenticate.response_header`, Basic by default), because the caller's
+    own credentials were accepted."""
+    return ApiError(
+        401,
+        "Unauthenticated",
+        headers={"WWW-Authenticate": 'Basic realm="OpenProject API"'},
     )
 
 

@@ -16,7 +16,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from nep_tui.sandbox.nepenthes import permissions, storage_store
-from nep_tui.sandbox.nepenthes.errors import ApiError, not_found, outbound_failure, unauthenticated
+from nep_tui.sandbox.nepenthes.errors import (
+    ApiError,
+    not_found,
+    outbound_failure,
+    storage_unauthenticated,
+)
 from nep_tui.sandbox.nepenthes.nextcloud_client import (
     NextcloudClient,
     StorageFailure,
@@ -131,7 +136,7 @@ def api_error_for(problem: StorageProblem) -> ApiError:
     404/403 from Nextcloud are OutboundRequest errors, a refused or missing token is 401, and
     anything else (connection failures included) is an internal error."""
     if isinstance(problem, (StorageNotConnected, StorageUnauthorized)):
-        return unauthenticated()
+        return storage_unauthenticated()
     if isinstance(problem, StorageFailure) and problem.status in (403, 404):
         return outbound_failure(problem.status)
     return internal_error()

@@ -1,0 +1,135 @@
+"""When a 401 is worth a token refresh, against a real sandbox: a storage endpoint's 401 for a
+user not connected to Nextcloud is not (the token was fine), an expired token is (once), and a
+streamed attachment upload refused for an expired token is sent again from the file's start;
+a streamed answer's 401 that is not retried still ends as a typed error.
+
+Refreshes are counted where they happen: the access tokens the sandbox's token endpoint issued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import time
+
+import pytest
+
+from nep_tui.api import auth
+from nep_tui.api import errors as err
+from nep_tui.api import profiles as store
+from nep_tui.api import session
+from nep_tui.api.client import NepenthesClient
+from nep_tui.api.http import ApiTokenSource
+
+TOKEN_TTL = 2
+DEMO_WP = 1
+
+
+@pytest.fixture(scope="module")
+def short_lived(tmp_path_factory):
+    """A sandbox of this module's own whose OAuth access tokens live two seconds."""
+    from nep_tui.sandbox.server import start_in_thread
+
+    running = start_in_thread(tmp_path_factory.mktemp("auth-retry"), seed="demo",
+                              token_ttl=TOKEN_TTL)
+    yield running
+    running.stop()
+
+
+def tokens_issued(sandbox) -> int:
+    """Access tokens the sandbox has handed out: one per login and one per refresh."""
+    path = sandbox.data_dir / "nepenthes.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT COUNT(*) FROM oauth_tokens").fetchone()[0]
+
+
+async def _no_wait(_seconds: float) -> None:
+    pass
+
+
+async def oauth_login(sandbox, profile: str, *, expiry_known: bool = True) -> None:
+    """A device-grant login of `member`, approved on the sandbox's side. Without a known expiry
+    the client cannot see the token run out: only the server's 401 can tell it."""
+    client_id = sandbox.credentials["oauth_client_id"]
+    metadata = await auth.discover(sandbox.nepenthes_url)
+    device = await auth.start_device_flow(metadata, client_id)
+    sandbox.approve_device_code(device.user_code, "member")
+    tokens = await auth.poll_device_flow(metadata, client_id, device, sleep=_no_wait)
+    await session.save_oauth_login(sandbox.nepenthes_url, client_id, tokens, profile=profile)
+    if not expiry_known:
+        tokens.expires_at = tokens.issued_at = None
+        store.save_tokens(profile, tokens)
+
+
+async def test_a_storage_401_for_a_user_not_connected_to_nextcloud_costs_no_refresh(fresh_sandbox):
+    await oauth_login(fresh_sandbox, "storage")
+    fresh_sandbox.set_faults(disconnect_user="member")
+    async with session.open_client(profile="storage") as client:
+        storage = (await client.storages())[0]
+        before = tokens_issued(fresh_sandbox)
+        with pytest.raises(err.NextcloudNotConnected):
+            await client.storage_files(storage.id)
+        assert tokens_issued(fresh_sandbox) == before
+
+
+async def test_an_expired_token_on_a_storage_endpoint_is_refreshed_once(short_lived):
+    await oauth_login(short_lived, "expired-storage", expiry_known=False)
+    short_lived.set_faults(disconnect_user="member")
+    try:
+        async with session.open_client(profile="expired-storage") as client:
+            storage = (await client.storages())[0]
+            await asyncio.sleep(TOKEN_TTL + 0.5)
+            before = tokens_issued(short_lived)
+            # First the token's own 401, refreshed; then the storage's, which is not.
+            with pytest.raises(err.NextcloudNotConnected):
+                await client.storage_files(storage.id)
+            assert tokens_issued(short_lived) == before + 1
+    finally:
+        short_lived.set_faults(connect_user="member")
+
+
+async def test_without_the_servers_word_only_an_expired_token_is_refreshed(short_lived):
+    """A server that leaves `error="invalid_token"` out of its 401: the token's own expiry
+    decides."""
+    await oauth_login(short_lived, "clock")
+    source = auth.token_source_for(store.load_profile("clock"), store.load_tokens("clock"))
+    header = await source.authorization()
+    before = tokens_issued(short_lived)
+    source.current_tokens.expires_at = time.time() + 3600
+    assert await source.refresh_after_rejection(header, token_invalid=False) is False
+    assert tokens_issued(short_lived) == before
+    source.current_tokens.expires_at = source.current_tokens.issued_at = 0.0
+    assert await source.refresh_after_rejection(header, token_invalid=False) is True
+    assert tokens_issued(short_lived) == before + 1
+
+
+async def test_an_upload_refused_for_an_expired_token_is_sent_again_whole(short_lived, tmp_path):
+    await oauth_login(short_lived, "upload", expiry_known=False)
+    content = os.urandom(700 * 1024)  # several chunks
+    source = tmp_path / "scan.bin"
+    source.write_bytes(content)
+    seen: list[tuple[int, int | None]] = []
+    async with session.open_client(profile="upload") as client:
+        await client.configuration()  # cached: the upload is the first request after expiry
+        await asyncio.sleep(TOKEN_TTL + 0.5)
+        before = tokens_issued(short_lived)
+        attachment = await client.upload_attachment(DEMO_WP, source,
+                                                    progress=lambda *done: seen.append(done))
+        assert tokens_issued(short_lived) == before + 1
+        assert attachment.file_size == len(content)
+        copy = await client.download_attachment(attachment.id, tmp_path / "copy.bin")
+    assert copy.read_bytes() == content
+    restarts = [index for index, (done, _total) in enumerate(seen) if done == 0]
+    assert len(restarts) == 2  # sent twice, progress back at 0 for the second
+    second = [done for done, _total in seen[restarts[-1]:]]
+    assert second == sorted(second) and second[-1] == len(content)
+    assert {total for _done, total in seen} == {len(content)}
+
+
+async def test_a_streamed_answer_refused_without_a_retry_is_a_typed_error(sandbox):
+    async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)) as client:
+        with pytest.raises(err.LoggedOut):
+            async with client.http.stream("GET", "/api/v3/attachments/1/content"):
+                pass
