@@ -19,6 +19,7 @@ from nep_tui.formatting import format_date, format_datetime, plain
 from nep_tui.widgets.attachments_pane import AttachmentsPane
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.files_pane import FilesPane
+from nep_tui.widgets.server_markdown import ServerMarkdown
 
 
 def attributes_table(work_package: WorkPackage) -> Table:
@@ -73,7 +74,7 @@ class WorkPackageScreen(Screen[None]):
             yield Label(f"#{self.work_package_id}", id="wp-heading")
             yield ErrorState(id="wp-error")
             yield Static(id="wp-attributes")
-            yield Static(id="wp-description")
+            yield ServerMarkdown(id="wp-description")
             yield AttachmentsPane(id="wp-attachments")
             yield FilesPane(id="wp-files")
         yield Footer()
@@ -93,7 +94,7 @@ class WorkPackageScreen(Screen[None]):
         return await self.app.client.work_package(self.work_package_id)
 
     @on(Worker.StateChanged)
-    def _loaded(self, event: Worker.StateChanged) -> None:
+    async def _loaded(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "work-package" or not event.worker.is_finished:
             return
         self.query_one("#wp-body").loading = False
@@ -103,7 +104,7 @@ class WorkPackageScreen(Screen[None]):
             error.show_error(event.worker.error)
             return
         if event.state is WorkerState.SUCCESS:
-            self._show(event.worker.result)
+            await self._show(event.worker.result)
 
     def action_attach(self) -> None:
         self.query_one(AttachmentsPane).action_add_attachment()
@@ -112,14 +113,14 @@ class WorkPackageScreen(Screen[None]):
     def _retry(self) -> None:
         self.action_reload()
 
-    def _show(self, work_package: WorkPackage) -> None:
+    async def _show(self, work_package: WorkPackage) -> None:
         self.work_package = work_package
         self.sub_title = f"#{work_package.display_id}"
         heading = f"{plain(work_package.type_name or '')} #{work_package.display_id} · "
         self.query_one("#wp-heading", Label).update(Content(heading + plain(work_package.subject)))
         self.query_one("#wp-attributes", Static).update(attributes_table(work_package))
-        description = plain(work_package.description).strip()
-        self.query_one("#wp-description", Static).update(
-            Text(description) if description else Text("No description.", style="italic"))
         self.query_one(AttachmentsPane).show_for(work_package)
         self.query_one(FilesPane).show_for(work_package)
+        # Awaited: Markdown parses in a thread, and the load is handled once all of it is shown.
+        await self.query_one("#wp-description", ServerMarkdown).show(
+            work_package.description, placeholder="No description.")
