@@ -62,6 +62,19 @@ def fresh_sandbox(tmp_path):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def short_lived(tmp_path_factory):
+    """A sandbox of the test module's own whose OAuth access tokens live SHORT_TOKEN_TTL s."""
+    from oauth_support import SHORT_TOKEN_TTL
+
+    from nep_tui.sandbox.server import start_in_thread
+
+    running = start_in_thread(tmp_path_factory.mktemp("short-lived"), seed="demo",
+                              token_ttl=SHORT_TOKEN_TTL)
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def member_token(sandbox) -> str:
     return sandbox.user("member").api_token

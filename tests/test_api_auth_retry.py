@@ -22,20 +22,9 @@ from nep_tui.api import profiles as store
 from nep_tui.api import session
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
+from oauth_support import SHORT_TOKEN_TTL, oauth_login
 
-TOKEN_TTL = 2
 DEMO_WP = 1
-
-
-@pytest.fixture(scope="module")
-def short_lived(tmp_path_factory):
-    """A sandbox of this module's own whose OAuth access tokens live two seconds."""
-    from nep_tui.sandbox.server import start_in_thread
-
-    running = start_in_thread(tmp_path_factory.mktemp("auth-retry"), seed="demo",
-                              token_ttl=TOKEN_TTL)
-    yield running
-    running.stop()
 
 
 def tokens_issued(sandbox) -> int:
@@ -43,24 +32,6 @@ def tokens_issued(sandbox) -> int:
     path = sandbox.data_dir / "nepenthes.sqlite3"
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         return db.execute("SELECT COUNT(*) FROM oauth_tokens").fetchone()[0]
-
-
-async def _no_wait(_seconds: float) -> None:
-    pass
-
-
-async def oauth_login(sandbox, profile: str, *, expiry_known: bool = True) -> None:
-    """A device-grant login of `member`, approved on the sandbox's side. Without a known expiry
-    the client cannot see the token run out: only the server's 401 can tell it."""
-    client_id = sandbox.credentials["oauth_client_id"]
-    metadata = await auth.discover(sandbox.nepenthes_url)
-    device = await auth.start_device_flow(metadata, client_id)
-    sandbox.approve_device_code(device.user_code, "member")
-    tokens = await auth.poll_device_flow(metadata, client_id, device, sleep=_no_wait)
-    await session.save_oauth_login(sandbox.nepenthes_url, client_id, tokens, profile=profile)
-    if not expiry_known:
-        tokens.expires_at = tokens.issued_at = None
-        store.save_tokens(profile, tokens)
 
 
 async def test_a_storage_401_for_a_user_not_connected_to_nextcloud_costs_no_refresh(fresh_sandbox):
@@ -80,7 +51,7 @@ async def test_an_expired_token_on_a_storage_endpoint_is_refreshed_once(short_li
     try:
         async with session.open_client(profile="expired-storage") as client:
             storage = (await client.storages())[0]
-            await asyncio.sleep(TOKEN_TTL + 0.5)
+            await asyncio.sleep(SHORT_TOKEN_TTL + 0.5)
             before = tokens_issued(short_lived)
             # First the token's own 401, refreshed; then the storage's, which is not.
             with pytest.raises(err.NextcloudNotConnected):
@@ -113,7 +84,7 @@ async def test_an_upload_refused_for_an_expired_token_is_sent_again_whole(short_
     seen: list[tuple[int, int | None]] = []
     async with session.open_client(profile="upload") as client:
         await client.configuration()  # cached: the upload is the first request after expiry
-        await asyncio.sleep(TOKEN_TTL + 0.5)
+        await asyncio.sleep(SHORT_TOKEN_TTL + 0.5)
         before = tokens_issued(short_lived)
         attachment = await client.upload_attachment(DEMO_WP, source,
                                                     progress=lambda *done: seen.append(done))

@@ -16,20 +16,7 @@ from nep_tui.api import auth
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
 from nep_tui.api import session
-
-TOKEN_TTL = 2
-
-
-@pytest.fixture(scope="module")
-def short_lived(tmp_path_factory):
-    """A sandbox of this module's own whose OAuth access tokens live two seconds."""
-    from nep_tui.sandbox.server import start_in_thread
-
-    running = start_in_thread(tmp_path_factory.mktemp("short-lived"), seed="demo",
-                              token_ttl=TOKEN_TTL)
-    yield running
-    running.stop()
-
+from oauth_support import SHORT_TOKEN_TTL, oauth_login
 
 @pytest.fixture
 def client_id(short_lived) -> str:
@@ -188,21 +175,12 @@ async def test_a_wrong_api_token_is_refused_without_storing_it(short_lived):
     assert store.load_tokens("bad") is None
 
 
-async def oauth_login(sandbox, client_id: str, profile: str) -> store.StoredTokens:
-    metadata = await auth.discover(sandbox.nepenthes_url)
-    device = await auth.start_device_flow(metadata, client_id)
-    await approve_in_browser(sandbox, device.user_code)
-    tokens = await auth.poll_device_flow(metadata, client_id, device, sleep=Sleeps())
-    await session.save_oauth_login(sandbox.nepenthes_url, client_id, tokens, profile=profile)
-    return tokens
-
-
 async def test_an_expiring_token_is_refreshed_silently_and_saved(short_lived, client_id, caplog):
     caplog.set_level(logging.DEBUG)
-    first = await oauth_login(short_lived, client_id, "refresh")
+    first = await oauth_login(short_lived, "refresh")
     async with session.open_client(profile="refresh") as client:
         assert (await client.me()).login == "member"
-        await asyncio.sleep(TOKEN_TTL + 0.5)  # expired mid-session
+        await asyncio.sleep(SHORT_TOKEN_TTL + 0.5)  # expired mid-session
         results = await asyncio.gather(*(client.me() for _ in range(5)))
         assert {user.login for user in results} == {"member"}
         assert client.http._tokens.refresh_count == 1  # concurrent requests shared one refresh
@@ -213,7 +191,7 @@ async def test_an_expiring_token_is_refreshed_silently_and_saved(short_lived, cl
 
 
 async def test_a_rejected_token_is_refreshed_once_after_401(short_lived, client_id):
-    tokens = await oauth_login(short_lived, client_id, "reject")
+    tokens = await oauth_login(short_lived, "reject")
     # The server does not know this access token, but we believe it never expires.
     tokens.access_token = "forgotten-by-the-server"
     tokens.expires_at = tokens.issued_at = None
@@ -224,7 +202,7 @@ async def test_a_rejected_token_is_refreshed_once_after_401(short_lived, client_
 
 
 async def test_a_failed_refresh_means_logged_out(short_lived, client_id):
-    tokens = await oauth_login(short_lived, client_id, "gone")
+    tokens = await oauth_login(short_lived, "gone")
     await auth.revoke(short_lived.nepenthes_url, client_id, tokens.refresh_token)
     await auth.revoke(short_lived.nepenthes_url, client_id, tokens.access_token)
     async with session.open_client(profile="gone") as client:
@@ -236,7 +214,7 @@ async def test_a_failed_refresh_means_logged_out(short_lived, client_id):
 
 
 async def test_logout_revokes_and_forgets(short_lived, client_id):
-    tokens = await oauth_login(short_lived, client_id, "bye")
+    tokens = await oauth_login(short_lived, "bye")
     assert await session.logout("bye") is True
     assert store.load_tokens("bye") is None
     with pytest.raises(err.NotLoggedIn):
