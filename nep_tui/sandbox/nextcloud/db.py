@@ -56,10 +56,6 @@ class SqliteDatabase:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
