@@ -33,7 +33,7 @@ from nep_tui.widgets.attachments_pane import AttachmentList, AttachmentsPane
 from nep_tui.widgets.files_pane import FileLinkList
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress
-from test_tui_files_support import dav_client, make_app
+from test_tui_files_support import dav_client, make_app, settle_on_work_package
 from tui_support import freeze_cursors, settle
 
 SIZE = (100, 34)
@@ -96,11 +96,6 @@ def rename_in_nextcloud(sandbox, folder: str, old: str, new: str) -> None:
         assert response.status_code == 201, response.text
 
 
-async def opened(pilot) -> None:
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, WorkPackageScreen)
-
-
 def attachment_list(app) -> AttachmentList:
     return app.screen.query_one(AttachmentList)
 
@@ -143,7 +138,7 @@ async def test_attach_uploads_the_chosen_file(fresh_sandbox, tmp_path, monkeypat
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
                    start_at=PLAIN_WP)
     async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot)
+        await settle_on_work_package(pilot)
         # No attachments yet, so nothing in the pane can have focus: "a" must work anyway,
         # as the empty pane tells the user.
         assert not app.screen.query(AttachmentList)
@@ -178,7 +173,7 @@ async def test_download_attachment_keeps_an_existing_file(fresh_sandbox, tmp_pat
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
                    start_at=PLAIN_WP)
     async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot)
+        await settle_on_work_package(pilot)
         highlight_attachment(app, "report.bin")
         await download_to(pilot, target)
         (outcome,) = transfer_outcomes(app)
@@ -200,7 +195,7 @@ async def test_delete_attachment_asks_first(fresh_sandbox, tmp_path):
             return [a.file_name for a in await client.attachments(PLAIN_WP)]
 
     async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot)
+        await settle_on_work_package(pilot)
         highlight_attachment(app, "doomed.txt")
         await pilot.press("x")
         await pilot.pause()
@@ -251,7 +246,7 @@ async def test_download_broken_off_part_way_leaves_nothing(fresh_sandbox, tmp_pa
                                         stream=BrokenOff(b"x" * 50_000)))
         mock.route().pass_through()
         async with app.run_test(size=SIZE) as pilot:
-            await opened(pilot)
+            await settle_on_work_package(pilot)
             highlight_attachment(app, "video.bin")
             await download_to(pilot, target)
             (outcome,) = transfer_outcomes(app)
@@ -288,7 +283,7 @@ async def test_refused_download_leaves_nothing(fresh_sandbox, tmp_path, wp_id, a
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
                    start_at=wp_id)
     async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot)
+        await settle_on_work_package(pilot)
         await arrange(fresh_sandbox, app)
         await download_to(pilot, target)
         (outcome,) = transfer_outcomes(app)
@@ -316,7 +311,7 @@ async def test_names_are_shown_literally(fresh_sandbox):
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
                    start_at=LINKED_WP)
     async with app.run_test(size=EVIL_SIZE) as pilot:
-        await opened(pilot)
+        await settle_on_work_package(pilot)
         attachments = app.screen.query_one(AttachmentsPane).query_one(AttachmentList)
         files = app.screen.query_one(FileLinkList)
         for widget, shown in ((attachments, EVIL_ATTACHMENT), (files, EVIL_FILE_SHOWN)):
@@ -335,4 +330,4 @@ def test_names_snapshot(snap_compare, fresh_sandbox, monkeypatch):
     asyncio.run(_evil_names(fresh_sandbox))
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
                    start_at=LINKED_WP)
-    assert snap_compare(app, terminal_size=EVIL_SIZE, run_before=opened)
+    assert snap_compare(app, terminal_size=EVIL_SIZE, run_before=settle_on_work_package)

@@ -11,17 +11,11 @@ from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.models import FileLinkStatus
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.download_folder import DownloadFolderDialog
-from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.files_pane import FileLinkList, FilesPane
-from test_tui_files_support import make_app
+from test_tui_files_support import make_app, settle_on_work_package
 from tui_support import settle
 
 SIZE = (100, 34)
-
-
-async def _settled(pilot) -> None:
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, WorkPackageScreen)
 
 
 def _file_list(app) -> FileLinkList:
@@ -37,24 +31,24 @@ def _highlight(app, name: str) -> None:
 
 def test_member_sees_every_file_state(snap_compare, sandbox, member_token):
     app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
-    assert snap_compare(app, terminal_size=SIZE, run_before=_settled)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_on_work_package)
 
 
 def test_newcomer_is_asked_to_login_to_nextcloud(snap_compare, sandbox, newcomer_token):
     app = make_app(sandbox.nepenthes_url, newcomer_token, start_at=1)
-    assert snap_compare(app, terminal_size=SIZE, run_before=_settled)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_on_work_package)
 
 
 def test_unreachable_nextcloud_says_so(snap_compare, fresh_sandbox):
     fresh_sandbox.set_faults(nextcloud_unreachable=True)
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=1)
-    assert snap_compare(app, terminal_size=SIZE, run_before=_settled)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_on_work_package)
 
 
 async def test_fetching_error_offers_retry(fresh_sandbox):
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=1)
     async with app.run_test(size=SIZE) as pilot:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         fresh_sandbox.stop()
         pane = app.screen.query_one(FilesPane)
         pane.action_reload()
@@ -67,7 +61,7 @@ async def test_fetching_error_offers_retry(fresh_sandbox):
 async def test_deleted_file_cannot_be_selected_and_forbidden_file_has_no_actions(sandbox, member_token):
     app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
     async with app.run_test(size=SIZE) as pilot:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         file_list = _file_list(app)
         statuses = {link.name: link.status for link in file_list.section.links}
         assert statuses["Old agenda.txt"] is FileLinkStatus.NOT_FOUND
@@ -93,7 +87,7 @@ async def test_deleted_file_cannot_be_selected_and_forbidden_file_has_no_actions
 async def test_open_and_show_folder_hand_the_nextcloud_url_over(sandbox, member_token):
     app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
     async with app.run_test(size=SIZE) as pilot:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         _highlight(app, "Kickoff presentation.pdf")
         await pilot.press("o")
         await settle(pilot)
@@ -120,7 +114,7 @@ def test_unlink_asks_naming_the_file(snap_compare, sandbox, member_token):
     app = make_app(sandbox.nepenthes_url, member_token, start_at=2)
 
     async def ask(pilot) -> None:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         _highlight(app, "Budget 2026.xlsx")
         await pilot.press("x")
         await pilot.pause()
@@ -133,7 +127,7 @@ async def test_unlink_confirmed(sandbox, member_token):
     await _link_scratch_file(sandbox, member_token, 3, "Team photo.png")
     app = make_app(sandbox.nepenthes_url, member_token, start_at=3)
     async with app.run_test(size=SIZE) as pilot:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         _highlight(app, "Team photo.png")
         await pilot.press("x")
         await pilot.pause()
@@ -156,7 +150,7 @@ async def test_download_shows_progress_and_never_clobbers(sandbox, member_token,
     existing.write_bytes(b"mine, keep me")
     app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
     async with app.run_test(size=SIZE) as pilot:
-        await _settled(pilot)
+        await settle_on_work_package(pilot)
         _highlight(app, "Kickoff presentation.pdf")
         for expected in ("Kickoff presentation (1).pdf", "Kickoff presentation (2).pdf"):
             await pilot.press("d")

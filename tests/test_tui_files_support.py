@@ -24,6 +24,14 @@ def make_app(server_url: str, token: str, *, start_at: int | None = None) -> Nep
     return app
 
 
+async def settle_on_work_package(pilot: Pilot) -> None:
+    """Wait for the app to settle; it must be showing a work package then."""
+    from nep_tui.screens.work_package import WorkPackageScreen
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WorkPackageScreen)
+
+
 async def push_and_settle(pilot: Pilot, screen: Screen) -> None:
     await pilot.app.push_screen(screen)
     await settle(pilot)
