@@ -394,6 +394,8 @@ CALLS: dict[str, list[tuple[str, Call]]] = {
                          ("project_storages-project", lambda c, t: c.project_storages(1))],
     "storage_files": [("storage_files", lambda c, t: c.storage_files(1)),
                       ("storage_files-folder", lambda c, t: c.storage_files(1, "/Demo project"))],
+    "storage_files_at": [("storage_files_at",
+                          lambda c, t: c.storage_files_at(1, ["/Demo project/readme.md"]))],
     "prepare_upload": [("prepare_upload", lambda c, t: c.prepare_upload(
         1, project_id=1, file_name="report.pdf", parent_id="/"))],
     "upload_file": [("upload_file", lambda c, t: c.upload_file(

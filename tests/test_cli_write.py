@@ -110,6 +110,30 @@ def test_files_link_and_unlink(fresh_sandbox):
     assert notes["id"] in {item["id"] for item in again["files"]}
 
 
+def test_files_link_by_path(fresh_sandbox):
+    result = nep_json(fresh_sandbox, "files", "link", "2",
+                      "--path", f"{DEMO_FOLDER}/Budget 2026.xlsx",
+                      "--path", f"{DEMO_FOLDER.lstrip('/')}/Slides drafts/",
+                      "--path", f"{DEMO_FOLDER}/Team photo.png")
+    assert [link["name"] for link in result["linked"]] == [
+        "Budget 2026.xlsx", "Slides drafts", "Team photo.png"]
+    assert result["failed"] == []
+    linked = {link["name"] for link in nep_json(fresh_sandbox, "files", "list", "2")}
+    assert {"Budget 2026.xlsx", "Slides drafts", "Team photo.png"} <= linked
+
+
+def test_files_link_by_a_path_that_does_not_exist_links_nothing(fresh_sandbox):
+    before = nep_json(fresh_sandbox, "files", "list", "2")
+    run = nep(*as_user(fresh_sandbox), "files", "link", "2",
+              "--path", f"{DEMO_FOLDER}/Budget 2026.xlsx", "--path", f"{DEMO_FOLDER}/nope.txt")
+    assert run.exit_code == 5
+    assert "nope.txt" in run.stderr and DEMO_FOLDER in run.stderr
+    assert nep_json(fresh_sandbox, "files", "list", "2") == before
+
+    nothing = nep(*as_user(fresh_sandbox), "files", "link", "2")
+    assert nothing.exit_code == 2 and "--file-id or --path" in nothing.stderr
+
+
 def test_attachments_upload_download_delete(fresh_sandbox, tmp_path):
     source = tmp_path / "upload" / "report.csv"
     source.parent.mkdir()

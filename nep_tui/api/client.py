@@ -379,6 +379,27 @@ class NepenthesClient:
         async with self._storage_failures_explained(storage_id):
             return await self._get(m.StorageFile.from_hal, path)
 
+    async def storage_files_at(self, storage_id: int, locations: list[str]) -> list[m.StorageFile]:
+        """The files or folders at these paths of the storage (`/Folder/name`), in order.
+
+        The API finds files by id only, so each path is looked up in its folder's listing;
+        a folder is listed once however many of the paths are in it."""
+        listings: dict[str, m.StorageFiles] = {}
+        found = []
+        for location in locations:
+            parent, _, name = ("/" + location.strip("/")).rpartition("/")
+            parent = parent or "/"
+            if parent not in listings and name:
+                listings[parent] = await self.storage_files(storage_id, parent)
+            match = next((file for file in listings[parent].files if file.name == name),
+                         None) if name else None
+            if match is None:
+                raise err.NotFound(f"There is nothing called {name or location!r} in {parent}.",
+                                   hint="Check the name and the folder; listing the folder "
+                                        "shows what is in it.")
+            found.append(match)
+        return found
+
     async def create_folder(self, storage_id: int, *, parent_id: str, name: str) -> m.StorageFile:
         """Create a folder in Nextcloud below the folder with file id `parent_id`."""
         path = f"{API}/storages/{int(storage_id)}/folders"

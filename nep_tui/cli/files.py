@@ -157,18 +157,24 @@ def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
 
 @files.command("link")
 @click.argument("work_package_id", metavar="WP", type=WORK_PACKAGE_ID)
-@click.option("--file-id", "file_ids", metavar="ID", multiple=True, required=True,
+@click.option("--file-id", "file_ids", metavar="ID", multiple=True,
               help="Nextcloud file id to link (repeat for several).")
+@click.option("--path", "locations", metavar="PATH", multiple=True,
+              help="Path of a file or folder in Nextcloud, e.g. '/OpenProject/Demo (1)/plan.pdf' "
+                   "(repeat for several).")
 @click.option("--storage", "storage_id", type=int, help="Storage id (default: the project's).")
 @pass_state
 def link_files(state: CliState, work_package_id: int, file_ids: tuple[str, ...],
-               storage_id: int | None) -> None:
-    """Link existing Nextcloud files (by file id) to work package WP."""
+               locations: tuple[str, ...], storage_id: int | None) -> None:
+    """Link files already in Nextcloud (by file id or path) to work package WP."""
+    if not file_ids and not locations:
+        raise click.UsageError("Name the files to link with --file-id or --path.")
 
     async def link(client: NepenthesClient) -> LinkBatchResult:
         project_id = await _work_package_project(client, work_package_id)
         storage = await _resolve_storage(client, project_id, storage_id)
         chosen = [await client.storage_file(storage, file_id) for file_id in file_ids]
+        chosen += await client.storage_files_at(storage, list(locations))
         return await client.create_file_links(work_package_id, storage, chosen)
 
     result = state.call(link)
