@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.fuzzy import Matcher
 
 if TYPE_CHECKING:
     from nep_tui.app import NepTuiApp
@@ -23,6 +24,20 @@ class ProvidesCommands(Protocol):
     """A screen that adds context commands to the palette (e.g. "Open in browser")."""
 
     def palette_commands(self) -> Iterable[PaletteCommand]: ...
+
+
+def _highlight(matcher: Matcher, title: str) -> Content:
+    """`title` as text, its matched characters styled as `Matcher.highlight` styles them.
+
+    `Matcher.highlight` reads its candidate as markup, and a title can carry server text (the
+    text of a link in a description), whose brackets would then style it or add click actions.
+    """
+    _, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    content = Content(title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class NepTuiCommands(Provider):
@@ -65,5 +80,5 @@ class NepTuiCommands(Provider):
         for command in self._commands():
             score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), command.callback,
+                yield Hit(score, _highlight(matcher, command.title), command.callback,
                           help=command.help)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Markdown
 
 from nep_tui.api.client import NepenthesClient
@@ -9,7 +10,7 @@ from nep_tui.api.http import ApiTokenSource
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.server_markdown import ServerMarkdown, is_web_url, link_url
 from test_tui_files_support import make_app
-from tui_support import settle
+from tui_support import settle, wait_for
 
 MENTION = ('<mention class="mention" data-id="3" data-type="user" data-text="@Max Member">'
            "@Max Member</mention>")
@@ -111,6 +112,44 @@ async def test_links_other_than_web_links_are_not_opened(fresh_sandbox):
         description.post_message(Markdown.LinkClicked(description, "ssh://evil.example/x"))
         await pilot.pause()
         assert app.opened_urls == []
+
+
+async def choose_in_palette(pilot, query: str) -> str:
+    """Open the palette, type `query` and press enter; the chosen entry as shown."""
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    await pilot.press(*query)
+    results = pilot.app.screen.query_one(CommandList)
+    await wait_for(pilot, lambda: results.option_count > 0)
+    shown = str(results.get_option_at_index(0).prompt)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette))
+    await pilot.pause()
+    return shown
+
+
+async def test_description_links_are_opened_from_the_palette(fresh_sandbox):
+    wp_id = await create_with_description(
+        fresh_sandbox,
+        "See [the plan](/work_packages/5), [the [b]spec[/b]](https://docs.example/spec?a=1)"
+        " and [a shell](ssh://evil.example/x).\n\nThe [plan again](/work_packages/5).\n")
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
+                   start_at=wp_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WorkPackageScreen)
+        # One entry per distinct web link; the ssh: link is not one.
+        assert [command.title for command in app.screen.palette_commands()] == [
+            f"Open link: the plan — {fresh_sandbox.nepenthes_url}/work_packages/5",
+            "Open link: the [b]spec[/b] — https://docs.example/spec?a=1",
+        ]
+
+        await choose_in_palette(pilot, "link the plan")
+        assert app.opened_urls == [f"{fresh_sandbox.nepenthes_url}/work_packages/5"]
+
+        shown = await choose_in_palette(pilot, "link spec")
+        assert "the [b]spec[/b]" in shown  # the server's link text is never read as markup
+        assert app.opened_urls[1:] == ["https://docs.example/spec?a=1"]
 
 
 def absolute(path: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -14,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from nep_tui.api.models import WorkPackage
+from nep_tui.commands import PaletteCommand
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_date, format_datetime, plain
 from nep_tui.widgets.attachments_pane import AttachmentsPane
@@ -124,3 +127,12 @@ class WorkPackageScreen(Screen[None]):
         # Awaited: Markdown parses in a thread, and the load is handled once all of it is shown.
         await self.query_one("#wp-description", ServerMarkdown).show(
             work_package.description, placeholder="No description.")
+
+    # --- command palette -----------------------------------------------------------------
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        description = self.query_one("#wp-description", ServerMarkdown)
+        for link in description.web_links:
+            label = f"{link.text} — {link.url}" if link.text else link.url
+            yield PaletteCommand(plain(f"Open link: {label}"), "Open this link of the description.",
+                                 lambda url=link.url: description.open_link(url))

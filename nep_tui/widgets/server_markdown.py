@@ -14,8 +14,9 @@ would drop such a block with all its text); its lines are read as a paragraph in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from urllib.parse import quote, urlsplit
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -73,6 +74,31 @@ def server_markdown_parser() -> MarkdownIt:
     return parser
 
 
+class WebLink(NamedTuple):
+    """A web link in the text: what it reads (plain) and its absolute URL."""
+
+    text: str
+    url: str
+
+
+def _links_in(tokens: list[Token]) -> Iterator[tuple[str, str]]:
+    """(text, href) of the links of a parsed text and its images, which are clickable too."""
+    for token in tokens:
+        text: list[str] | None = None  # inside a link while not None
+        href = ""
+        for child in token.children or ():
+            if child.type == "link_open":
+                href, text = str(child.attrs.get("href", "")), []
+            elif child.type == "link_close" and text is not None:
+                yield "".join(text).strip(), href
+                text = None
+            elif child.type == "image":
+                alt = "".join(grandchild.content for grandchild in child.children or ())
+                yield alt.strip(), str(child.attrs.get("src", ""))
+            elif text is not None:
+                text.append(" " if child.type in ("softbreak", "hardbreak") else child.content)
+
+
 def link_url(href: str, absolute: Callable[[str], str]) -> str:
     """A clicked `href` as a full URL (relative ones resolved by `absolute`), safe to show."""
     return absolute(quote(href, safe=_URL_SAFE))
@@ -101,8 +127,33 @@ class ServerMarkdown(Markdown):
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, parser_factory=server_markdown_parser,
+        super().__init__(id=id, classes=classes, parser_factory=self._parser,
                          open_links=False)
+        self._links: tuple[tuple[str, str], ...] = ()
+
+    def _parser(self) -> MarkdownIt:
+        parser = server_markdown_parser()
+        # Taken from the very parse the shown blocks are built from, so the two always agree
+        # and the text is parsed once (in Textual's parsing thread).
+        parser.core.ruler.push("collect_links", self._collect_links)
+        return parser
+
+    def _collect_links(self, state: StateCore) -> None:
+        self._links = tuple(_links_in(state.tokens))
+
+    @property
+    def web_links(self) -> list[WebLink]:
+        """The distinct web links of the text, as a click would open them, first one first.
+
+        For the keyboard, which cannot click them.
+        """
+        links: dict[str, WebLink] = {}
+        for text, href in self._links:
+            # Textual unquotes a clicked href before it reaches `_open_link`; do the same.
+            url = self._url(unquote(href))
+            if is_web_url(url):
+                links.setdefault(url, WebLink(text, url))
+        return list(links.values())
 
     def allow_focus(self) -> bool:
         return self.max_scroll_y > 0
@@ -112,10 +163,16 @@ class ServerMarkdown(Markdown):
         text = plain(text).strip()
         return self.update(text if text else f"*{placeholder}*")
 
+    def _url(self, href: str) -> str:
+        return link_url(href, self.app.client.http.absolute)  # type: ignore[attr-defined]
+
     @on(Markdown.LinkClicked)
     def _open_link(self, event: Markdown.LinkClicked) -> None:
         event.stop()
-        url = link_url(event.href, self.app.client.http.absolute)  # type: ignore[attr-defined]
+        self.open_link(self._url(event.href))
+
+    def open_link(self, url: str) -> None:
+        """Hand the (absolute) `url` to the browser if it is a web link; say so if not."""
         if not is_web_url(url):
             self.notify(f"Only web links are opened from here; not opened: {url}",
                         title="Link not opened", severity="warning", markup=False)
