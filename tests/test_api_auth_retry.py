@@ -104,3 +104,27 @@ async def test_a_streamed_answer_refused_without_a_retry_is_a_typed_error(sandbo
         with pytest.raises(err.LoggedOut):
             async with client.http.stream("GET", "/api/v3/attachments/1/content"):
                 pass
+
+
+async def test_a_login_lost_between_link_batches_keeps_what_was_linked(fresh_sandbox):
+    await oauth_login(fresh_sandbox, "lapse")
+    async with session.open_client(profile="lapse") as client:
+        folder = await client.storage_files(1, "/OpenProject/Nepenthes Demo (1)")
+        files = [file for file in folder.files if not file.is_folder]
+        chosen = (files * 45)[:45]  # three batches; the server links a repeated file once
+
+        def revoke_after_the_first_batch(done: int, _total: int | None) -> None:
+            if done == 20:
+                path = fresh_sandbox.data_dir / "nepenthes.sqlite3"
+                with contextlib.closing(sqlite3.connect(path)) as db, db:
+                    db.execute("UPDATE oauth_tokens SET revoked = 1")
+
+        result = await client.create_file_links(DEMO_WP, 1, chosen,
+                                                progress=revoke_after_the_first_batch)
+    assert {link.origin_id for link in result.linked} == {file.id for file in chosen[:20]}
+    assert [file for file, _ in result.failed] == chosen[20:]
+    assert all(isinstance(error, err.LoggedOut) for _, error in result.failed)
+    async with NepenthesClient(fresh_sandbox.nepenthes_url,
+                               ApiTokenSource(fresh_sandbox.user("member").api_token)) as member:
+        linked = {link.origin_id for link in await member.file_links(DEMO_WP)}
+    assert {file.id for file in files} <= linked

@@ -296,31 +296,42 @@ class NepenthesClient:
         done = 0
         for start in range(0, len(files), size):
             batch = files[start:start + size]
+            lost_login: err.NotLoggedIn | None = None
             try:
                 result.linked.extend(await self._post_file_links(wp_id, storage_id, batch))
-            except err.NotLoggedIn:
-                raise
+            except err.NotLoggedIn as exc:
+                result.failed.extend((file, exc) for file in batch)
+                lost_login = exc
             except err.ValidationFailed as exc:
                 if len(batch) == 1:
                     result.failed.append((batch[0], exc))
                 else:
-                    await self._link_one_by_one(wp_id, storage_id, batch, result)
+                    lost_login = await self._link_one_by_one(wp_id, storage_id, batch, result)
             except err.NepError as exc:
                 result.failed.extend((file, exc) for file in batch)
+            if lost_login is not None:
+                # Every later request would be refused as well. What was linked stays in the
+                # result (it is linked on the server); the rest fails with the reason.
+                result.failed.extend((file, lost_login) for file in files[start + size:])
+                break
             done += len(batch)
             if progress:
                 progress(done, len(files))
         return result
 
     async def _link_one_by_one(self, wp_id: int, storage_id: int, batch: list[m.StorageFile],
-                               result: m.LinkBatchResult) -> None:
-        for file in batch:
+                               result: m.LinkBatchResult) -> err.NotLoggedIn | None:
+        """Link each file alone; at a lost login the rest of the batch fails with it, and it
+        is returned so that the caller stops too."""
+        for index, file in enumerate(batch):
             try:
                 result.linked.extend(await self._post_file_links(wp_id, storage_id, [file]))
-            except err.NotLoggedIn:
-                raise
+            except err.NotLoggedIn as exc:
+                result.failed.extend((rest, exc) for rest in batch[index:])
+                return exc
             except err.NepError as exc:
                 result.failed.append((file, exc))
+        return None
 
     async def delete_file_link(self, link_id: int) -> None:
         await self.http.request("DELETE", f"{API}/file_links/{int(link_id)}")
