@@ -365,3 +365,21 @@ async def test_a_folder_is_never_overwritten_by_a_file(own, tmp_path):
     with pytest.raises(err.Conflict) as caught:
         await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=True)
     assert not isinstance(caught.value, err.FileNameExists) and "folder" in caught.value.message
+
+
+async def test_local_files_that_cannot_be_read_or_written_are_typed_errors(own, tmp_path):
+    with pytest.raises(err.LocalFileError) as gone:
+        await own.upload_attachment(DEMO_WP, tmp_path / "gone.txt")
+    assert "gone.txt" in gone.value.message
+    with pytest.raises(err.LocalFileError):
+        await own.upload_attachment(DEMO_WP, tmp_path)
+
+    source = tmp_path / "kept.txt"
+    source.write_text("kept\n")
+    attachment = await own.upload_attachment(DEMO_WP, source)
+    nowhere = tmp_path / "no such folder" / "copy.txt"
+    with pytest.raises(err.LocalFileError) as unwritable:
+        await own.download_attachment(attachment.id, nowhere)
+    assert str(nowhere) in unwritable.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+    await own.delete_attachment(attachment.id)

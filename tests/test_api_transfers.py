@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from nep_tui.api import transfers
-from nep_tui.api.errors import DownloadTargetExists, NetworkUnreachable
+from nep_tui.api.errors import DownloadTargetExists, LocalFileError, NetworkUnreachable
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 BIG = 64 * len(PAYLOAD)
@@ -150,6 +150,17 @@ async def test_upload_streams_an_exact_multipart_body(server, tmp_path):
     assert parts["file"].get_payload(decode=True) == PAYLOAD
     assert parts["file"].get_filename() == 'my "quoted" file.bin'
     assert seen[-1] == len(PAYLOAD)
+
+
+async def test_a_file_gone_before_it_is_sent_is_a_typed_error(server, tmp_path):
+    source = tmp_path / "chosen.bin"
+    source.write_bytes(PAYLOAD)
+    body = transfers.MultipartFile(source)
+    source.unlink()  # removed between choosing it and sending it
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(LocalFileError) as caught:
+            await client.post(f"{server}/upload", headers=body.headers, content=body.body())
+    assert str(source) in caught.value.message
 
 
 async def test_transfers_keep_memory_flat(server, tmp_path):

@@ -154,6 +154,13 @@ class MalformedResponse(NepError):
         self.endpoint = endpoint
 
 
+class LocalFileError(NepError):
+    """A file on this computer could not be read (to upload) or written (a download)."""
+
+    default_message = "A local file could not be read or written."
+    default_hint = "Check that the file exists, that you may use it, and that the disk has room."
+
+
 class DownloadTargetExists(NepError):
     """A download would replace an existing file and overwrite was not asked for."""
 

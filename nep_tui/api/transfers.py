@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.api.errors import DownloadTargetExists, LocalFileError
 from nep_tui.api.http import RereadableBody
 from nep_tui.formatting import safe_file_name
 
@@ -62,20 +62,27 @@ async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool
     part = _part_path(target)
     done = 0
     try:
-        with open(part, "wb") as out:
-            if progress:
-                progress(0, total)
-            async for chunk in response.aiter_bytes():
-                out.write(chunk)
-                done += len(chunk)
+        try:
+            with open(part, "wb") as out:
                 if progress:
-                    progress(done, total)
-        _move_into_place(part, target, overwrite=overwrite)
+                    progress(0, total)
+                async for chunk in response.aiter_bytes():
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+            _move_into_place(part, target, overwrite=overwrite)
+        except OSError as exc:  # a full disk, a folder that may not be written, ...
+            raise local_file_error("write", target, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
         raise
     return target
+
+
+def local_file_error(action: str, path: Path, exc: OSError) -> LocalFileError:
+    return LocalFileError(f"Could not {action} {path}: {exc.strerror or exc}.")
 
 
 def _move_into_place(part: Path, target: Path, *, overwrite: bool) -> None:
@@ -117,7 +124,10 @@ class MultipartFile:
 
     def __post_init__(self) -> None:
         self.boundary = f"nep-tui-{secrets.token_hex(16)}"
-        self.file_size = self.path.stat().st_size
+        try:
+            self.file_size = self.path.stat().st_size
+        except OSError as exc:  # gone, or not readable, since it was chosen
+            raise local_file_error("read", self.path, exc) from None
         self._head = b"".join(self._field_part(*field) for field in self.fields)
         name = _quote_param(self.file_name or self.path.name)
         self._head += (
@@ -146,9 +156,16 @@ class MultipartFile:
         done = 0
         if progress:
             progress(0, self.file_size)
-        with open(self.path, "rb") as source:
+        try:
+            source = open(self.path, "rb")
+        except OSError as exc:
+            raise local_file_error("read", self.path, exc) from None
+        with source:
             while True:
-                chunk = await asyncio.to_thread(source.read, CHUNK_SIZE)
+                try:
+                    chunk = await asyncio.to_thread(source.read, CHUNK_SIZE)
+                except OSError as exc:
+                    raise local_file_error("read", self.path, exc) from None
                 if not chunk:
                     break
                 done += len(chunk)
@@ -169,7 +186,8 @@ def readable_upload_source(path: Path | str) -> Path:
     """The file to upload, checked before any request is made."""
     source = Path(path).expanduser()
     if not source.is_file():
-        raise NepError(f"{source} is not a readable file.", hint="Check the path and try again.")
+        raise LocalFileError(f"{source} is not a readable file.",
+                             hint="Check the path and try again.")
     if not os.access(source, os.R_OK):
-        raise NepError(f"{source} cannot be read.", hint="Check the file's permissions.")
+        raise LocalFileError(f"{source} cannot be read.", hint="Check the file's permissions.")
     return source
