@@ -54,7 +54,7 @@ def _pieces(line: str, base: Path, problems: list[PathProblem]) -> list[str]:
     except UnclosedQuote:
         problems.append(PathProblem(line, "This text has a quote that is never closed; paste the path again."))
         return []
-    return _join_unquoted_spaces(words, base)
+    return _join_missing_tails(_join_unquoted_spaces(words, base), base)
 
 
 def _join_unquoted_spaces(words: list[str], base: Path) -> list[str]:
@@ -68,6 +68,36 @@ def _join_unquoted_spaces(words: list[str], base: Path) -> list[str]:
         pieces.append(" ".join(words[start:end]))
         start = end
     return pieces
+
+
+def _join_missing_tails(pieces: list[str], base: Path) -> list[str]:
+    """A missing absolute path followed by missing words that are no paths of their own is one
+    path with raw spaces (`/x/no such file.txt`, `file:///x/a b.txt`): it is one problem to
+    report (or one file URL to decode), not one per word."""
+    joined: list[str] = []
+    for piece in pieces:
+        if (joined and _looks_absolute(joined[-1]) and not _looks_absolute(piece)
+                and not _exists(joined[-1], base) and not _exists(piece, base)):
+            joined[-1] += " " + piece
+        else:
+            joined.append(piece)
+    return joined
+
+
+def _looks_absolute(piece: str) -> bool:
+    return piece.startswith(("/", "~")) or piece.lower().startswith("file:")
+
+
+def _exists(piece: str, base: Path) -> bool:
+    path = _piece_path(piece, base)
+    return path is not None and path.exists()
+
+
+def _piece_path(piece: str, base: Path) -> Path | None:
+    """The local path a piece names; None for a file URL of another computer."""
+    if piece.lower().startswith("file:"):
+        return _file_url_path(piece)
+    return _resolve(piece, base)
 
 
 def _shell_words(line: str) -> list[str]:
@@ -116,22 +146,24 @@ def _shell_words(line: str) -> list[str]:
 
 
 def _classify(piece: str, base: Path, files: list[Path], problems: list[PathProblem]) -> None:
-    if piece.lower().startswith("file:"):
-        local = _file_url_path(piece)
-        if local is None:
-            problems.append(PathProblem(piece, f"{piece} is not a file on this computer."))
-            return
-        path = local
-    else:
-        path = _resolve(piece, base)
-    if not path.exists():
-        problems.append(PathProblem(piece, f"{path} does not exist."))
-    elif path.is_dir():
-        problems.append(PathProblem(piece, f"{path} is a folder; choose the files inside it."))
-    elif not os.access(path, os.R_OK):
-        problems.append(PathProblem(piece, f"{path} cannot be read (no permission)."))
+    path = _piece_path(piece, base)
+    if path is None:
+        problems.append(PathProblem(piece, f"{piece} is not a file on this computer."))
+    elif (problem := local_file_problem(path)) is not None:
+        problems.append(PathProblem(piece, problem))
     else:
         files.append(path)
+
+
+def local_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be uploaded, in a sentence; None when it can."""
+    if not path.exists():  # also a link whose target is gone
+        return f"{path} does not exist."
+    if path.is_dir():
+        return f"{path} is a folder; choose the files inside it."
+    if not os.access(path, os.R_OK):
+        return f"{path} cannot be read (no permission)."
+    return None
 
 
 def _file_url_path(url: str) -> Path | None:

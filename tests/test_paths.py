@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nep_tui.paths import parse_pasted_paths
+from nep_tui.paths import local_file_problem, parse_pasted_paths
 
 
 @pytest.fixture
@@ -92,6 +92,19 @@ def test_missing_path_and_folder_get_clear_messages(files, tmp_path):
     ]
 
 
+def test_a_missing_path_with_raw_spaces_is_one_problem(files, tmp_path):
+    missing = tmp_path / "no such file.txt"
+    result = parse_pasted_paths(f"{missing} {files['b.txt']} relative.txt")
+    assert result.files == (files["b.txt"],)
+    assert [problem.message for problem in result.problems] == [
+        f"{missing} does not exist.", f"{Path.cwd() / 'relative.txt'} does not exist."]
+
+
+def test_a_file_url_with_raw_spaces(files):
+    url = "file://" + str(files["My Report 2026.pdf"])  # spaces not escaped as %20
+    assert parse_pasted_paths(url).files == (files["My Report 2026.pdf"],)
+
+
 def test_unclosed_quote(files):
     result = parse_pasted_paths("'/no/end")
     assert result.files == ()
@@ -101,3 +114,10 @@ def test_unclosed_quote(files):
 def test_empty_paste_is_neither_file_nor_problem():
     assert parse_pasted_paths("  \n \n") == parse_pasted_paths("")
     assert parse_pasted_paths("").files == ()
+
+
+def test_a_link_whose_target_is_gone_does_not_exist(tmp_path):
+    link = tmp_path / "dangling.txt"
+    link.symlink_to(tmp_path / "removed.txt")
+    assert local_file_problem(link) == f"{link} does not exist."
+    assert local_file_problem(tmp_path) == f"{tmp_path} is a folder; choose the files inside it."

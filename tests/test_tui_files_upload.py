@@ -142,6 +142,43 @@ async def test_a_file_dragged_in_is_taken_wherever_the_focus_is(fresh_sandbox, h
         assert "is a folder" in str(screen.query_one("#path-problems").render())
 
 
+async def test_a_typed_path_counts_without_enter_and_a_wrong_one_stays_to_correct(
+        fresh_sandbox, home):
+    typed = _file(home, "typed.txt")
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        path_input = app.screen.query_one(LocalPathInput)
+        path_input.focus()
+        await pilot.press(*f"{home}/typo.txt", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, UploadScreen)  # not on to the folder picker
+        assert "typo.txt does not exist" in str(app.screen.query_one("#path-problems").render())
+        assert path_input.value == f"{home}/typo.txt"
+        path_input.value = str(typed)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FolderPickerScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("ChosenFiles").paths == [typed]
+
+
+async def test_a_file_removed_after_it_was_chosen_fails_alone(fresh_sandbox, home):
+    removed, kept = _file(home, "removed.txt"), _file(home, "kept.txt")
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await _choose_files(pilot, f"{removed}\n{kept}")
+        removed.unlink()
+        await _upload_to_project_folder(pilot)
+        assert _outcomes(app) == [f"removed.txt was not uploaded: {removed} is not a readable file."
+                                  " Check the path and try again.",
+                                  "kept.txt uploaded and linked."]
+    assert await _links(fresh_sandbox, 2) == ["kept.txt"]
+
+
 @pytest.mark.parametrize(("key", "expected_link"), [
     ("o", "Budget 2026.xlsx"),
     ("k", None),  # a new name chosen by Nextcloud

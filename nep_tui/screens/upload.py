@@ -114,10 +114,19 @@ def failure_sentence(path: Path, error: NepError) -> str:
     return f"{path.name} was not uploaded: {error_sentence(error)}"
 
 
+def file_size(path: Path) -> int:
+    """The size to show and to count in the batch. A file that can no longer be read counts
+    0: its upload then fails and says why."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) -> StorageFile:
     """What a fresh upload is, as a storage file to link (the server fills in the rest)."""
     parent = (folder.location or "/").rstrip("/")
-    return StorageFile(id=result_id, name=name, size=path.stat().st_size,
+    return StorageFile(id=result_id, name=name, size=file_size(path),
                        mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                        location=f"{parent}/{name}", readable=True, writeable=True)
 
@@ -205,7 +214,10 @@ class UploadScreen(Screen[bool]):
     def _choose_destination(self) -> None:
         from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
 
-        paths = self.query_one(LocalFileChooser).chosen
+        chooser = self.query_one(LocalFileChooser)
+        if not chooser.take_typed():
+            return
+        paths = chooser.chosen
         if not paths:
             self.notify("Choose at least one file first.", severity="warning")
             return
@@ -227,20 +239,20 @@ class UploadScreen(Screen[bool]):
         if folder is not None:
             self.query_one("#upload-destination", Label).update(
                 Content(f"Destination: {plain(folder.location or '/')}"))
-        rows = [TransferProgress(path.name, total=path.stat().st_size) for path in paths]
+        sizes = [file_size(path) for path in paths]
+        rows = [TransferProgress(path.name, total=size) for path, size in zip(paths, sizes)]
         transfers.mount_all(rows)
         self.query_one("#upload-next-button", Button).label = "Close"
         self._enter(Phase.RUNNING)
-        self._upload_all(paths, rows, folder)
+        self._upload_all(paths, sizes, rows, folder)
 
     # --- the transfer -----------------------------------------------------------------
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def _upload_all(self, paths: list[Path], rows: list[TransferProgress],
+    async def _upload_all(self, paths: list[Path], sizes: list[int], rows: list[TransferProgress],
                           folder: StorageFile | None) -> None:
         batch = self.query_one("#upload-batch", TransferProgress)
         worker = get_current_worker()
-        sizes = [path.stat().st_size for path in paths]
         total = sum(sizes)
         finished_bytes = 0
         succeeded = failed = finished = 0

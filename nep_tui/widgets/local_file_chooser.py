@@ -13,7 +13,7 @@ from textual.widgets import DirectoryTree, Label, OptionList
 from textual.widgets.option_list import Option
 
 from nep_tui.formatting import format_size
-from nep_tui.paths import parse_pasted_paths
+from nep_tui.paths import local_file_problem, parse_pasted_paths
 from nep_tui.widgets.local_path_input import LocalPathInput
 
 
@@ -51,7 +51,7 @@ class LocalFileChooser(Vertical):
     LocalFileChooser #chosen-side { width: 1fr; }
     LocalFileChooser #chosen-title { text-style: bold; }
     LocalFileChooser #chosen-files { height: 1fr; border: round $panel; }
-    LocalFileChooser #path-problems { color: $text-error; height: auto; }
+    LocalFileChooser #path-problems { color: $text-error; width: 1fr; height: auto; }
     """
 
     def __init__(self, start: Path, *, id: str | None = None) -> None:
@@ -72,17 +72,35 @@ class LocalFileChooser(Vertical):
     def chosen(self) -> list[Path]:
         return list(self.query_one(ChosenFiles).paths)
 
-    def add_text(self, text: str) -> None:
-        """Add what a paste or typed line names; say clearly what could not be added."""
+    def add_text(self, text: str) -> bool:
+        """Add what a paste or typed line names; say clearly what could not be added.
+        True when everything in it could be added."""
         result = parse_pasted_paths(text)
         self.query_one(ChosenFiles).add(result.files)
         problems = " ".join(problem.message for problem in result.problems)
         self.query_one("#path-problems", Label).update(Content(problems))
+        return not result.problems
+
+    def take_typed(self) -> bool:
+        """Add the paths typed but not yet entered (going on should not drop them). False
+        when one could not be added: the text stays to be corrected, and the user sees why
+        before going on."""
+        typed = self.query_one(LocalPathInput)
+        if not typed.value.strip():
+            return True
+        added = self.add_text(typed.value)
+        if added:
+            typed.value = ""
+        return added
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.query_one(ChosenFiles).add([Path(event.path)])
+        path = Path(event.path)
+        problem = local_file_problem(path)
+        self.query_one("#path-problems", Label).update(Content(problem or ""))
+        if problem is None:
+            self.query_one(ChosenFiles).add([path])
 
     @on(LocalPathInput.Pasted)
     def _pasted(self, event: LocalPathInput.Pasted) -> None:
@@ -92,6 +110,4 @@ class LocalFileChooser(Vertical):
     @on(LocalPathInput.Submitted)
     def _typed(self, event: LocalPathInput.Submitted) -> None:
         event.stop()
-        if event.value.strip():
-            self.add_text(event.value)
-            event.input.value = ""
+        self.take_typed()
