@@ -73,8 +73,10 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker-cancel", tooltip="Close without choosing."),
+        # One key, named after what it does here (check_action shows the one that applies).
         Binding("ctrl+s", "confirm", "Choose", id="picker-confirm",
-                tooltip="Choose this folder, or link the marked files."),
+                tooltip="Choose the folder shown."),
+        Binding("ctrl+s", "link", "Link", id="picker-link", tooltip="Link the marked files."),
     ]
 
     def __init__(self, storage_id: int, *, purpose: PickerPurpose, project_id: int | None = None,
@@ -134,9 +136,19 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
         if self.purpose is PickerPurpose.CHOOSE_FOLDER:
             self.query_one("#picker-confirm-button", Button).disabled = not event.files.parent.writeable
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return self.purpose is PickerPurpose.CHOOSE_FOLDER
+        if action == "link":
+            return self.purpose is PickerPurpose.LINK_FILES
+        return True
+
     @on(Button.Pressed, "#picker-cancel-button")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_link(self) -> None:
+        self.action_confirm()
 
     @on(Button.Pressed, "#picker-confirm-button")
     def action_confirm(self) -> None:
