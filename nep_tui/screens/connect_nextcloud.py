@@ -8,13 +8,14 @@ the storage's authorization state is polled; once connected the screen closes it
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.style import Style
 from textual.widgets import Button, Footer, Label
 
@@ -22,12 +23,55 @@ from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, Storage
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
+from nep_tui.widgets.qr_code import QRCode
 from nep_tui.widgets.transfer_pane import error_sentence
-from nep_tui.widgets.url_qr import UrlQr
 
-# The QR code needs this much room besides the text; below that only the text is shown.
-MIN_WIDTH_FOR_QR = 60
-MIN_HEIGHT_FOR_QR = 40
+WAITING = "Waiting for Nextcloud to confirm the connection…"
+UNREACHABLE = "Nextcloud cannot be reached right now; still waiting…"
+
+
+def missing_room(size: tuple[int, int], columns: int, rows: int) -> str | None:
+    """How big the window must get ("at least 40 rows tall"), naming only what it lacks."""
+    lacking = [f"{columns} columns wide"] if size[0] < columns else []
+    if size[1] < rows:
+        lacking.append(f"{rows} rows tall")
+    return "at least " + " and ".join(lacking) if lacking else None
+
+
+class QrAloneScreen(ModalScreen[None]):
+    """Just the QR code, for terminals with no room for it beside the link and buttons."""
+
+    CSS_PATH = "connect_nextcloud.tcss"
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Back", id="qr-alone-back",
+                tooltip="Back to the link and the waiting."),
+    ]
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="qr-alone"):
+            with Center(id="qr-alone-centre"):
+                yield QRCode(self.url, id="qr-alone-code")
+            yield Label(Content(f"Scan to open {plain(urlsplit(self.url).hostname or self.url)}"
+                                " · escape goes back"), id="qr-alone-caption")
+            yield Label(id="qr-alone-too-small")
+
+    @staticmethod
+    def missing_room(size: tuple[int, int], qr: QRCode) -> str | None:
+        return missing_room(size, qr.columns, qr.rows + 1)  # + the caption line
+
+    def on_resize(self) -> None:
+        # A cut QR code does not scan, so rather say what the window lacks.
+        lacking = self.missing_room(self.size, self.query_one(QRCode))
+        self.query_one("#qr-alone").set_class(lacking is not None, "-too-small")
+        if lacking:
+            self.query_one("#qr-alone-too-small", Label).update(
+                f"The QR code needs a window {lacking} (this one is "
+                f"{self.size.width}×{self.size.height}); escape goes back.")
 
 
 class ConnectNextcloudScreen(Screen[bool]):
@@ -41,6 +85,9 @@ class ConnectNextcloudScreen(Screen[bool]):
                 tooltip="Open the authorize link (or show and copy it without a browser)."),
         Binding("c", "copy_link", "Copy link", id="connect-copy",
                 tooltip="Copy the authorize link to the clipboard."),
+        Binding("q", "qr_alone", "QR code", id="connect-qr-alone",
+                tooltip="Show the QR code of the authorize link on its own, to scan it with a "
+                        "phone when the window has no room for it here."),
     ]
 
     poll_seconds: float = 2.0
@@ -65,9 +112,11 @@ class ConnectNextcloudScreen(Screen[bool]):
                     yield Button("Open in browser", id="connect-open-button", variant="primary")
                     yield Button("Copy link", id="connect-copy-button")
                     yield Button("Cancel", id="connect-cancel-button")
+                # Either the QR code or, where it does not fit, a line saying how to see it.
                 with Vertical(id="connect-qr-box"):
-                    yield UrlQr(self.url, id="connect-qr")
-                yield Label("Waiting for Nextcloud to confirm the connection…", id="connect-status")
+                    yield QRCode(self.url, id="connect-qr")
+                    yield Label(id="connect-qr-hint")
+                yield Label(WAITING, id="connect-status")
             else:
                 yield Label("This storage offers no way to connect from here; "
                             "ask an administrator to check its setup.", id="connect-status")
@@ -75,22 +124,42 @@ class ConnectNextcloudScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._fit_qr()
+        self.on_resize()
         if self.url:
             self._poll()
 
     def on_resize(self) -> None:
-        self._fit_qr()
+        # The fit is measured on the laid-out screen, which the new size has not reached yet.
+        self.call_after_refresh(self._fit_qr)
 
     def _fit_qr(self) -> None:
-        for box in self.query("#connect-qr-box"):
-            box.display = self.size.width >= MIN_WIDTH_FOR_QR and self.size.height >= MIN_HEIGHT_FOR_QR
+        """Show the QR code only where it fits whole with everything else: a cut one does not scan."""
+        if not self.url:
+            return
+        scroll = self.query_one("#connect", VerticalScroll)
+        box = self.query_one("#connect-qr-box", Vertical)
+        qr = self.query_one(QRCode)
+        hint = self.query_one("#connect-qr-hint", Label)
+        # The box holds either the QR code or the hint; swapping in the QR code adds the difference.
+        laid_out = max(child.virtual_region_with_margin.bottom for child in scroll.displayed_children)
+        content_rows = laid_out - box.size.height + qr.rows
+        here = missing_room(self.size, self.size.width - scroll.size.width + qr.columns,
+                            self.size.height - scroll.size.height + content_rows)
+        qr.display = here is None
+        hint.display = here is not None
+        if here is None:
+            return
+        # Too small even for q: the size q needs is the smaller, likelier ask.
+        alone = QrAloneScreen.missing_room(self.size, qr)
+        hint.update(f"QR code: make the window {here}, or press q to show it alone" if alone is None
+                    else f"QR code: make the window {alone}, then press q to show it alone")
 
     @work(exclusive=True, group="connect-poll", exit_on_error=False)
     async def _poll(self) -> None:
         status = self.query_one("#connect-status", Label)
         while True:
             await asyncio.sleep(self.poll_seconds)
+            # Each answer replaces the status: an outage that has passed is no longer news.
             try:
                 storage = await self.app.client.storage(self.storage.id)
             except NepError as error:
@@ -98,13 +167,14 @@ class ConnectNextcloudScreen(Screen[bool]):
                 continue
             if storage.authorization_state is AuthorizationState.CONNECTED:
                 self.notify(f"Connected to {plain(storage.name)}.", markup=False)
+                self.pop_until_active()  # the QR code alone, just scanned, goes too
                 self.dismiss(True)
                 return
-            if storage.authorization_state is AuthorizationState.ERROR:
-                status.update("Nextcloud cannot be reached right now; still waiting…")
+            status.update(UNREACHABLE if storage.authorization_state is AuthorizationState.ERROR
+                          else WAITING)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open_link", "copy_link"):
+        if action in ("open_link", "copy_link", "qr_alone"):
             return self.url is not None
         return True
 
@@ -117,6 +187,10 @@ class ConnectNextcloudScreen(Screen[bool]):
     def action_copy_link(self) -> None:
         if self.url:
             self.app.copy_with_toast(self.url, "the authorize link")
+
+    def action_qr_alone(self) -> None:
+        if self.url:
+            self.app.push_screen(QrAloneScreen(self.url))
 
     @on(Button.Pressed, "#connect-cancel-button")
     def action_cancel(self) -> None:
