@@ -26,6 +26,7 @@ from nep_tui.formatting import safe_file_name
 Progress = Callable[[int, int | None], None]
 
 CHUNK_SIZE = 256 * 1024
+WRITE_BLOCK_SIZE = 1024 * 1024
 
 
 def unique_path(path: Path) -> Path:
@@ -64,13 +65,18 @@ async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool
     try:
         try:
             with open(part, "wb") as out:
-                if progress:
-                    progress(0, total)
-                async for chunk in response.aiter_bytes():
-                    out.write(chunk)
-                    done += len(chunk)
+                writer = _WriteBehind(out)
+                try:
                     if progress:
-                        progress(done, total)
+                        progress(0, total)
+                    async for chunk in response.aiter_bytes():
+                        await writer.write(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+                    await writer.close()
+                finally:
+                    await writer.settle()
             _move_into_place(part, target, overwrite=overwrite)
         except OSError as exc:  # a full disk, a folder that may not be written, ...
             raise local_file_error("write", target, exc) from None
@@ -79,6 +85,48 @@ async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool
             part.unlink()
         raise
     return target
+
+
+class _WriteBehind:
+    """Writes a download in blocks on a worker thread while the next block arrives.
+
+    Written on the event loop, every chunk held up the network reads (and, in the TUI, the
+    screen) for as long as the disk took; in a thread, writing overlaps receiving. At most two
+    blocks are held: the one being written and the one being filled."""
+
+    def __init__(self, out) -> None:
+        self._out = out
+        self._block = bytearray()
+        self._writing: asyncio.Future[int] | None = None
+
+    async def write(self, chunk: bytes) -> None:
+        self._block += chunk
+        if len(self._block) >= WRITE_BLOCK_SIZE:
+            await self._hand_over()
+
+    async def close(self) -> None:
+        """Write what is left and wait until all of it is written."""
+        await self._hand_over()
+        await self._wait()
+
+    async def settle(self) -> None:
+        """Wait for a write under way (after a failure too), so the file is not closed under
+        the thread; its own failure is not the one to report then."""
+        if self._writing is not None:
+            await asyncio.wait({self._writing})
+            self._writing = None
+
+    async def _hand_over(self) -> None:
+        await self._wait()
+        if self._block:
+            block, self._block = bytes(self._block), bytearray()
+            self._writing = asyncio.ensure_future(asyncio.to_thread(self._out.write, block))
+
+    async def _wait(self) -> None:
+        if self._writing is not None:
+            # Shielded: a cancel must not leave the thread writing into a file being closed.
+            await asyncio.shield(self._writing)
+            self._writing = None
 
 
 def local_file_error(action: str, path: Path, exc: OSError) -> LocalFileError:
