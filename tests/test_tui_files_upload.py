@@ -38,15 +38,18 @@ def _file(folder: Path, name: str, size: int = 20) -> Path:
     return path
 
 
-async def _choose_files(pilot, text: str) -> None:
-    app = pilot.app
+async def _open_upload(pilot) -> UploadScreen:
     await settle(pilot)
-    assert isinstance(app.screen, WorkPackageScreen)
+    assert isinstance(pilot.app.screen, WorkPackageScreen)
     await pilot.press("u")
     await settle(pilot)
-    assert isinstance(app.screen, UploadScreen)
-    app.screen.query_one(LocalPathInput).focus()
-    app.post_message(events.Paste(text))
+    assert isinstance(pilot.app.screen, UploadScreen)
+    return pilot.app.screen
+
+
+async def _choose_files(pilot, text: str) -> None:
+    (await _open_upload(pilot)).query_one(LocalPathInput).focus()
+    pilot.app.post_message(events.Paste(text))
     await pilot.pause()
 
 
@@ -130,11 +133,7 @@ async def test_a_file_dragged_in_is_taken_wherever_the_focus_is(fresh_sandbox, h
     dragged = _file(home, "dragged in.txt")
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("u")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, UploadScreen)
+        screen = await _open_upload(pilot)
         assert isinstance(app.focused, DirectoryTree)  # where the screen puts it first
         app.post_message(events.Paste(f"'{dragged}' {home}"))
         await pilot.pause()
@@ -147,10 +146,7 @@ async def test_a_typed_path_counts_without_enter_and_a_wrong_one_stays_to_correc
     typed = _file(home, "typed.txt")
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("u")
-        await settle(pilot)
-        path_input = app.screen.query_one(LocalPathInput)
+        path_input = (await _open_upload(pilot)).query_one(LocalPathInput)
         path_input.focus()
         await pilot.press(*f"{home}/typo.txt", "ctrl+s")
         await settle(pilot)
