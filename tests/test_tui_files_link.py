@@ -13,6 +13,7 @@ from nep_tui.screens.folder_picker import FolderPickerScreen
 from nep_tui.screens.link_report import LinkFilesScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
+from nep_tui.widgets.storage_file_table import StorageFileTable
 from test_tui_files_support import make_app, put_files
 from tui_support import settle
 
@@ -128,3 +129,25 @@ def test_partial_failure_report_snapshot(snap_compare, fresh_sandbox):
         await _mark_and_link(pilot, 25)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=link_all)
+
+
+async def test_files_already_linked_say_so_and_are_not_marked(fresh_sandbox):
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        files = app.screen.query_one(StorageFileList)
+        assert files.location == "/OpenProject/Nepenthes Demo (1)"
+        table = files.query_one(StorageFileTable)
+        lines = [strip.text for strip in (table.render_line(y) for y in range(table.size.height))]
+        assert any("Kickoff presentation.pdf  (linked)" in line for line in lines)
+        assert any("Meeting notes.md" in line and "(linked)" not in line for line in lines)
+        table.cursor_row = next(index for index, file in enumerate(files.shown)
+                                if file.name == "Kickoff presentation.pdf")
+        await pilot.press("space")
+        await pilot.pause()
+        assert files.marked == {}
+        # Textual keeps the toasts it shows in App._notifications (no public reader).
+        said = [str(toast.message) for toast in app._notifications]
+        assert any("Kickoff presentation.pdf is already linked" in text for text in said)

@@ -80,9 +80,11 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
     ]
 
     def __init__(self, storage_id: int, *, purpose: PickerPurpose, project_id: int | None = None,
-                 title: str | None = None, start_location: str | None = None) -> None:
+                 title: str | None = None, start_location: str | None = None,
+                 linked_ids: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.storage_id = storage_id
+        self.linked_ids = linked_ids
         self.purpose = purpose
         self.project_id = project_id
         self.start_location = start_location
@@ -97,7 +99,7 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
             yield Label(Content(plain(self.heading)), id="picker-title")
             yield StorageFileList(self.storage_id,
                                   multi_select=self.purpose is PickerPurpose.LINK_FILES,
-                                  id="picker-files")
+                                  linked_ids=self.linked_ids, id="picker-files")
             with Horizontal(id="picker-actions"):
                 yield Label(self._hint(0), id="picker-status")
                 yield Button("Cancel", id="picker-cancel-button")

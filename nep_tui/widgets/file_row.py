@@ -78,14 +78,18 @@ def storage_file_header(width: int) -> Text:
     return _storage_columns(width, Text(""), Text("Name"), Text("Size"), Text("Modified"))
 
 
-def storage_file_line(file: StorageFile, *, marked: bool, width: int) -> Text:
-    """A storage file as one line of `width` cells; unreadable files are dimmed and say why."""
+def storage_file_line(file: StorageFile, *, marked: bool, width: int,
+                      linked: bool = False) -> Text:
+    """A storage file as one line of `width` cells; unreadable files are dimmed and say why,
+    files already `linked` to the work package at hand say so."""
     icon = FOLDER_ICON if file.is_folder else FILE_ICON
     name = f"{icon} {plain(file.name)}" + ("/" if file.is_folder else "")
     # A name is one line here, whatever the server sends.
     name = name.replace("\n", " ").replace("\t", " ")
     if not file.readable:
         name += "  (no permission)"
+    elif linked:
+        name += "  (linked)"
     size = "" if file.is_folder else format_size(file.size)
     line = _storage_columns(width, Text("✓" if marked else " "), Text(name), Text(size),
                             Text(format_datetime(file.last_modified_at)))

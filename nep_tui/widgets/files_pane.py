@@ -303,10 +303,13 @@ class FilesPane(TransferPane):
                 self.app.push_screen(LinkFilesScreen(work_package, storage, files),
                                      lambda _: self.action_reload())
 
+        linked = frozenset(link.origin_id for section in self.sections
+                           if section.storage.id == storage.id for link in section.links)
         self.app.push_screen(
             FolderPickerScreen(storage.id, purpose=PickerPurpose.LINK_FILES,
                                project_id=work_package.project_id,
-                               title=f"Link existing files to #{work_package.display_id}"),
+                               title=f"Link existing files to #{work_package.display_id}",
+                               linked_ids=linked),
             picked,
         )
 

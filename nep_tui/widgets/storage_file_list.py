@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile, StorageFiles
+from nep_tui.formatting import plain
 from nep_tui.widgets.breadcrumb import Breadcrumb, Crumb
 from nep_tui.widgets.storage_file_table import StorageFileTable
 
@@ -96,10 +97,11 @@ class StorageFileList(Vertical):
             return self.file_list
 
     def __init__(self, storage_id: int, *, multi_select: bool = False, folders_only: bool = False,
-                 id: str | None = None) -> None:
+                 linked_ids: frozenset[str] = frozenset(), id: str | None = None) -> None:
         super().__init__(id=id)
         self.storage_id = storage_id
         self.multi_select = multi_select
+        self.linked_ids = linked_ids
         self.folders_only = folders_only
         self.location = ROOT
         self.listing: StorageFiles | None = None
@@ -177,7 +179,7 @@ class StorageFileList(Vertical):
     def _fill(self) -> None:
         self.shown = [f for f in self.entries if matches(f, self.filter_text)] \
             if self.filter_text else self.entries
-        self.query_one(StorageFileTable).show(self.shown, frozenset(self.marked))
+        self.query_one(StorageFileTable).show(self.shown, frozenset(self.marked), self.linked_ids)
         empty = self.query_one("#files-empty", Label)
         empty.display = not self.shown
         if not self.shown:
@@ -259,6 +261,10 @@ class StorageFileList(Vertical):
             return
         if not entry.readable:
             self.notify("You may not read this file, so it cannot be linked.", severity="warning")
+            return
+        if entry.id in self.linked_ids:
+            self.notify(f"{plain(entry.name)} is already linked to this work package.",
+                        markup=False)
             return
         if entry.id in self.marked:
             del self.marked[entry.id]

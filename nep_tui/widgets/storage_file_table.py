@@ -114,11 +114,15 @@ class StorageFileTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.files: list[StorageFile] = []
         self.marked_ids: frozenset[str] = frozenset()
+        self.linked_ids: frozenset[str] = frozenset()
 
-    def show(self, files: list[StorageFile], marked_ids: frozenset[str]) -> None:
-        """Show these rows (in this order) with the cursor on the first one."""
+    def show(self, files: list[StorageFile], marked_ids: frozenset[str],
+             linked_ids: frozenset[str] = frozenset()) -> None:
+        """Show these rows (in this order) with the cursor on the first one; `linked_ids` are
+        files already linked to the work package at hand."""
         self.files = files
         self.marked_ids = marked_ids
+        self.linked_ids = linked_ids
         self.virtual_size = Size(0, len(files) + HEADER_LINES)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor_row = 0
@@ -202,8 +206,9 @@ class StorageFileTable(ScrollView, can_focus=True):
         style = self.rich_style
         if row == self.cursor_row:
             style += self.get_component_rich_style("storage-file-table--cursor")
-        return self._strip(storage_file_line(file, marked=file.id in self.marked_ids, width=width),
-                           width, style)
+        line = storage_file_line(file, marked=file.id in self.marked_ids,
+                                 linked=file.id in self.linked_ids, width=width)
+        return self._strip(line, width, style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
