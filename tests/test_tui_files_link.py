@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 import pytest
-from textual.widgets import Button, Label
+from textual.widgets import Button, Label, ProgressBar
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
@@ -15,7 +15,7 @@ from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
 from nep_tui.widgets.storage_file_table import StorageFileTable
 from test_tui_files_support import make_app, put_files
-from tui_support import settle
+from tui_support import settle, wait_for
 
 SIZE = (100, 34)
 FOLDER = "/Linkable"
@@ -28,7 +28,8 @@ async def _linked_names(sandbox, wp_id: int) -> list[str]:
         return sorted(link.name for link in await client.file_links(wp_id))
 
 
-async def _mark_and_link(pilot, count: int) -> None:
+async def _mark(pilot, count: int) -> None:
+    """Open the picker from the work package, go to FOLDER and mark its first `count` files."""
     app = pilot.app
     await settle(pilot)
     assert isinstance(app.screen, WorkPackageScreen)
@@ -41,9 +42,13 @@ async def _mark_and_link(pilot, count: int) -> None:
     await settle(pilot)
     assert app.screen.query_one(StorageFileList).location == FOLDER
     await pilot.press(*["space"] * count)
+
+
+async def _mark_and_link(pilot, count: int) -> None:
+    await _mark(pilot, count)
     await pilot.press("ctrl+s")
     await settle(pilot)
-    assert isinstance(app.screen, LinkFilesScreen)
+    assert isinstance(pilot.app.screen, LinkFilesScreen)
 
 
 @pytest.mark.parametrize("count", [1, 20, 45])
@@ -151,3 +156,29 @@ async def test_files_already_linked_say_so_and_are_not_marked(fresh_sandbox):
         # Textual keeps the toasts it shows in App._notifications (no public reader).
         said = [str(toast.message) for toast in app._notifications]
         assert any("Kickoff presentation.pdf is already linked" in text for text in said)
+
+
+async def test_stop_links_no_more_batches_and_the_rest_can_be_retried(fresh_sandbox):
+    put_files(fresh_sandbox, "member", FOLDER, NAMES)
+    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await _mark(pilot, len(NAMES))
+        fresh_sandbox.set_faults(delay_ms=400)  # every batch takes a while: time to press escape
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, LinkFilesScreen))
+        screen = app.screen
+        bar = screen.query_one("#link-progress").query_one(ProgressBar)
+        await wait_for(pilot, lambda: (bar.progress or 0) >= 20)
+        await pilot.press("escape")  # Stop, not Close: the screen stays
+        await settle(pilot)
+        assert app.screen is screen and not screen.running
+        linked, stopped = list(screen.linked_names), list(screen.failed)
+        assert 20 <= len(linked) < len(NAMES) and len(linked) + len(stopped) == len(NAMES)
+        assert "You stopped before this was done." in str(
+            screen.query_one("#link-failed", Label).content)
+        assert sorted(await _linked_names(fresh_sandbox, 2)) == sorted(linked)
+        fresh_sandbox.set_faults(delay_ms=0)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.failed == []
+    assert await _linked_names(fresh_sandbox, 2) == NAMES

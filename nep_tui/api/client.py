@@ -288,13 +288,20 @@ class NepenthesClient:
 
     async def create_file_links(self, wp_id: int, storage_id: int, files: list[m.StorageFile],
                                 *, batch_size: int = LINK_BATCH_LIMIT,
-                                progress: Progress | None = None) -> m.LinkBatchResult:
+                                progress: Progress | None = None,
+                                stop_requested: Callable[[], bool] | None = None
+                                ) -> m.LinkBatchResult:
         """Link files in batches (the server takes at most 20 per request, all or nothing).
-        A rejected batch is retried file by file so one bad file does not sink the others."""
+        A rejected batch is retried file by file so one bad file does not sink the others.
+        `stop_requested` is asked before each batch: a request under way is never cut off
+        (its links would exist without the caller knowing), the files after it fail `Stopped`."""
         size = max(1, min(batch_size, LINK_BATCH_LIMIT))
         result = m.LinkBatchResult(linked=[], failed=[])
         done = 0
         for start in range(0, len(files), size):
+            if stop_requested is not None and stop_requested():
+                result.failed.extend((file, err.Stopped()) for file in files[start:])
+                break
             batch = files[start:start + size]
             lost_login: err.NotLoggedIn | None = None
             try:

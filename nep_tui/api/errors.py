@@ -154,6 +154,13 @@ class MalformedResponse(NepError):
         self.endpoint = endpoint
 
 
+class Stopped(NepError):
+    """The user stopped a batch before this part of it was done."""
+
+    default_message = "You stopped before this was done."
+    default_hint = "Start it again to do the rest."
+
+
 class LocalFileError(NepError):
     """A file on this computer could not be read (to upload) or written (a download)."""
 

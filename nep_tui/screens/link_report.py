@@ -39,7 +39,10 @@ class LinkFilesScreen(Screen[bool]):
 
     CSS_PATH = "link_report.tcss"
 
+    # check_action shows one of the two escape bindings: Stop while linking, then Close.
     BINDINGS = [
+        Binding("escape", "stop", "Stop", id="link-stop",
+                tooltip="Link no more batches; the one under way finishes."),
         Binding("escape", "close", "Close", id="link-close", tooltip="Back to the work package."),
         Binding("ctrl+r", "retry_rest", "Retry the rest", id="link-retry",
                 tooltip="Try again to link the files that failed."),
@@ -53,6 +56,7 @@ class LinkFilesScreen(Screen[bool]):
         self.linked_names: list[str] = []
         self.failed: list[StorageFile] = []
         self.running = False
+        self.stopping = False
 
     def compose(self) -> ComposeResult:
         # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
@@ -79,18 +83,27 @@ class LinkFilesScreen(Screen[bool]):
 
     @work(exclusive=True, group="link", exit_on_error=False)
     async def _link(self, files: list[StorageFile]) -> None:
-        self.running = True
+        self.running, self.stopping = True, False
         self.refresh_bindings()
+        self.query_one("#link-close-button", Button).label = "Stop"
         progress = self.query_one("#link-progress", TransferProgress)
         progress.update_count(0, len(files))
         try:
             result = await self.app.client.create_file_links(
                 self.work_package.id, self.storage.id, files,
-                progress=lambda done, total: progress.update_count(done, total or len(files)))
+                progress=lambda done, total: progress.update_count(done, total or len(files)),
+                stop_requested=lambda: self.stopping)
         except Exception as error:  # noqa: BLE001 - any failure is reported, the screen stays
             result = LinkBatchResult(linked=[], failed=[(file, error) for file in files])
         self.running = False
+        self.query_one("#link-close-button", Button).label = "Close"
         self._report(result)
+
+    def action_stop(self) -> None:
+        self.stopping = True
+        self.refresh_bindings()
+        self.query_one("#link-progress", TransferProgress).show_step(
+            "Stopping after the batch under way…")
 
     def _report(self, result: LinkBatchResult) -> None:
         self.linked_names += [link.name for link in result.linked]
@@ -114,6 +127,11 @@ class LinkFilesScreen(Screen[bool]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry_rest":
             return bool(self.failed) and not self.running
+        if action == "stop":
+            # Shown but disabled once asked: the batch under way still finishes.
+            return None if self.stopping else self.running
+        if action == "close":
+            return not self.running
         return True
 
     @on(Button.Pressed, "#link-retry-button")
@@ -123,5 +141,13 @@ class LinkFilesScreen(Screen[bool]):
             self._link(list(self.failed))
 
     @on(Button.Pressed, "#link-close-button")
+    def _close_pressed(self) -> None:
+        # While linking, the button stops (as escape does): leaving mid-request would cut off
+        # a batch whose links may already exist.
+        if self.running:
+            self.action_stop()
+        else:
+            self.action_close()
+
     def action_close(self) -> None:
         self.dismiss(bool(self.linked_names))
