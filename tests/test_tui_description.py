@@ -33,18 +33,17 @@ def rendered_lines(app, widget) -> list[str]:
             for y in range(region.y, region.bottom)]
 
 
-async def create_with_description(sandbox, description: str) -> int:
-    async with NepenthesClient(sandbox.nepenthes_url,
-                               ApiTokenSource(sandbox.user("member").api_token)) as client:
+async def app_with_description(sandbox, description: str):
+    """The app as `member`, opening at a new work package with this description."""
+    token = sandbox.user("member").api_token
+    async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(token)) as client:
         created = await client.create_work_package("demo", type_id=1, subject="Described",
                                                    description=description)
-    return created.id
+    return make_app(sandbox.nepenthes_url, token, start_at=created.id)
 
 
 async def test_description_is_rendered_markdown_with_server_text_inert(fresh_sandbox):
-    wp_id = await create_with_description(fresh_sandbox, DESCRIPTION)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
+    app = await app_with_description(fresh_sandbox, DESCRIPTION)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WorkPackageScreen)
@@ -74,9 +73,7 @@ async def test_description_is_rendered_markdown_with_server_text_inert(fresh_san
 
 
 async def test_empty_description_says_so_in_italics(fresh_sandbox):
-    wp_id = await create_with_description(fresh_sandbox, "  \n")
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
+    app = await app_with_description(fresh_sandbox, "  \n")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         description = app.screen.query_one("#wp-description", ServerMarkdown)
@@ -85,10 +82,8 @@ async def test_empty_description_says_so_in_italics(fresh_sandbox):
 
 
 async def test_a_long_description_scrolls_inside_a_capped_block(fresh_sandbox):
-    wp_id = await create_with_description(
+    app = await app_with_description(
         fresh_sandbox, "\n\n".join(f"Paragraph {n}" for n in range(1, 31)))
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         description = app.screen.query_one("#wp-description", ServerMarkdown)
@@ -103,9 +98,7 @@ async def test_a_long_description_scrolls_inside_a_capped_block(fresh_sandbox):
 
 
 async def test_links_other_than_web_links_are_not_opened(fresh_sandbox):
-    wp_id = await create_with_description(fresh_sandbox, "[run](ssh://evil.example/x)")
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
+    app = await app_with_description(fresh_sandbox, "[run](ssh://evil.example/x)")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         description = app.screen.query_one("#wp-description", ServerMarkdown)
@@ -129,12 +122,10 @@ async def choose_in_palette(pilot, query: str) -> str:
 
 
 async def test_description_links_are_opened_from_the_palette(fresh_sandbox):
-    wp_id = await create_with_description(
+    app = await app_with_description(
         fresh_sandbox,
         "See [the plan](/work_packages/5), [the [b]spec[/b]](https://docs.example/spec?a=1)"
         " and [a shell](ssh://evil.example/x).\n\nThe [plan again](/work_packages/5).\n")
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WorkPackageScreen)
