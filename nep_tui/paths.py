@@ -155,6 +155,15 @@ def _classify(piece: str, base: Path, files: list[Path], problems: list[PathProb
         files.append(path)
 
 
+def file_size(path: Path) -> int:
+    """The size to show and to count in a batch. A file that can no longer be read counts 0:
+    it was there when chosen, and its upload will fail and say why."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def local_file_problem(path: Path) -> str | None:
     """Why `path` cannot be uploaded, in a sentence; None when it can."""
     if not path.exists():  # also a link whose target is gone

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -94,7 +95,7 @@ class _WriteBehind:
     screen) for as long as the disk took; in a thread, writing overlaps receiving. At most two
     blocks are held: the one being written and the one being filled."""
 
-    def __init__(self, out) -> None:
+    def __init__(self, out: BinaryIO) -> None:
         self._out = out
         self._block = bytearray()
         self._writing: asyncio.Future[int] | None = None

@@ -27,6 +27,7 @@ from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
 from nep_tui.api.models import Storage, StorageFile, WorkPackage
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_size, plain
+from nep_tui.paths import file_size
 from nep_tui.widgets.local_file_chooser import LocalFileChooser
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
@@ -112,15 +113,6 @@ def failure_sentence(path: Path, error: NepError) -> str:
     if isinstance(error, QuotaExceeded):
         return f"There is not enough storage quota left for {path.name}, so it was not uploaded."
     return f"{path.name} was not uploaded: {error_sentence(error)}"
-
-
-def file_size(path: Path) -> int:
-    """The size to show and to count in the batch. A file that can no longer be read counts
-    0: its upload then fails and says why."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) -> StorageFile:

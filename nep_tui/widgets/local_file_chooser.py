@@ -13,7 +13,7 @@ from textual.widgets import DirectoryTree, Label, OptionList
 from textual.widgets.option_list import Option
 
 from nep_tui.formatting import format_size
-from nep_tui.paths import local_file_problem, parse_pasted_paths
+from nep_tui.paths import file_size, local_file_problem, parse_pasted_paths
 from nep_tui.widgets.local_path_input import LocalPathInput
 
 
@@ -30,7 +30,7 @@ class ChosenFiles(OptionList):
     def add(self, paths: tuple[Path, ...] | list[Path]) -> int:
         new = [path for path in paths if path not in self.paths]
         self.paths.extend(new)
-        self.add_options(Option(Content(f"{path}  ({format_size(path.stat().st_size)})"))
+        self.add_options(Option(Content(f"{path}  ({format_size(file_size(path))})"))
                          for path in new)
         return len(new)
 
