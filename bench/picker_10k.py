@@ -60,8 +60,9 @@ async def measure(sandbox, token: str, location: str) -> dict[str, float]:
         await app.workers.wait_for_complete()
         with StallMeter() as meter:
             started = time.perf_counter()
-            await app.push_screen(FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES,
-                                                     start_location=location))
+            await app.push_screen(
+                FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES, start_location=location)
+            )
             files = app.screen.query_one(StorageFileList)
             while files.listing is None:
                 await pilot.pause(0.01)
@@ -77,8 +78,13 @@ async def measure(sandbox, token: str, location: str) -> dict[str, float]:
         await pilot.press("end")
         await pilot.pause()
         scrolled = time.perf_counter() - started
-    return {"entries": count, "open_s": opened, "stall_s": meter.longest, "filter_s": filtered,
-            "scroll_s": scrolled}
+    return {
+        "entries": count,
+        "open_s": opened,
+        "stall_s": meter.longest,
+        "filter_s": filtered,
+        "scroll_s": scrolled,
+    }
 
 
 def main() -> None:

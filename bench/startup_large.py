@@ -27,7 +27,10 @@ async def measure(server: str, token: str) -> tuple[float, str]:
     async with app.run_test(size=(120, 40)) as pilot:
         while time.perf_counter() - started < TIMEOUT_S:
             screen = app.screen
-            if isinstance(screen, ProjectsScreen) and screen.query_one(StateView).state != "loading":
+            if (
+                isinstance(screen, ProjectsScreen)
+                and screen.query_one(StateView).state != "loading"
+            ):
                 return time.perf_counter() - started, screen.query_one(StateView).state
             await pilot.pause(0.01)
     return time.perf_counter() - started, "timed out"
@@ -35,14 +38,20 @@ async def measure(server: str, token: str) -> tuple[float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--projects", type=int, default=None,
-                        help="number of projects (default: the large seed's own)")
+    parser.add_argument(
+        "--projects",
+        type=int,
+        default=None,
+        help="number of projects (default: the large seed's own)",
+    )
     args = parser.parse_args()
     sizes = {"projects": args.projects} if args.projects else None
     print("seeding the large sandbox…")
     sandbox = start_sandbox("large", sizes)
     try:
-        elapsed, state = asyncio.run(measure(sandbox.nepenthes_url, sandbox.user("member").api_token))
+        elapsed, state = asyncio.run(
+            measure(sandbox.nepenthes_url, sandbox.user("member").api_token)
+        )
     finally:
         sandbox.stop()
     print(f"start to project list: {elapsed * 1000:.0f} ms (state: {state})")

@@ -31,8 +31,11 @@ def peak_rss_mib() -> float:
 
 
 def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict]:
-    process = subprocess.Popen([sys.executable, "-c", SANDBOX, "--data", str(data_dir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX, "--data", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     credentials = data_dir / "credentials.json"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -52,27 +55,36 @@ def user(credentials: dict, login: str) -> dict:
 
 async def raise_upload_limit(credentials: dict, limit_bytes: int) -> None:
     """The sandbox imitates the Nextcloud image's 512 MiB PHP limit; lift it for the bench."""
-    async with NepenthesClient(credentials["nepenthes_url"],
-                               ApiTokenSource(user(credentials, "admin")["api_token"])) as admin:
-        await admin.http.request("POST", "/sandbox/faults",
-                                 json={"upload_limit_bytes": limit_bytes})
+    async with NepenthesClient(
+        credentials["nepenthes_url"], ApiTokenSource(user(credentials, "admin")["api_token"])
+    ) as admin:
+        await admin.http.request(
+            "POST", "/sandbox/faults", json={"upload_limit_bytes": limit_bytes}
+        )
 
 
 async def round_trip(credentials: dict, source: Path, out_dir: Path) -> Path:
     member = user(credentials, "member")
     await raise_upload_limit(credentials, 2 * source.stat().st_size + (1 << 20))
-    async with NepenthesClient(credentials["nepenthes_url"], ApiTokenSource(member["api_token"]),
-                               ) as client:
+    async with NepenthesClient(
+        credentials["nepenthes_url"],
+        ApiTokenSource(member["api_token"]),
+    ) as client:
         await asyncio.sleep(0.5)  # let the listener settle after credentials.json appears
         demo = await client.project("demo")
         [project_storage] = await client.project_storages(demo.id)
         started = time.monotonic()
-        uploaded = await client.upload_file(project_storage.storage_id, project_id=demo.id,
-                                            folder_id=project_storage.project_folder_id,
-                                            path=source, overwrite=True)
+        uploaded = await client.upload_file(
+            project_storage.storage_id,
+            project_id=demo.id,
+            folder_id=project_storage.project_folder_id,
+            path=source,
+            overwrite=True,
+        )
         print(f"upload   {time.monotonic() - started:6.1f} s   peak RSS {peak_rss_mib():6.1f} MiB")
-        listing = await client.storage_files(project_storage.storage_id,
-                                             f"/OpenProject/{demo.name} ({demo.id})")
+        listing = await client.storage_files(
+            project_storage.storage_id, f"/OpenProject/{demo.name} ({demo.id})"
+        )
         file = next(f for f in listing.files if f.id == uploaded.file_id)
         result = await client.create_file_links(1, project_storage.storage_id, [file])
         started = time.monotonic()
@@ -103,8 +115,10 @@ def main() -> int:
             process.wait(10)
     peak = peak_rss_mib()
     verdict = "ok" if peak < args.limit_mib else "TOO HIGH"
-    print(f"{args.size_mib} MiB each way: client peak RSS {peak:.1f} MiB "
-          f"(limit {args.limit_mib:.0f} MiB) {verdict}")
+    print(
+        f"{args.size_mib} MiB each way: client peak RSS {peak:.1f} MiB "
+        f"(limit {args.limit_mib:.0f} MiB) {verdict}"
+    )
     return 0 if peak < args.limit_mib else 1
 
 

@@ -75,6 +75,7 @@ def with_client(server: str, token: str, work: Callable[..., Awaitable[T]]) -> T
     async def run() -> T:
         async with client_for(server, token) as client:
             return await work(client)
+
     return asyncio.run(run())
 
 
@@ -87,10 +88,16 @@ async def project_folder(client) -> tuple[str, str]:
 
 # --- nep-tui's side, in a child process ----------------------------------------------------------
 
+
 async def nep_upload(client, args: argparse.Namespace) -> dict:
     started = time.perf_counter()
-    result = await client.upload_file(STORAGE_ID, project_id=PROJECT_ID, folder_id=args.folder_id,
-                                      path=Path(args.source), overwrite=False)
+    result = await client.upload_file(
+        STORAGE_ID,
+        project_id=PROJECT_ID,
+        folder_id=args.folder_id,
+        path=Path(args.source),
+        overwrite=False,
+    )
     return {"seconds": time.perf_counter() - started, "file_id": result.file_id}
 
 
@@ -109,6 +116,7 @@ def run_child(args: argparse.Namespace) -> None:
 
 # --- the parent: rounds of both tools ------------------------------------------------------------
 
+
 @dataclass
 class Bench:
     server: str
@@ -124,8 +132,20 @@ class Bench:
 
     def nep(self, action: str, *options: str) -> dict:
         child = subprocess.run(
-            [sys.executable, __file__, "--child", action, "--server", self.server,
-             "--token", self.token, *options], capture_output=True, text=True)
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                action,
+                "--server",
+                self.server,
+                "--token",
+                self.token,
+                *options,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if child.returncode != 0:
             sys.exit(f"nep-tui's {action} failed:\n{child.stderr[-2000:]}")
         result = json.loads(child.stdout.strip().splitlines()[-1])
@@ -139,19 +159,27 @@ class Bench:
 
     def upload(self, tool: str, source: Path) -> float:
         if tool == "nep-tui":
-            return self.nep("upload", "--folder-id", self.folder_id,
-                            "--source", str(source))["seconds"]
-        url = self.api(lambda client: client.prepare_upload(
-            STORAGE_ID, project_id=PROJECT_ID, file_name="curl-" + source.name,
-            parent_id=self.folder_id)).url
-        return self.curl("-F", f"file=@{source};filename=curl-{source.name}",
-                         "-F", "overwrite=false", url)
+            return self.nep("upload", "--folder-id", self.folder_id, "--source", str(source))[
+                "seconds"
+            ]
+        url = self.api(
+            lambda client: client.prepare_upload(
+                STORAGE_ID,
+                project_id=PROJECT_ID,
+                file_name="curl-" + source.name,
+                parent_id=self.folder_id,
+            )
+        ).url
+        return self.curl(
+            "-F", f"file=@{source};filename=curl-{source.name}", "-F", "overwrite=false", url
+        )
 
     def download(self, tool: str, link_id: int, size: int) -> float:
         target = self.work / f"{tool}-download.bin"
         if tool == "nep-tui":
-            seconds = self.nep("download", "--link-id", str(link_id),
-                               "--target", str(target))["seconds"]
+            seconds = self.nep("download", "--link-id", str(link_id), "--target", str(target))[
+                "seconds"
+            ]
         else:
             url = self.api(lambda client: client.file_link_download_url(link_id))
             seconds = self.curl("-o", str(target), url)
@@ -162,8 +190,11 @@ class Bench:
         return seconds
 
     async def link(self, client, name: str) -> int:
-        uploaded = next(f for f in (await client.storage_files(STORAGE_ID, self.location)).files
-                        if f.name == name)
+        uploaded = next(
+            f
+            for f in (await client.storage_files(STORAGE_ID, self.location)).files
+            if f.name == name
+        )
         linked = await client.create_file_links(WORK_PACKAGE_ID, STORAGE_ID, [uploaded])
         return linked.linked[0].id
 
@@ -192,17 +223,22 @@ def median_best(rates: list[float]) -> tuple[float, float]:
 
 def report(bench: Bench, megabytes: float, rounds: int, load_at_start: float) -> None:
     print(f"\n{'':10}{'nep-tui MB/s':>16}{'curl MB/s':>16}{'ratio nep-tui/curl':>20}")
-    print(f"{'':10}{'median':>8}{'best':>8}{'median':>8}{'best':>8}{'of bests':>10}"
-          f"{'of medians':>11}")
+    print(
+        f"{'':10}{'median':>8}{'best':>8}{'median':>8}{'best':>8}{'of bests':>10}{'of medians':>11}"
+    )
     for direction in ("upload", "download"):
         nep = median_best([megabytes / s for s in bench.seconds[("nep-tui", direction)]])
         curl = median_best([megabytes / s for s in bench.seconds[("curl", direction)]])
-        print(f"{direction:10}{nep[0]:8.1f}{nep[1]:8.1f}{curl[0]:8.1f}{curl[1]:8.1f}"
-              f"{nep[1] / curl[1]:10.2f}{nep[0] / curl[0]:11.2f}")
+        print(
+            f"{direction:10}{nep[0]:8.1f}{nep[1]:8.1f}{curl[0]:8.1f}{curl[1]:8.1f}"
+            f"{nep[1] / curl[1]:10.2f}{nep[0] / curl[0]:11.2f}"
+        )
     print(f"nep-tui peak RSS: {bench.nep_rss_kib / 1024:.1f} MiB (max over {rounds} rounds)")
     # Both tools share the CPUs with the sandbox; a busy machine explains a scattered run.
-    print(f"load average: {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"load average: {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 def enough_room(folder: Path, size_mib: int, rounds: int) -> None:
@@ -210,13 +246,16 @@ def enough_room(folder: Path, size_mib: int, rounds: int) -> None:
     needed = (1 + 2 * rounds + 1) * size_mib * BLOCK + 4 * WARMUP_MIB * BLOCK
     free = shutil.disk_usage(folder).free
     if free < needed * 1.1:
-        sys.exit(f"{folder} has {free / 2**30:.1f} GiB free; this run needs about "
-                 f"{needed / 2**30:.1f} GiB. Use a smaller --size-mib or fewer --rounds.")
+        sys.exit(
+            f"{folder} has {free / 2**30:.1f} GiB free; this run needs about "
+            f"{needed / 2**30:.1f} GiB. Use a smaller --size-mib or fewer --rounds."
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size-mib", type=int, default=1024)
     # Even, so that each tool goes first as often as the other.
     parser.add_argument("--rounds", type=int, default=6)
@@ -254,9 +293,14 @@ def main() -> None:
             figures = bench.round(source, f"round{number + 1}", first)
             for key, seconds in figures.items():
                 bench.seconds.setdefault(key, []).append(seconds)
-            print(f"round {number + 1} ({first} first): " + ", ".join(
-                f"{tool} {direction} {megabytes / seconds:.1f}"
-                for (tool, direction), seconds in figures.items()) + " MB/s")
+            print(
+                f"round {number + 1} ({first} first): "
+                + ", ".join(
+                    f"{tool} {direction} {megabytes / seconds:.1f}"
+                    for (tool, direction), seconds in figures.items()
+                )
+                + " MB/s"
+            )
     finally:
         sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)

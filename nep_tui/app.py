@@ -65,9 +65,12 @@ class NepTuiApp(App[None]):
 
     BINDINGS = [
         # Quit is listed in help, not in the footer: at 80 columns the footer needs the room.
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave nep-tui.",
-                show=False),
-        Binding("f1,question_mark", "help", "Help", id="help", tooltip="Show the keys of this screen."),
+        Binding(
+            "ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave nep-tui.", show=False
+        ),
+        Binding(
+            "f1,question_mark", "help", "Help", id="help", tooltip="Show the keys of this screen."
+        ),
         Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen."),
         Binding(
             "ctrl+n",
@@ -120,8 +123,11 @@ class NepTuiApp(App[None]):
         except InvalidThemeError:
             self.theme = DEFAULT_THEME
             known = ", ".join(sorted(self.available_themes))
-            self.notify(f"Unknown theme {name!r}; using {DEFAULT_THEME}. Known themes: {known}.",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Unknown theme {name!r}; using {DEFAULT_THEME}. Known themes: {known}.",
+                severity="warning",
+                markup=False,
+            )
 
     def _connect(self) -> bool:
         """Open the client of the current profile; False when nobody is logged in."""
@@ -153,7 +159,9 @@ class NepTuiApp(App[None]):
     def show_login(self) -> None:
         from nep_tui.screens.login import LoginScreen
 
-        self._replace_stack(LoginScreen(profile=self.profile_name, server_url=self.requested_server))
+        self._replace_stack(
+            LoginScreen(profile=self.profile_name, server_url=self.requested_server)
+        )
 
     def show_home(self) -> None:
         from nep_tui.screens.projects import ProjectsScreen
@@ -175,16 +183,16 @@ class NepTuiApp(App[None]):
             if isinstance(self.start_at, int):
                 self.open_work_package(self.start_at)
         else:
-            self.notify("Logged in, but the new credentials were not accepted. Try again.",
-                        severity="error")
+            self.notify(
+                "Logged in, but the new credentials were not accepted. Try again.", severity="error"
+            )
 
     @on(SessionEnded)
     async def _session_ended(self, event: SessionEnded) -> None:
         if self.client is None:
             return
         await self._close_client()
-        self.notify(f"{event.message} Log in again to continue.", severity="warning",
-                    markup=False)
+        self.notify(f"{event.message} Log in again to continue.", severity="warning", markup=False)
         self.show_login()
 
     async def switch_profile(self, profile: str) -> None:
@@ -308,12 +316,16 @@ class NepTuiApp(App[None]):
         """
         if has_local_browser():
             self.open_url(url)
-            self.notify(link_content(f"Opened the {what} in your browser: ", url).markup,
-                        title="Opened")
+            self.notify(
+                link_content(f"Opened the {what} in your browser: ", url).markup, title="Opened"
+            )
             return
         self.copy_to_clipboard(url)
-        self.notify(link_content(f"Copied the {what}; open it in a browser: ", url).markup,
-                    title="No browser here", timeout=15)
+        self.notify(
+            link_content(f"Copied the {what}; open it in a browser: ", url).markup,
+            title="No browser here",
+            timeout=15,
+        )
 
     def copy_with_toast(self, text: str, what: str) -> None:
         """Copy `text` with OSC 52 and confirm with a toast that shows what was copied."""
@@ -326,8 +338,12 @@ def link_content(prefix: str, url: str) -> Content:
     return Content(prefix) + Content(url).stylize(Style(link=url))
 
 
-def run_app(start_url: str | None = None, profile: str | None = None, server: str | None = None,
-            token: str | None = None) -> int:
+def run_app(
+    start_url: str | None = None,
+    profile: str | None = None,
+    server: str | None = None,
+    token: str | None = None,
+) -> int:
     """Run the TUI: at the work package a Nepenthes URL points to, or at the project list."""
     start_at: StartAt = None
     if start_url is not None:
@@ -337,6 +353,7 @@ def run_app(start_url: str | None = None, profile: str | None = None, server: st
         if start_at is None:
             print(f"nep-tui: {start_url} is not a link to a work package.", file=sys.stderr)
             return 2
-    NepTuiApp(session_client_factory(server, token), start_at=start_at, profile=profile,
-              server=server).run()
+    NepTuiApp(
+        session_client_factory(server, token), start_at=start_at, profile=profile, server=server
+    ).run()
     return 0

@@ -51,11 +51,17 @@ class NepTuiCommands(Provider):
         from nep_tui.screens.notifications import NotificationsScreen
 
         if app.client is not None and not isinstance(self.screen, NotificationsScreen):
-            commands.append(PaletteCommand(
-                "Notifications", "Show your notifications, unread first.", app.action_notifications))
+            commands.append(
+                PaletteCommand(
+                    "Notifications",
+                    "Show your notifications, unread first.",
+                    app.action_notifications,
+                )
+            )
         if app.client is not None:
-            commands.append(PaletteCommand(
-                "Projects", "Go to the list of projects.", app.action_projects))
+            commands.append(
+                PaletteCommand("Projects", "Go to the list of projects.", app.action_projects)
+            )
         commands.extend(self._profile_commands(app))
         return commands
 
@@ -80,5 +86,6 @@ class NepTuiCommands(Provider):
         for command in self._commands():
             score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, _highlight(matcher, command.title), command.callback,
-                          help=command.help)
+                yield Hit(
+                    score, _highlight(matcher, command.title), command.callback, help=command.help
+                )

@@ -39,7 +39,10 @@ class DemoApp(NepTuiApp):
         self.notify(
             f"Demo: in {self.approve_after:.0f} seconds nep-tui approves code {event.user_code} "
             f"as '{DEMO_LOGIN}', as if you had done it in the browser.",
-            title="Demo", timeout=self.approve_after + 1, markup=False)
+            title="Demo",
+            timeout=self.approve_after + 1,
+            markup=False,
+        )
         self.set_timer(self.approve_after, lambda: self._approve(event.user_code))
 
     @work(thread=True, exit_on_error=False, group="demo-approve")
@@ -48,8 +51,12 @@ class DemoApp(NepTuiApp):
             self.sandbox.approve_device_code(user_code, DEMO_LOGIN)
         except (LookupError, RuntimeError, TimeoutError) as error:  # expired, decided, stopped
             self.call_from_thread(
-                self.notify, f"The demo could not approve the code ({error}); approve it in "
-                "the browser instead.", severity="error", markup=False)
+                self.notify,
+                f"The demo could not approve the code ({error}); approve it in "
+                "the browser instead.",
+                severity="error",
+                markup=False,
+            )
 
 
 def _prepare(reset: bool) -> tuple[Path, Path]:
@@ -64,9 +71,14 @@ def _prepare(reset: bool) -> tuple[Path, Path]:
 def _save_demo_profile(sandbox) -> None:
     from nep_tui.api import profiles
 
-    profiles.save_profile(profiles.Profile(
-        name=DEMO_PROFILE, server_url=sandbox.nepenthes_url,
-        client_id=sandbox.credentials["oauth_client_id"]), make_default=True)
+    profiles.save_profile(
+        profiles.Profile(
+            name=DEMO_PROFILE,
+            server_url=sandbox.nepenthes_url,
+            client_id=sandbox.credentials["oauth_client_id"],
+        ),
+        make_default=True,
+    )
     # Start at the login screen every time: that flow is what the demo is for.
     profiles.delete_tokens(DEMO_PROFILE)
 

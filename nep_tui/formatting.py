@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -101,7 +101,7 @@ def format_size(size: int | None) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def format_datetime(moment: datetime | date | None) -> str:
@@ -134,7 +134,7 @@ def format_relative(moment: datetime | None, now: datetime | None = None) -> str
     """
     if moment is None:
         return ""
-    reference = _aware(now) if now is not None else datetime.now(timezone.utc)
+    reference = _aware(now) if now is not None else datetime.now(UTC)
     seconds = (reference - _aware(moment)).total_seconds()
     distance = abs(seconds)
     if distance < 45:

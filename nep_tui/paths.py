@@ -52,7 +52,9 @@ def _pieces(line: str, base: Path, problems: list[PathProblem]) -> list[str]:
     try:
         words = _shell_words(line)
     except UnclosedQuote:
-        problems.append(PathProblem(line, "This text has a quote that is never closed; paste the path again."))
+        problems.append(
+            PathProblem(line, "This text has a quote that is never closed; paste the path again.")
+        )
         return []
     return _join_missing_tails(_join_unquoted_spaces(words, base), base)
 
@@ -76,8 +78,13 @@ def _join_missing_tails(pieces: list[str], base: Path) -> list[str]:
     report (or one file URL to decode), not one per word."""
     joined: list[str] = []
     for piece in pieces:
-        if (joined and _looks_absolute(joined[-1]) and not _looks_absolute(piece)
-                and not _exists(joined[-1], base) and not _exists(piece, base)):
+        if (
+            joined
+            and _looks_absolute(joined[-1])
+            and not _looks_absolute(piece)
+            and not _exists(joined[-1], base)
+            and not _exists(piece, base)
+        ):
             joined[-1] += " " + piece
         else:
             joined.append(piece)

@@ -18,8 +18,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from nep_tui.api import errors as err
-from nep_tui.api.http import (USER_AGENT, ApiTokenSource, Redacted, error_from_transport,
-                              tls_verification)
+from nep_tui.api.http import (
+    USER_AGENT,
+    ApiTokenSource,
+    Redacted,
+    error_from_transport,
+    tls_verification,
+)
 from nep_tui.api.profiles import Profile, StoredTokens, save_tokens
 
 with warnings.catch_warnings():
@@ -51,7 +56,8 @@ class ServerMetadata:
     @property
     def supports_device_flow(self) -> bool:
         return self.device_authorization_endpoint is not None and (
-            not self.grant_types_supported or DEVICE_GRANT in self.grant_types_supported)
+            not self.grant_types_supported or DEVICE_GRANT in self.grant_types_supported
+        )
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,18 @@ class DeviceCode:
     device_code: str = ""
 
     def __repr__(self) -> str:
-        return f"DeviceCode(user_code={self.user_code!r}, verification_uri={self.verification_uri!r})"
+        return (
+            f"DeviceCode(user_code={self.user_code!r}, verification_uri={self.verification_uri!r})"
+        )
 
 
 def _oauth_client(ca_bundle: str | None = None, timeout: float = 30.0) -> httpx.AsyncClient:
-    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                             timeout=timeout, verify=tls_verification(ca_bundle),
-                             follow_redirects=False)
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        timeout=timeout,
+        verify=tls_verification(ca_bundle),
+        follow_redirects=False,
+    )
 
 
 async def _post_form(url: str, form: dict[str, str], *, ca_bundle: str | None) -> httpx.Response:
@@ -102,26 +113,32 @@ async def discover(server_url: str, *, ca_bundle: str | None = None) -> ServerMe
         except httpx.TransportError as exc:
             raise error_from_transport(exc, url) from None
     if response.status_code == 404:
-        raise err.FlowNotSupported("The server does not offer OAuth login.",
-                                   hint="Log in with an API token (--token).")
+        raise err.FlowNotSupported(
+            "The server does not offer OAuth login.", hint="Log in with an API token (--token)."
+        )
     if not response.is_success:
-        raise err.ServerError(f"The server's OAuth metadata could not be read "
-                              f"(HTTP {response.status_code}).", status_code=response.status_code)
+        raise err.ServerError(
+            f"The server's OAuth metadata could not be read (HTTP {response.status_code}).",
+            status_code=response.status_code,
+        )
     data = _json_object(response, endpoint)
     try:
         grants = data.get("grant_types_supported") or []
         return ServerMetadata(
-            server_url=base, issuer=data.get("issuer"),
+            server_url=base,
+            issuer=data.get("issuer"),
             authorization_endpoint=str(data["authorization_endpoint"]),
             token_endpoint=str(data["token_endpoint"]),
             revocation_endpoint=str(data.get("revocation_endpoint") or f"{base}/oauth/revoke"),
             device_authorization_endpoint=data.get("device_authorization_endpoint"),
-            grant_types_supported=tuple(str(grant) for grant in grants))
+            grant_types_supported=tuple(str(grant) for grant in grants),
+        )
     except KeyError as exc:
         raise err.MalformedResponse(endpoint, f"the field {exc.args[0]!r} is missing") from None
 
 
 # --- token answers ------------------------------------------------------------------------------
+
 
 def tokens_from_answer(data: dict[str, Any], endpoint: str) -> StoredTokens:
     access = data.get("access_token")
@@ -129,11 +146,15 @@ def tokens_from_answer(data: dict[str, Any], endpoint: str) -> StoredTokens:
         raise err.MalformedResponse(endpoint, "no access_token in the answer")
     token = OAuth2Token(dict(data))  # computes expires_at from expires_in
     expires_at = token.get("expires_at")
-    return StoredTokens(kind="oauth", access_token=access,
-                        refresh_token=data.get("refresh_token"),
-                        expires_at=float(expires_at) if expires_at else None,
-                        token_type=str(data.get("token_type") or "Bearer"),
-                        scope=data.get("scope"), issued_at=time.time())
+    return StoredTokens(
+        kind="oauth",
+        access_token=access,
+        refresh_token=data.get("refresh_token"),
+        expires_at=float(expires_at) if expires_at else None,
+        token_type=str(data.get("token_type") or "Bearer"),
+        scope=data.get("scope"),
+        issued_at=time.time(),
+    )
 
 
 def _token_error(response: httpx.Response) -> str:
@@ -144,51 +165,73 @@ def _token_error(response: httpx.Response) -> str:
     return str(data.get("error") or "") if isinstance(data, dict) else ""
 
 
-async def _token_request(metadata: ServerMetadata, form: dict[str, str], *,
-                         ca_bundle: str | None) -> StoredTokens:
+async def _token_request(
+    metadata: ServerMetadata, form: dict[str, str], *, ca_bundle: str | None
+) -> StoredTokens:
     response = await _post_form(metadata.token_endpoint, form, ca_bundle=ca_bundle)
     if not response.is_success:
         code = _token_error(response)
         if code == "invalid_grant":
-            raise err.AuthError("The server did not accept the login code.",
-                                hint="Codes are single-use and expire quickly; log in again.")
+            raise err.AuthError(
+                "The server did not accept the login code.",
+                hint="Codes are single-use and expire quickly; log in again.",
+            )
         if code in ("invalid_client", "unauthorized_client"):
-            raise err.AuthError("The server does not know this OAuth client id.",
-                                hint="Check --client-id (an administrator registers the app).")
+            raise err.AuthError(
+                "The server does not know this OAuth client id.",
+                hint="Check --client-id (an administrator registers the app).",
+            )
         raise err.AuthError(f"The token request failed (HTTP {response.status_code}).")
     return tokens_from_answer(_json_object(response, "POST token endpoint"), "POST token endpoint")
 
 
 # --- device authorization grant (RFC 8628) ----------------------------------------------------------
 
-async def start_device_flow(metadata: ServerMetadata, client_id: str, *,
-                            scope: str = DEFAULT_SCOPE,
-                            ca_bundle: str | None = None) -> DeviceCode:
+
+async def start_device_flow(
+    metadata: ServerMetadata,
+    client_id: str,
+    *,
+    scope: str = DEFAULT_SCOPE,
+    ca_bundle: str | None = None,
+) -> DeviceCode:
     if not metadata.device_authorization_endpoint:
         raise err.FlowNotSupported("The server does not offer device login.")
     endpoint = "POST device authorization endpoint"
-    response = await _post_form(metadata.device_authorization_endpoint,
-                                {"client_id": client_id, "scope": scope}, ca_bundle=ca_bundle)
+    response = await _post_form(
+        metadata.device_authorization_endpoint,
+        {"client_id": client_id, "scope": scope},
+        ca_bundle=ca_bundle,
+    )
     if not response.is_success:
         if _token_error(response) in ("invalid_client", "unauthorized_client"):
-            raise err.AuthError("The server does not know this OAuth client id.",
-                                hint="Check --client-id.")
+            raise err.AuthError(
+                "The server does not know this OAuth client id.", hint="Check --client-id."
+            )
         raise err.AuthError(f"Starting the device login failed (HTTP {response.status_code}).")
     data = _json_object(response, endpoint)
     try:
-        return DeviceCode(user_code=str(data["user_code"]),
-                          verification_uri=str(data["verification_uri"]),
-                          verification_uri_complete=data.get("verification_uri_complete"),
-                          expires_in=int(data["expires_in"]),
-                          interval=int(data.get("interval") or 5),
-                          device_code=str(data["device_code"]))
+        return DeviceCode(
+            user_code=str(data["user_code"]),
+            verification_uri=str(data["verification_uri"]),
+            verification_uri_complete=data.get("verification_uri_complete"),
+            expires_in=int(data["expires_in"]),
+            interval=int(data.get("interval") or 5),
+            device_code=str(data["device_code"]),
+        )
     except (KeyError, TypeError, ValueError):
         raise err.MalformedResponse(endpoint, "the device code answer is incomplete") from None
 
 
-async def poll_device_flow(metadata: ServerMetadata, client_id: str, device: DeviceCode, *,
-                           sleep: Sleep = asyncio.sleep, clock: Callable[[], float] = time.monotonic,
-                           ca_bundle: str | None = None) -> StoredTokens:
+async def poll_device_flow(
+    metadata: ServerMetadata,
+    client_id: str,
+    device: DeviceCode,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    ca_bundle: str | None = None,
+) -> StoredTokens:
     """Poll the token endpoint at the server's interval until the user approves or denies."""
     interval = max(1, device.interval)
     deadline = clock() + device.expires_in
@@ -199,8 +242,9 @@ async def poll_device_flow(metadata: ServerMetadata, client_id: str, device: Dev
             raise err.DeviceFlowExpired()
         response = await _post_form(metadata.token_endpoint, form, ca_bundle=ca_bundle)
         if response.is_success:
-            return tokens_from_answer(_json_object(response, "POST token endpoint"),
-                                      "POST token endpoint")
+            return tokens_from_answer(
+                _json_object(response, "POST token endpoint"), "POST token endpoint"
+            )
         code = _token_error(response)
         if code == "authorization_pending":
             continue
@@ -215,6 +259,7 @@ async def poll_device_flow(metadata: ServerMetadata, client_id: str, device: Dev
 
 
 # --- authorization code with PKCE ----------------------------------------------------------------
+
 
 @dataclass
 class PkceLogin:
@@ -235,32 +280,54 @@ class PkceLogin:
 
     @property
     def authorization_url(self) -> str:
-        query = urlencode({"response_type": "code", "client_id": self.client_id,
-                           "redirect_uri": self.redirect_uri, "scope": self.scope,
-                           "state": self.state,
-                           "code_challenge": create_s256_code_challenge(self.code_verifier),
-                           "code_challenge_method": "S256"})
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": self.redirect_uri,
+                "scope": self.scope,
+                "state": self.state,
+                "code_challenge": create_s256_code_challenge(self.code_verifier),
+                "code_challenge_method": "S256",
+            }
+        )
         separator = "&" if "?" in self.metadata.authorization_endpoint else "?"
         return f"{self.metadata.authorization_endpoint}{separator}{query}"
 
     async def exchange(self, code: str) -> StoredTokens:
         code = code.strip()
         if not code:
-            raise err.AuthError("No login code was entered.", hint="Paste the code shown in the browser.")
-        return await _token_request(self.metadata, {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-            "client_id": self.client_id, "code_verifier": self.code_verifier},
-            ca_bundle=self.ca_bundle)
+            raise err.AuthError(
+                "No login code was entered.", hint="Paste the code shown in the browser."
+            )
+        return await _token_request(
+            self.metadata,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "code_verifier": self.code_verifier,
+            },
+            ca_bundle=self.ca_bundle,
+        )
 
 
-_LOOPBACK_PAGE = (b"<!doctype html><meta charset=utf-8><title>nep-tui</title>"
-                  b"<p>Login finished. You can close this tab and return to the terminal.</p>")
+_LOOPBACK_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>nep-tui</title>"
+    b"<p>Login finished. You can close this tab and return to the terminal.</p>"
+)
 
 
-async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
-                              open_browser: Callable[[str], object], timeout: float = 300.0,
-                              scope: str = DEFAULT_SCOPE,
-                              ca_bundle: str | None = None) -> StoredTokens:
+async def login_with_loopback(
+    metadata: ServerMetadata,
+    client_id: str,
+    *,
+    open_browser: Callable[[str], object],
+    timeout: float = 300.0,
+    scope: str = DEFAULT_SCOPE,
+    ca_bundle: str | None = None,
+) -> StoredTokens:
     """PKCE with a redirect to 127.0.0.1 on a random port: one request, then the listener closes."""
     received: asyncio.Future[dict[str, list[str]]] = asyncio.get_running_loop().create_future()
 
@@ -270,9 +337,13 @@ async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
             parts = request_line.decode("latin-1").split(" ")
             if len(parts) >= 2 and not received.done():
                 received.set_result(parse_qs(urlsplit(parts[1]).query))
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                         b"Connection: close\r\nContent-Length: " +
-                         str(len(_LOOPBACK_PAGE)).encode() + b"\r\n\r\n" + _LOOPBACK_PAGE)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Connection: close\r\nContent-Length: "
+                + str(len(_LOOPBACK_PAGE)).encode()
+                + b"\r\n\r\n"
+                + _LOOPBACK_PAGE
+            )
             await writer.drain()
         except (TimeoutError, OSError, UnicodeDecodeError):
             pass
@@ -282,20 +353,27 @@ async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         port = server.sockets[0].getsockname()[1]
-        login = PkceLogin(metadata, client_id, redirect_uri=f"http://127.0.0.1:{port}/callback",
-                          scope=scope, ca_bundle=ca_bundle)
+        login = PkceLogin(
+            metadata,
+            client_id,
+            redirect_uri=f"http://127.0.0.1:{port}/callback",
+            scope=scope,
+            ca_bundle=ca_bundle,
+        )
         open_browser(login.authorization_url)
         try:
             query = await asyncio.wait_for(received, timeout)
         except TimeoutError:
-            raise err.AuthError("No answer came back from the browser in time.",
-                                hint="Run `nep-tui login` again.") from None
+            raise err.AuthError(
+                "No answer came back from the browser in time.", hint="Run `nep-tui login` again."
+            ) from None
     finally:
         server.close()
         await server.wait_closed()
     if query.get("state", [""])[0] != login.state:
-        raise err.AuthError("The browser's answer did not belong to this login.",
-                            hint="Run `nep-tui login` again.")
+        raise err.AuthError(
+            "The browser's answer did not belong to this login.", hint="Run `nep-tui login` again."
+        )
     if "error" in query:
         if query["error"][0] == "access_denied":
             raise err.AccessDenied()
@@ -305,25 +383,42 @@ async def login_with_loopback(metadata: ServerMetadata, client_id: str, *,
 
 # --- refresh and revocation ----------------------------------------------------------------------
 
-async def refresh(metadata_or_token_endpoint: ServerMetadata | str, client_id: str,
-                  refresh_token: str, *, ca_bundle: str | None = None) -> StoredTokens:
-    token_endpoint = (metadata_or_token_endpoint.token_endpoint
-                      if isinstance(metadata_or_token_endpoint, ServerMetadata)
-                      else metadata_or_token_endpoint)
-    response = await _post_form(token_endpoint, {
-        "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id},
-        ca_bundle=ca_bundle)
+
+async def refresh(
+    metadata_or_token_endpoint: ServerMetadata | str,
+    client_id: str,
+    refresh_token: str,
+    *,
+    ca_bundle: str | None = None,
+) -> StoredTokens:
+    token_endpoint = (
+        metadata_or_token_endpoint.token_endpoint
+        if isinstance(metadata_or_token_endpoint, ServerMetadata)
+        else metadata_or_token_endpoint
+    )
+    response = await _post_form(
+        token_endpoint,
+        {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id},
+        ca_bundle=ca_bundle,
+    )
     if not response.is_success:
         raise err.LoggedOut()
-    tokens = tokens_from_answer(_json_object(response, "POST token endpoint"),
-                                "POST token endpoint")
+    tokens = tokens_from_answer(
+        _json_object(response, "POST token endpoint"), "POST token endpoint"
+    )
     if tokens.refresh_token is None:  # servers may keep the old refresh token valid
         tokens.refresh_token = refresh_token
     return tokens
 
 
-async def revoke(server_url: str, client_id: str | None, token: str, *,
-                 revocation_endpoint: str | None = None, ca_bundle: str | None = None) -> bool:
+async def revoke(
+    server_url: str,
+    client_id: str | None,
+    token: str,
+    *,
+    revocation_endpoint: str | None = None,
+    ca_bundle: str | None = None,
+) -> bool:
     """Best effort (RFC 7009): True if the server confirmed."""
     url = revocation_endpoint or f"{server_url.rstrip('/')}/oauth/revoke"
     form = {"token": token}
@@ -338,6 +433,7 @@ async def revoke(server_url: str, client_id: str | None, token: str, *,
 
 # --- the token source used by the API client ---------------------------------------------------------
 
+
 class OAuthTokenSource:
     """Bearer tokens that refresh shortly before expiry, and once after a 401 that blames the
     token (or comes when the token has expired by its own clock).
@@ -345,8 +441,7 @@ class OAuthTokenSource:
     A lock makes concurrent requests share one refresh; refreshed tokens are saved to the
     profile so the next run starts with them."""
 
-    def __init__(self, profile: Profile, tokens: StoredTokens, *,
-                 persist: bool = True) -> None:
+    def __init__(self, profile: Profile, tokens: StoredTokens, *, persist: bool = True) -> None:
         self._profile = profile
         self._tokens = tokens
         self._persist = persist
@@ -390,10 +485,15 @@ class OAuthTokenSource:
             raise err.LoggedOut()
         try:
             if self._metadata is None:
-                self._metadata = await discover(self._profile.server_url,
-                                                ca_bundle=self._profile.ca_bundle)
-            tokens = await refresh(self._metadata, self._profile.client_id, self._tokens.refresh_token,
-                                   ca_bundle=self._profile.ca_bundle)
+                self._metadata = await discover(
+                    self._profile.server_url, ca_bundle=self._profile.ca_bundle
+                )
+            tokens = await refresh(
+                self._metadata,
+                self._profile.client_id,
+                self._tokens.refresh_token,
+                ca_bundle=self._profile.ca_bundle,
+            )
         except (err.NetworkUnreachable, err.ServerError):
             raise
         except err.NepError:
@@ -404,8 +504,9 @@ class OAuthTokenSource:
             save_tokens(self._profile.name, tokens)
 
 
-def token_source_for(profile: Profile, tokens: StoredTokens, *,
-                     persist: bool = True) -> ApiTokenSource | OAuthTokenSource:
+def token_source_for(
+    profile: Profile, tokens: StoredTokens, *, persist: bool = True
+) -> ApiTokenSource | OAuthTokenSource:
     if tokens.kind == "oauth":
         return OAuthTokenSource(profile, tokens, persist=persist)
     return ApiTokenSource(tokens.access_token)

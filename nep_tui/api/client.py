@@ -21,8 +21,8 @@ from nep_tui.api import errors as err
 from nep_tui.api import filters as flt
 from nep_tui.api import models as m
 from nep_tui.api import transfers
-from nep_tui.formatting import safe_file_name
 from nep_tui.api.http import ApiHttp, Sleep, TokenSource, error_from_response
+from nep_tui.formatting import safe_file_name
 
 API = "/api/v3"
 DEFAULT_MAX_PAGE_SIZE = 1000
@@ -52,15 +52,21 @@ def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepErr
         reason = ""
     if status == 409:
         if "overwrite" in reason.lower():
-            return err.Conflict(f"{file_name!r} is a folder and cannot be overwritten by a file.",
-                                hint="Keep both instead, or rename the file.")
+            return err.Conflict(
+                f"{file_name!r} is a folder and cannot be overwritten by a file.",
+                hint="Keep both instead, or rename the file.",
+            )
         return err.FileNameExists(file_name=file_name)
     if status == 404 and "folder" in reason.lower():
-        return err.NotFound("The target folder no longer exists in Nextcloud.",
-                            hint="Pick the folder again.")
+        return err.NotFound(
+            "The target folder no longer exists in Nextcloud.", hint="Pick the folder again."
+        )
     if status in (401, 404):
-        return err.ServerError("Nextcloud rejected the one-time upload link (expired or used).",
-                               hint="Start the upload again.", status_code=status)
+        return err.ServerError(
+            "Nextcloud rejected the one-time upload link (expired or used).",
+            hint="Start the upload again.",
+            status_code=status,
+        )
     if status == 423:
         return err.Conflict("The file is locked in Nextcloud.", hint="Try again later.")
     return error_from_response(response, "POST direct-upload")
@@ -81,8 +87,14 @@ class NepenthesClient:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.profile_name = profile_name
-        self.http = ApiHttp(server_url, token_source, verify=verify, transport=transport,
-                            foreign_transport=foreign_transport, sleep=sleep)
+        self.http = ApiHttp(
+            server_url,
+            token_source,
+            verify=verify,
+            transport=transport,
+            foreign_transport=foreign_transport,
+            sleep=sleep,
+        )
         self._configuration: m.Configuration | None = None
         self._closed_status_ids: frozenset[int] | None = None
 
@@ -108,25 +120,39 @@ class NepenthesClient:
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    async def _get(self, factory: Callable[[m.Json], M], path: str,
-                   params: dict[str, Any] | None = None) -> M:
+    async def _get(
+        self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
+    ) -> M:
         data = await self.http.json("GET", path, params=params)
         return m.parse(factory, data, f"GET {path}")
 
-    async def _get_list(self, factory: Callable[[m.Json], M], path: str,
-                        params: dict[str, Any] | None = None) -> list[M]:
+    async def _get_list(
+        self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
+    ) -> list[M]:
         data = await self.http.json("GET", path, params=params)
         return m.parse_collection(factory, data, f"GET {path}")
 
-    async def _page(self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any],
-                    page: int, page_size: int) -> m.Page[M]:
+    async def _page(
+        self,
+        factory: Callable[[m.Json], M],
+        path: str,
+        params: dict[str, Any],
+        page: int,
+        page_size: int,
+    ) -> m.Page[M]:
         size = min(page_size, await self._max_page_size())
-        data = await self.http.json("GET", path,
-                                    params={**params, "offset": page, "pageSize": size})
+        data = await self.http.json(
+            "GET", path, params={**params, "offset": page, "pageSize": size}
+        )
         return m.parse_page(factory, data, f"GET {path}", page, size)
 
-    async def _iter(self, factory: Callable[[m.Json], M], path: str,
-                    params: dict[str, Any], page_size: int | None = None) -> AsyncIterator[M]:
+    async def _iter(
+        self,
+        factory: Callable[[m.Json], M],
+        path: str,
+        params: dict[str, Any],
+        page_size: int | None = None,
+    ) -> AsyncIterator[M]:
         """Lazily walk every page (`offset` is the 1-based page number)."""
         size = page_size or await self._max_page_size()
         page = 1
@@ -138,8 +164,9 @@ class NepenthesClient:
                 return
             page += 1
 
-    async def _all(self, factory: Callable[[m.Json], M], path: str,
-                   params: dict[str, Any] | None = None) -> list[M]:
+    async def _all(
+        self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
+    ) -> list[M]:
         return [item async for item in self._iter(factory, path, params or {})]
 
     async def _max_page_size(self) -> int:
@@ -152,9 +179,11 @@ class NepenthesClient:
             return work_package
         if self._closed_status_ids is None:
             self._closed_status_ids = frozenset(
-                status.id for status in await self.statuses() if status.is_closed)
+                status.id for status in await self.statuses() if status.is_closed
+            )
         return work_package.model_copy(
-            update={"status_closed": work_package.status_id in self._closed_status_ids})
+            update={"status_closed": work_package.status_id in self._closed_status_ids}
+        )
 
     async def _send_json(self, method: str, path: str, body: Any | None = None) -> Any:
         response = await self.http.request(method, path, json=body)
@@ -177,20 +206,28 @@ class NepenthesClient:
     async def projects(self, search: str | None = None) -> list[m.Project]:
         query = flt.Query(
             filters=(flt.Filter("name_and_identifier", flt.Operator.CONTAINS, [search]),)
-            if search else (),
-            sort=(flt.Sort("id"),))
+            if search
+            else (),
+            sort=(flt.Sort("id"),),
+        )
         return await self._all(m.Project.from_hal, f"{API}/projects", query.params())
 
     async def project(self, id_or_identifier: ProjectRef) -> m.Project:
-        return await self._get(m.Project.from_hal, f"{API}/projects/{_project_key(id_or_identifier)}")
+        return await self._get(
+            m.Project.from_hal, f"{API}/projects/{_project_key(id_or_identifier)}"
+        )
 
     # --- work packages ---------------------------------------------------------------------------
 
     @staticmethod
-    def _work_package_query(project: ProjectRef | None, search: str | None, open_only: bool,
-                            assigned_to_me: bool) -> tuple[str, dict[str, str]]:
-        path = (f"{API}/projects/{_project_key(project)}/work_packages" if project is not None
-                else f"{API}/work_packages")
+    def _work_package_query(
+        project: ProjectRef | None, search: str | None, open_only: bool, assigned_to_me: bool
+    ) -> tuple[str, dict[str, str]]:
+        path = (
+            f"{API}/projects/{_project_key(project)}/work_packages"
+            if project is not None
+            else f"{API}/work_packages"
+        )
         conditions: list[flt.Filter] = []
         if open_only:
             conditions.append(flt.status_open())
@@ -202,30 +239,46 @@ class NepenthesClient:
         query = flt.Query(filters=tuple(conditions), sort=(flt.Sort("id"),))
         return path, query.params(always_send_filters=True)
 
-    async def work_packages_page(self, project: ProjectRef | None = None, *, page: int = 1,
-                                 page_size: int = 100, search: str | None = None,
-                                 open_only: bool = True,
-                                 assigned_to_me: bool = False) -> m.Page[m.WorkPackage]:
+    async def work_packages_page(
+        self,
+        project: ProjectRef | None = None,
+        *,
+        page: int = 1,
+        page_size: int = 100,
+        search: str | None = None,
+        open_only: bool = True,
+        assigned_to_me: bool = False,
+    ) -> m.Page[m.WorkPackage]:
         path, params = self._work_package_query(project, search, open_only, assigned_to_me)
         found = await self._page(m.WorkPackage.from_hal, path, params, page, page_size)
-        return found.model_copy(update={
-            "elements": [await self._with_closed_flag(item) for item in found.elements]})
+        return found.model_copy(
+            update={"elements": [await self._with_closed_flag(item) for item in found.elements]}
+        )
 
-    async def iter_work_packages(self, project: ProjectRef | None = None, *,
-                                 page_size: int = 100, search: str | None = None,
-                                 open_only: bool = True,
-                                 assigned_to_me: bool = False) -> AsyncIterator[m.WorkPackage]:
+    async def iter_work_packages(
+        self,
+        project: ProjectRef | None = None,
+        *,
+        page_size: int = 100,
+        search: str | None = None,
+        open_only: bool = True,
+        assigned_to_me: bool = False,
+    ) -> AsyncIterator[m.WorkPackage]:
         path, params = self._work_package_query(project, search, open_only, assigned_to_me)
         async for item in self._iter(m.WorkPackage.from_hal, path, params, page_size):
             yield await self._with_closed_flag(item)
 
     async def work_package(self, id: int) -> m.WorkPackage:
         return await self._with_closed_flag(
-            await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}"))
+            await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}")
+        )
 
     async def types(self, project: ProjectRef | None = None) -> list[m.Type]:
-        path = (f"{API}/projects/{_project_key(project)}/types" if project is not None
-                else f"{API}/types")
+        path = (
+            f"{API}/projects/{_project_key(project)}/types"
+            if project is not None
+            else f"{API}/types"
+        )
         return await self._get_list(m.Type.from_hal, path)
 
     async def statuses(self) -> list[m.Status]:
@@ -236,8 +289,10 @@ class NepenthesClient:
 
     @staticmethod
     def _work_package_body(type_id: int, subject: str, description: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"subject": subject,
-                                "_links": {"type": {"href": f"{API}/types/{int(type_id)}"}}}
+        body: dict[str, Any] = {
+            "subject": subject,
+            "_links": {"type": {"href": f"{API}/types/{int(type_id)}"}},
+        }
         if description:
             body["description"] = {"format": "markdown", "raw": description}
         return body
@@ -246,22 +301,27 @@ class NepenthesClient:
         if not isinstance(project, (int, m.Project)):
             project = await self.project(project)  # schema ids need the numeric project id
         project_id = project.id if isinstance(project, m.Project) else int(project)
-        return await self._get(m.WorkPackageSchema.from_hal,
-                               f"{API}/work_packages/schemas/{project_id}-{int(type_id)}")
+        return await self._get(
+            m.WorkPackageSchema.from_hal, f"{API}/work_packages/schemas/{project_id}-{int(type_id)}"
+        )
 
-    async def work_package_form(self, project: ProjectRef, *, type_id: int, subject: str,
-                                description: str | None = None) -> m.WorkPackageForm:
+    async def work_package_form(
+        self, project: ProjectRef, *, type_id: int, subject: str, description: str | None = None
+    ) -> m.WorkPackageForm:
         """Validate a new work package without creating it."""
         path = f"{API}/projects/{_project_key(project)}/work_packages/form"
-        data = await self._send_json("POST", path,
-                                     self._work_package_body(type_id, subject, description))
+        data = await self._send_json(
+            "POST", path, self._work_package_body(type_id, subject, description)
+        )
         return m.parse(m.WorkPackageForm.from_hal, data, f"POST {path}")
 
-    async def create_work_package(self, project: ProjectRef, *, type_id: int, subject: str,
-                                  description: str | None = None) -> m.WorkPackage:
+    async def create_work_package(
+        self, project: ProjectRef, *, type_id: int, subject: str, description: str | None = None
+    ) -> m.WorkPackage:
         path = f"{API}/projects/{_project_key(project)}/work_packages"
-        data = await self._send_json("POST", path,
-                                     self._work_package_body(type_id, subject, description))
+        data = await self._send_json(
+            "POST", path, self._work_package_body(type_id, subject, description)
+        )
         return await self._with_closed_flag(m.parse(m.WorkPackage.from_hal, data, f"POST {path}"))
 
     # --- file links ------------------------------------------------------------------------------
@@ -271,26 +331,43 @@ class NepenthesClient:
 
     @staticmethod
     def _file_link_element(storage_id: int, file: m.StorageFile) -> dict[str, Any]:
-        origin = {"id": file.id, "name": file.name,
-                  "mimeType": m.FOLDER_MIME_TYPE if file.is_folder else file.mime_type,
-                  "createdAt": _iso(file.created_at), "lastModifiedAt": _iso(file.last_modified_at),
-                  "createdByName": file.created_by, "lastModifiedByName": file.last_modified_by}
-        return {"originData": {key: value for key, value in origin.items() if value is not None},
-                "_links": {"storage": {"href": f"{API}/storages/{int(storage_id)}"}}}
+        origin = {
+            "id": file.id,
+            "name": file.name,
+            "mimeType": m.FOLDER_MIME_TYPE if file.is_folder else file.mime_type,
+            "createdAt": _iso(file.created_at),
+            "lastModifiedAt": _iso(file.last_modified_at),
+            "createdByName": file.created_by,
+            "lastModifiedByName": file.last_modified_by,
+        }
+        return {
+            "originData": {key: value for key, value in origin.items() if value is not None},
+            "_links": {"storage": {"href": f"{API}/storages/{int(storage_id)}"}},
+        }
 
-    async def _post_file_links(self, wp_id: int, storage_id: int,
-                               files: list[m.StorageFile]) -> list[m.FileLink]:
+    async def _post_file_links(
+        self, wp_id: int, storage_id: int, files: list[m.StorageFile]
+    ) -> list[m.FileLink]:
         path = f"{API}/work_packages/{int(wp_id)}/file_links"
-        body = {"_type": "Collection", "_embedded": {
-            "elements": [self._file_link_element(storage_id, file) for file in files]}}
+        body = {
+            "_type": "Collection",
+            "_embedded": {
+                "elements": [self._file_link_element(storage_id, file) for file in files]
+            },
+        }
         data = await self._send_json("POST", path, body)
         return m.parse_collection(m.FileLink.from_hal, data, f"POST {path}")
 
-    async def create_file_links(self, wp_id: int, storage_id: int, files: list[m.StorageFile],
-                                *, batch_size: int = LINK_BATCH_LIMIT,
-                                progress: Progress | None = None,
-                                stop_requested: Callable[[], bool] | None = None
-                                ) -> m.LinkBatchResult:
+    async def create_file_links(
+        self,
+        wp_id: int,
+        storage_id: int,
+        files: list[m.StorageFile],
+        *,
+        batch_size: int = LINK_BATCH_LIMIT,
+        progress: Progress | None = None,
+        stop_requested: Callable[[], bool] | None = None,
+    ) -> m.LinkBatchResult:
         """Link files in batches (the server takes at most 20 per request, all or nothing).
         A rejected batch is retried file by file so one bad file does not sink the others.
         `stop_requested` is asked before each batch: a request under way is never cut off
@@ -302,7 +379,7 @@ class NepenthesClient:
             if stop_requested is not None and stop_requested():
                 result.failed.extend((file, err.Stopped()) for file in files[start:])
                 break
-            batch = files[start:start + size]
+            batch = files[start : start + size]
             lost_login: err.NotLoggedIn | None = None
             try:
                 result.linked.extend(await self._post_file_links(wp_id, storage_id, batch))
@@ -319,15 +396,16 @@ class NepenthesClient:
             if lost_login is not None:
                 # Every later request would be refused as well. What was linked stays in the
                 # result (it is linked on the server); the rest fails with the reason.
-                result.failed.extend((file, lost_login) for file in files[start + size:])
+                result.failed.extend((file, lost_login) for file in files[start + size :])
                 break
             done += len(batch)
             if progress:
                 progress(done, len(files))
         return result
 
-    async def _link_one_by_one(self, wp_id: int, storage_id: int, batch: list[m.StorageFile],
-                               result: m.LinkBatchResult) -> err.NotLoggedIn | None:
+    async def _link_one_by_one(
+        self, wp_id: int, storage_id: int, batch: list[m.StorageFile], result: m.LinkBatchResult
+    ) -> err.NotLoggedIn | None:
         """Link each file alone; at a lost login the rest of the batch fails with it, and it
         is returned so that the caller stops too."""
         for index, file in enumerate(batch):
@@ -346,8 +424,9 @@ class NepenthesClient:
     async def file_link_open_url(self, link_id: int, *, location: bool = False) -> str:
         params = {"location": "true"} if location else None
         try:
-            return await self.http.redirect_location(f"{API}/file_links/{int(link_id)}/open",
-                                                     params=params)
+            return await self.http.redirect_location(
+                f"{API}/file_links/{int(link_id)}/open", params=params
+            )
         except err.NotFound:
             # Older servers have no /open endpoint but link Nextcloud directly (`originOpen`).
             link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
@@ -363,14 +442,21 @@ class NepenthesClient:
             link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
             raise await self._explained(link.storage_id, failure) from None
 
-    async def download_file_link(self, link_id: int, dest: Path | str, *, overwrite: bool = False,
-                                 progress: Progress | None = None) -> Path:
+    async def download_file_link(
+        self,
+        link_id: int,
+        dest: Path | str,
+        *,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
         url = await self.file_link_download_url(link_id)
         server_name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or None
         target = transfers.resolve_target(dest, server_name)
         async with self.http.stream("GET", url) as response:
-            return await transfers.save_stream(response, target, overwrite=overwrite,
-                                               progress=progress)
+            return await transfers.save_stream(
+                response, target, overwrite=overwrite, progress=progress
+            )
 
     # --- storages --------------------------------------------------------------------------------
 
@@ -381,10 +467,10 @@ class NepenthesClient:
         return await self._get(m.Storage.from_hal, f"{API}/storages/{int(id)}")
 
     async def project_storages(self, project_id: int | None = None) -> list[m.ProjectStorage]:
-        query = flt.Query(filters=(flt.equals("project_id", int(project_id)),)
-                          if project_id is not None else ())
-        return await self._all(m.ProjectStorage.from_hal, f"{API}/project_storages",
-                               query.params())
+        query = flt.Query(
+            filters=(flt.equals("project_id", int(project_id)),) if project_id is not None else ()
+        )
+        return await self._all(m.ProjectStorage.from_hal, f"{API}/project_storages", query.params())
 
     async def storage_files(self, storage_id: int, location: str = "/") -> m.StorageFiles:
         path = f"{API}/storages/{int(storage_id)}/files"
@@ -409,12 +495,16 @@ class NepenthesClient:
             parent = parent or "/"
             if parent not in listings and name:
                 listings[parent] = await self.storage_files(storage_id, parent)
-            match = next((file for file in listings[parent].files if file.name == name),
-                         None) if name else None
+            match = (
+                next((file for file in listings[parent].files if file.name == name), None)
+                if name
+                else None
+            )
             if match is None:
-                raise err.NotFound(f"There is nothing called {name or location!r} in {parent}.",
-                                   hint="Check the name and the folder; listing the folder "
-                                        "shows what is in it.")
+                raise err.NotFound(
+                    f"There is nothing called {name or location!r} in {parent}.",
+                    hint="Check the name and the folder; listing the folder shows what is in it.",
+                )
             found.append(match)
         return found
 
@@ -451,42 +541,61 @@ class NepenthesClient:
         except self._STORAGE_SYMPTOMS as failure:
             raise await self._explained(storage_id, failure) from None
 
-    async def prepare_upload(self, storage_id: int, *, project_id: int, file_name: str,
-                             parent_id: str) -> m.UploadLink:
+    async def prepare_upload(
+        self, storage_id: int, *, project_id: int, file_name: str, parent_id: str
+    ) -> m.UploadLink:
         path = f"{API}/storages/{int(storage_id)}/files/prepare_upload"
         body = {"projectId": int(project_id), "fileName": file_name, "parent": str(parent_id)}
         async with self._storage_failures_explained(storage_id):
             data = await self._send_json("POST", path, body)
         return m.parse(m.UploadLink.from_hal, data, f"POST {path}")
 
-    async def upload_file(self, storage_id: int, *, project_id: int, folder_id: str,
-                          path: Path | str, overwrite: bool | None = None,
-                          progress: Progress | None = None) -> m.UploadResult:
+    async def upload_file(
+        self,
+        storage_id: int,
+        *,
+        project_id: int,
+        folder_id: str,
+        path: Path | str,
+        overwrite: bool | None = None,
+        progress: Progress | None = None,
+    ) -> m.UploadResult:
         """Upload straight to Nextcloud through a one-time link. `overwrite=None` asks the
         caller: an existing name raises `FileNameExists`; True replaces; False keeps both."""
         source = transfers.readable_upload_source(path)
         file_name = safe_file_name(source.name)
-        link = await self.prepare_upload(storage_id, project_id=project_id, file_name=file_name,
-                                         parent_id=folder_id)
-        fields = (("overwrite", "true" if overwrite else "false", None),) \
-            if overwrite is not None else ()
+        link = await self.prepare_upload(
+            storage_id, project_id=project_id, file_name=file_name, parent_id=folder_id
+        )
+        fields = (
+            (("overwrite", "true" if overwrite else "false", None),)
+            if overwrite is not None
+            else ()
+        )
         body = transfers.MultipartFile(source, file_name=file_name, fields=fields)
         # The one-time link needs no auth (and must never get ours), wherever it points.
-        response = await self.http.foreign("POST", self.http.absolute(link.url),
-                                           headers=body.headers, content=body.body(progress))
+        response = await self.http.foreign(
+            "POST", self.http.absolute(link.url), headers=body.headers, content=body.body(progress)
+        )
         if not response.is_success:
             raise _direct_upload_error(response, file_name)
         data = self.http.decode(response)
         if not isinstance(data, dict) or "file_id" not in data:
             raise err.MalformedResponse("POST direct-upload", "no file_id in the answer")
-        return m.UploadResult(file_id=str(data["file_id"]),
-                              file_name=str(data.get("file_name") or file_name),
-                              replaced=response.status_code == 200)
+        return m.UploadResult(
+            file_id=str(data["file_id"]),
+            file_name=str(data.get("file_name") or file_name),
+            replaced=response.status_code == 200,
+        )
 
     async def work_packages_of_file(self, storage_id: int, file_id: str) -> list[m.WorkPackage]:
-        query = flt.Query(filters=(flt.equals("file_link_origin_id", str(file_id)),
-                                   flt.equals("linkable_to_storage_id", int(storage_id))),
-                          sort=(flt.Sort("id"),))
+        query = flt.Query(
+            filters=(
+                flt.equals("file_link_origin_id", str(file_id)),
+                flt.equals("linkable_to_storage_id", int(storage_id)),
+            ),
+            sort=(flt.Sort("id"),),
+        )
         found = await self._all(m.WorkPackage.from_hal, f"{API}/work_packages", query.params())
         return [await self._with_closed_flag(item) for item in found]
 
@@ -494,17 +603,21 @@ class NepenthesClient:
 
     @staticmethod
     def _notification_params(unread_only: bool) -> dict[str, str]:
-        query = flt.Query(filters=(flt.flag("readIAN", False),) if unread_only else (),
-                          sort=(flt.Sort("id", "desc"),))
+        query = flt.Query(
+            filters=(flt.flag("readIAN", False),) if unread_only else (),
+            sort=(flt.Sort("id", "desc"),),
+        )
         return query.params()
 
     async def notifications(self, *, unread_only: bool = False) -> list[m.Notification]:
-        return await self._all(m.Notification.from_hal, f"{API}/notifications",
-                               self._notification_params(unread_only))
+        return await self._all(
+            m.Notification.from_hal, f"{API}/notifications", self._notification_params(unread_only)
+        )
 
     async def unread_count(self) -> int:
-        page = await self._page(m.Notification.from_hal, f"{API}/notifications",
-                                self._notification_params(True), 1, 1)
+        page = await self._page(
+            m.Notification.from_hal, f"{API}/notifications", self._notification_params(True), 1, 1
+        )
         return page.total
 
     async def mark_notification_read(self, id: int) -> None:
@@ -516,34 +629,42 @@ class NepenthesClient:
     # --- attachments -----------------------------------------------------------------------------
 
     async def attachments(self, wp_id: int) -> list[m.Attachment]:
-        return await self._get_list(m.Attachment.from_hal,
-                                    f"{API}/work_packages/{int(wp_id)}/attachments")
+        return await self._get_list(
+            m.Attachment.from_hal, f"{API}/work_packages/{int(wp_id)}/attachments"
+        )
 
     async def attachment(self, attachment_id: int) -> m.Attachment:
         return await self._get(m.Attachment.from_hal, f"{API}/attachments/{int(attachment_id)}")
 
-    async def upload_attachment(self, wp_id: int, path: Path | str, *,
-                                progress: Progress | None = None) -> m.Attachment:
+    async def upload_attachment(
+        self, wp_id: int, path: Path | str, *, progress: Progress | None = None
+    ) -> m.Attachment:
         source = transfers.readable_upload_source(path)
         limit = (await self.configuration()).maximum_attachment_file_size
         if limit and source.stat().st_size > limit:
             raise err.TooLarge(limit_bytes=limit)
         endpoint = f"{API}/work_packages/{int(wp_id)}/attachments"
         body = transfers.attachment_multipart(source, safe_file_name(source.name))
-        response = await self.http.request("POST", endpoint, headers=body.headers,
-                                           content=body.body(progress))
+        response = await self.http.request(
+            "POST", endpoint, headers=body.headers, content=body.body(progress)
+        )
         return m.parse(m.Attachment.from_hal, self.http.decode(response), f"POST {endpoint}")
 
-    async def download_attachment(self, attachment_id: int, dest: Path | str, *,
-                                  overwrite: bool = False,
-                                  progress: Progress | None = None) -> Path:
+    async def download_attachment(
+        self,
+        attachment_id: int,
+        dest: Path | str,
+        *,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
         attachment = await self.attachment(attachment_id)
         url = attachment.download_href or f"{API}/attachments/{int(attachment_id)}/content"
         target = transfers.resolve_target(dest, attachment.file_name)
         async with self.http.stream("GET", url) as response:
-            return await transfers.save_stream(response, target, overwrite=overwrite,
-                                               progress=progress)
+            return await transfers.save_stream(
+                response, target, overwrite=overwrite, progress=progress
+            )
 
     async def delete_attachment(self, attachment_id: int) -> None:
         await self.http.request("DELETE", f"{API}/attachments/{int(attachment_id)}")
-

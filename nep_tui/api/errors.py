@@ -68,8 +68,9 @@ class FileNameExists(Conflict):
     default_message = "A file with this name already exists in the folder."
     default_hint = "Choose to overwrite it or to keep both files."
 
-    def __init__(self, message: str | None = None, *, hint: str | None = None,
-                 file_name: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, hint: str | None = None, file_name: str | None = None
+    ) -> None:
         if message is None and file_name:
             message = f"A file named {file_name!r} already exists in the folder."
         super().__init__(message, hint=hint)
@@ -79,11 +80,13 @@ class FileNameExists(Conflict):
 class TooLarge(NepError):
     default_hint = "Upload a smaller file, or ask the administrator to raise the limit."
 
-    def __init__(self, message: str | None = None, *, hint: str | None = None,
-                 limit_bytes: int | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, hint: str | None = None, limit_bytes: int | None = None
+    ) -> None:
         if message is None:
-            message = ("The file is larger than the server accepts"
-                       + (f" (limit: {limit_bytes} bytes)." if limit_bytes else "."))
+            message = "The file is larger than the server accepts" + (
+                f" (limit: {limit_bytes} bytes)." if limit_bytes else "."
+            )
         super().__init__(message, hint=hint)
         self.limit_bytes = limit_bytes
 
@@ -97,8 +100,13 @@ class NextcloudNotConnected(NepError):
     default_message = "Your account is not connected to this Nextcloud storage."
     default_hint = "Open the authorize link in a browser where you are logged in, then retry."
 
-    def __init__(self, message: str | None = None, *, hint: str | None = None,
-                 authorize_url: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        authorize_url: str | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         self.authorize_url = authorize_url
 
@@ -112,8 +120,13 @@ class ValidationFailed(NepError):
     default_message = "The server rejected the data."
     default_hint = "Correct the highlighted fields and try again."
 
-    def __init__(self, message: str | None = None, *, hint: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         self.details = details or {}
 
@@ -127,8 +140,9 @@ class ServerError(NepError):
     default_message = "The server had an internal error."
     default_hint = "Try again later; if it persists, tell the administrator."
 
-    def __init__(self, message: str | None = None, *, hint: str | None = None,
-                 status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, hint: str | None = None, status_code: int | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status_code = status_code
 
@@ -140,8 +154,10 @@ class NetworkUnreachable(NepError):
 
 class TLSVerificationFailed(NetworkUnreachable):
     default_message = "The server's TLS certificate could not be verified."
-    default_hint = ("If the server uses a private CA, pass --ca-bundle PATH "
-                    "or set SSL_CERT_FILE to its certificate bundle.")
+    default_hint = (
+        "If the server uses a private CA, pass --ca-bundle PATH "
+        "or set SSL_CERT_FILE to its certificate bundle."
+    )
 
 
 class MalformedResponse(NepError):
@@ -149,7 +165,8 @@ class MalformedResponse(NepError):
 
     def __init__(self, endpoint: str, reason: str = "", *, hint: str | None = None) -> None:
         message = f"The server sent an unexpected answer for {endpoint}" + (
-            f": {reason}." if reason else ".")
+            f": {reason}." if reason else "."
+        )
         super().__init__(message, hint=hint)
         self.endpoint = endpoint
 

@@ -8,10 +8,10 @@ API v3 takes `filters` as a JSON array of single-key objects (`[{"status":{"oper
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
-from collections.abc import Iterable
 
 
 class Operator(StrEnum):
@@ -44,15 +44,20 @@ class Filter:
     operator: Operator | str
     values: tuple[FilterValue, ...] = ()
 
-    def __init__(self, name: str, operator: Operator | str,
-                 values: Iterable[FilterValue] = ()) -> None:
+    def __init__(
+        self, name: str, operator: Operator | str, values: Iterable[FilterValue] = ()
+    ) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "operator", Operator(operator))
         object.__setattr__(self, "values", tuple(values))
 
     def as_json(self) -> dict[str, dict[str, object]]:
-        return {self.name: {"operator": str(self.operator),
-                            "values": [_as_api_value(value) for value in self.values]}}
+        return {
+            self.name: {
+                "operator": str(self.operator),
+                "values": [_as_api_value(value) for value in self.values],
+            }
+        }
 
 
 SortDirection = Literal["asc", "desc"]
@@ -76,8 +81,9 @@ class Query:
         if self.filters or always_send_filters:
             params["filters"] = filters_param(self.filters)
         if self.sort:
-            params["sortBy"] = json.dumps([[item.name, item.direction] for item in self.sort],
-                                          separators=(",", ":"))
+            params["sortBy"] = json.dumps(
+                [[item.name, item.direction] for item in self.sort], separators=(",", ":")
+            )
         return params
 
 
@@ -86,6 +92,7 @@ def filters_param(filters: Iterable[Filter]) -> str:
 
 
 # Shorthands for the filters the client uses.
+
 
 def equals(name: str, *values: FilterValue) -> Filter:
     return Filter(name, Operator.EQUALS, values)

@@ -80,9 +80,11 @@ class ApiTokenSource:
         return False
 
     def rejection_error(self) -> err.NepError:
-        return err.LoggedOut("The server rejected the API token (revoked, expired or mistyped).",
-                             hint="Create a new token under My account → Access tokens, then "
-                                  "run `nep-tui login --token`.")
+        return err.LoggedOut(
+            "The server rejected the API token (revoked, expired or mistyped).",
+            hint="Create a new token under My account → Access tokens, then "
+            "run `nep-tui login --token`.",
+        )
 
     def __repr__(self) -> str:
         return "ApiTokenSource(<hidden>)"
@@ -110,6 +112,7 @@ def endpoint_of(method: str, url: str | httpx.URL) -> str:
 
 # --- error mapping ------------------------------------------------------------------------------
 
+
 def _error_body(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
@@ -136,8 +139,11 @@ def _validation_details(body: dict[str, Any]) -> dict[str, str]:
         if not isinstance(item, dict):
             continue
         item_embedded = item.get("_embedded") if isinstance(item.get("_embedded"), dict) else {}
-        attribute = (item_embedded.get("details") or {}).get("attribute") if isinstance(
-            item_embedded.get("details"), dict) else None
+        attribute = (
+            (item_embedded.get("details") or {}).get("attribute")
+            if isinstance(item_embedded.get("details"), dict)
+            else None
+        )
         message = item.get("message") if isinstance(item.get("message"), str) else "is invalid"
         details[attribute or "base"] = message
     return details
@@ -160,7 +166,8 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
     if identifier.startswith("outboundrequest"):
         return err.NextcloudUnreachable(
             "The server's request to its Nextcloud storage failed"
-            + (f" ({server_says.rstrip('.')})." if server_says else "."))
+            + (f" ({server_says.rstrip('.')})." if server_says else ".")
+        )
     if status == 401:
         return err.LoggedOut()
     if status == 403:
@@ -181,31 +188,42 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
         summary = "; ".join(details.values()) if details else None
         return err.ValidationFailed(
             f"The server rejected the data: {summary.rstrip('.')}." if summary else None,
-            details=details)
+            details=details,
+        )
     if status in (400, 406, 415):
         return err.BadRequest(
-            f"The server did not accept the request: {server_says}" if server_says else None)
+            f"The server did not accept the request: {server_says}" if server_says else None
+        )
     if status == 429:
-        return err.ServerError("The server is busy (too many requests).",
-                               hint="Wait a moment and try again.", status_code=status)
+        return err.ServerError(
+            "The server is busy (too many requests).",
+            hint="Wait a moment and try again.",
+            status_code=status,
+        )
     if status in (502, 503, 504):
-        return err.ServerError(f"The server is temporarily unavailable (HTTP {status}).",
-                               hint="Try again in a moment.", status_code=status)
+        return err.ServerError(
+            f"The server is temporarily unavailable (HTTP {status}).",
+            hint="Try again in a moment.",
+            status_code=status,
+        )
     if status >= 500:
-        return err.ServerError(f"The server had an internal error (HTTP {status}).",
-                               status_code=status)
-    return err.ServerError(f"The server answered with unexpected HTTP status {status} "
-                           f"for {endpoint}.", status_code=status)
+        return err.ServerError(
+            f"The server had an internal error (HTTP {status}).", status_code=status
+        )
+    return err.ServerError(
+        f"The server answered with unexpected HTTP status {status} for {endpoint}.",
+        status_code=status,
+    )
 
 
 def error_from_transport(exc: httpx.TransportError, url: str | httpx.URL) -> err.NepError:
     host = httpx.URL(str(url)).host
     if _is_tls_failure(exc):
-        return err.TLSVerificationFailed(
-            f"The TLS certificate of {host} could not be verified.")
+        return err.TLSVerificationFailed(f"The TLS certificate of {host} could not be verified.")
     if isinstance(exc, httpx.TimeoutException):
-        return err.NetworkUnreachable(f"{host} did not answer in time.",
-                                      hint="Check your network, or try again later.")
+        return err.NetworkUnreachable(
+            f"{host} did not answer in time.", hint="Check your network, or try again later."
+        )
     return err.NetworkUnreachable(f"{host} could not be reached.")
 
 
@@ -232,8 +250,9 @@ def says_token_invalid(response: httpx.Response) -> bool:
     challenge; a 401 raised inside an endpoint (a storage whose Nextcloud token is missing or
     refused) carries the root API's plain `realm` challenge instead: the caller's own token was
     accepted there. Some server versions leave out the comma before `error`."""
-    return any(_INVALID_TOKEN.search(value)
-               for value in response.headers.get_list("WWW-Authenticate"))
+    return any(
+        _INVALID_TOKEN.search(value) for value in response.headers.get_list("WWW-Authenticate")
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -247,6 +266,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 # --- the client ---------------------------------------------------------------------------------
+
 
 class ApiHttp:
     """HTTP to one Nepenthes server, plus an auth-free client for foreign (Nextcloud) URLs."""
@@ -268,11 +288,22 @@ class ApiHttp:
         headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON}
         limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
         self._client = httpx.AsyncClient(
-            base_url=self.server_url, headers=headers, timeout=timeout, verify=verify,
-            follow_redirects=False, transport=transport, limits=limits)
+            base_url=self.server_url,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            follow_redirects=False,
+            transport=transport,
+            limits=limits,
+        )
         self._foreign = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT}, timeout=timeout, verify=verify,
-            follow_redirects=False, transport=foreign_transport, limits=limits)
+            headers={"User-Agent": USER_AGENT},
+            timeout=timeout,
+            verify=verify,
+            follow_redirects=False,
+            transport=foreign_transport,
+            limits=limits,
+        )
 
     def __repr__(self) -> str:
         return f"ApiHttp({self.server_url!r})"
@@ -286,8 +317,9 @@ class ApiHttp:
 
     # Requests to the Nepenthes server (authenticated) ------------------------------------------
 
-    async def request(self, method: str, path: str, *, expected: frozenset[int] | None = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, path: str, *, expected: frozenset[int] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """Send an authenticated request; return the answer if it is 2xx (or in `expected`)."""
         response = await self._send(method, path, stream=False, **kwargs)
         if response.is_success or (expected and response.status_code in expected):
@@ -313,16 +345,20 @@ class ApiHttp:
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError):
-            raise err.MalformedResponse(endpoint_of(response.request.method, response.request.url),
-                                        "the body is not valid JSON") from None
+            raise err.MalformedResponse(
+                endpoint_of(response.request.method, response.request.url),
+                "the body is not valid JSON",
+            ) from None
 
     async def redirect_location(self, path: str, **kwargs: Any) -> str:
         """GET an endpoint that answers with a redirect and return its absolute Location."""
         response = await self.request("GET", path, expected=REDIRECT_STATUSES, **kwargs)
         location = response.headers.get("Location")
         if response.status_code not in REDIRECT_STATUSES or not location:
-            raise err.MalformedResponse(endpoint_of("GET", response.request.url),
-                                        "expected a redirect with a Location header")
+            raise err.MalformedResponse(
+                endpoint_of("GET", response.request.url),
+                "expected a redirect with a Location header",
+            )
         return urljoin(str(response.request.url), location)
 
     @contextlib.asynccontextmanager
@@ -350,7 +386,9 @@ class ApiHttp:
             # so callers that handle NepError do not leave a transfer hanging.
             raise err.NetworkUnreachable(
                 f"The connection to {httpx.URL(absolute).host} broke off before the whole "
-                "answer arrived.", hint="Try again.") from None
+                "answer arrived.",
+                hint="Try again.",
+            ) from None
         finally:
             await response.aclose()
 
@@ -369,28 +407,40 @@ class ApiHttp:
         while True:
             if self._tokens is not None:
                 headers["Authorization"] = await self._tokens.authorization()
-            response = await self._with_retries(self._client, method, url, stream=stream,
-                                                 headers=headers, **kwargs)
-            if (response.status_code == 401 and self._tokens is not None and not refreshed
-                    and _rewindable(kwargs)):
+            response = await self._with_retries(
+                self._client, method, url, stream=stream, headers=headers, **kwargs
+            )
+            if (
+                response.status_code == 401
+                and self._tokens is not None
+                and not refreshed
+                and _rewindable(kwargs)
+            ):
                 # Read, not just closed: a streamed 401 that is not retried must stay readable
                 # for the error mapping, and the body of a 401 is small.
                 await response.aread()
                 refreshed = True
                 if await self._tokens.refresh_after_rejection(
-                        headers["Authorization"], token_invalid=says_token_invalid(response)):
+                    headers["Authorization"], token_invalid=says_token_invalid(response)
+                ):
                     continue
             return response
 
-    async def _send_foreign(self, method: str, url: str, *, stream: bool,
-                            **kwargs: Any) -> httpx.Response:
-        headers = {key: value for key, value in (kwargs.pop("headers", None) or {}).items()
-                   if key.lower() != "authorization"}
-        return await self._with_retries(self._foreign, method.upper(), url, stream=stream,
-                                        headers=headers, **kwargs)
+    async def _send_foreign(
+        self, method: str, url: str, *, stream: bool, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {
+            key: value
+            for key, value in (kwargs.pop("headers", None) or {}).items()
+            if key.lower() != "authorization"
+        }
+        return await self._with_retries(
+            self._foreign, method.upper(), url, stream=stream, headers=headers, **kwargs
+        )
 
-    async def _with_retries(self, client: httpx.AsyncClient, method: str, url: str, *,
-                            stream: bool, **kwargs: Any) -> httpx.Response:
+    async def _with_retries(
+        self, client: httpx.AsyncClient, method: str, url: str, *, stream: bool, **kwargs: Any
+    ) -> httpx.Response:
         retriable = method in SAFE_METHODS
         attempt = 0
         while True:
@@ -402,25 +452,31 @@ class ApiHttp:
                 response = await client.send(request, stream=stream)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL):
                 # Also raised for an answer whose Location header is not a usable URL.
-                raise err.MalformedResponse(endpoint_of(method, request.url),
-                                            "a URL in the exchange is not a usable http(s) "
-                                            "address") from None
+                raise err.MalformedResponse(
+                    endpoint_of(method, request.url),
+                    "a URL in the exchange is not a usable http(s) address",
+                ) from None
             except httpx.TransportError as exc:
                 if retriable and attempt < MAX_RETRIES and _worth_retrying(exc):
                     attempt += 1
-                    log.debug("retrying %s after %s", endpoint_of(method, request.url),
-                              type(exc).__name__)
+                    log.debug(
+                        "retrying %s after %s", endpoint_of(method, request.url), type(exc).__name__
+                    )
                     await self._sleep(_backoff(attempt))
                     continue
                 raise error_from_transport(exc, request.url) from None
             if retriable and attempt < MAX_RETRIES and response.status_code in RETRY_STATUSES:
                 attempt += 1
-                log.debug("retrying %s after HTTP %s", endpoint_of(method, request.url),
-                          response.status_code)
+                log.debug(
+                    "retrying %s after HTTP %s",
+                    endpoint_of(method, request.url),
+                    response.status_code,
+                )
                 delay = _retry_after(response)
                 await response.aclose()
-                await self._sleep(min(delay, MAX_RETRY_AFTER_SECONDS) if delay is not None
-                                  else _backoff(attempt))
+                await self._sleep(
+                    min(delay, MAX_RETRY_AFTER_SECONDS) if delay is not None else _backoff(attempt)
+                )
                 continue
             return response
 

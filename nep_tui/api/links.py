@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 # optionally followed by a tab such as `/activity` or `/files`.
 _WORK_PACKAGE_PATH = re.compile(
     r"^(?:/projects/[^/]+)?/(?:work_packages|wp)/(?:details/)?(\d+)(?:/[A-Za-z_-]+)*/?$"
-    r"|^(?:/[^/]+)*/details/(\d+)(?:/[A-Za-z_-]+)*/?$")
+    r"|^(?:/[^/]+)*/details/(\d+)(?:/[A-Za-z_-]+)*/?$"
+)
 
 
 def work_package_id_from_url(url: str, server_url: str | None = None) -> int | None:
@@ -26,7 +27,7 @@ def work_package_id_from_url(url: str, server_url: str | None = None) -> int | N
             return None
         base_path = base.path.rstrip("/")
         if base_path and path.startswith(base_path + "/"):
-            path = path[len(base_path):]
+            path = path[len(base_path) :]
     match = _WORK_PACKAGE_PATH.match(path) or _match_below_prefix(path)
     return int(match.group(1) or match.group(2)) if match else None
 

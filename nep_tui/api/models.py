@@ -9,10 +9,10 @@ Unknown extra fields are ignored; links the server may omit stay optional.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, Self, TypeVar
-from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -28,6 +28,7 @@ class _Model(BaseModel):
 
 
 # --- HAL helpers ---------------------------------------------------------------------------
+
 
 def _links(data: Json) -> Json:
     links = data.get("_links")
@@ -96,6 +97,7 @@ def _embedded_name(data: Json, name: str) -> str | None:
 
 # --- enums --------------------------------------------------------------------------------
 
+
 class FileLinkStatus(StrEnum):
     VIEW_ALLOWED = "ViewAllowed"
     VIEW_NOT_ALLOWED = "ViewNotAllowed"
@@ -159,6 +161,7 @@ class NotificationReason(StrEnum):
 
 # --- resources ----------------------------------------------------------------------------
 
+
 class User(_Model):
     id: int
     login: str | None = None
@@ -167,8 +170,12 @@ class User(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(id=data["id"], login=data.get("login"), name=data["name"],
-                   admin=bool(data.get("admin", False)))
+        return cls(
+            id=data["id"],
+            login=data.get("login"),
+            name=data["name"],
+            admin=bool(data.get("admin", False)),
+        )
 
 
 class Configuration(_Model):
@@ -179,10 +186,12 @@ class Configuration(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(maximum_attachment_file_size=data.get("maximumAttachmentFileSize"),
-                   maximum_api_v3_page_size=data.get("maximumApiV3PageSize"),
-                   per_page_options=data.get("perPageOptions") or [],
-                   host_name=data.get("hostName"))
+        return cls(
+            maximum_attachment_file_size=data.get("maximumAttachmentFileSize"),
+            maximum_api_v3_page_size=data.get("maximumApiV3PageSize"),
+            per_page_options=data.get("perPageOptions") or [],
+            host_name=data.get("hostName"),
+        )
 
 
 class Project(_Model):
@@ -196,10 +205,15 @@ class Project(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(id=data["id"], identifier=data["identifier"], name=data["name"],
-                   description=_raw_text(data.get("description")),
-                   parent_id=_linked_id(data, "parent"),
-                   active=data.get("active", True), public=data.get("public", False))
+        return cls(
+            id=data["id"],
+            identifier=data["identifier"],
+            name=data["name"],
+            description=_raw_text(data.get("description")),
+            parent_id=_linked_id(data, "parent"),
+            active=data.get("active", True),
+            public=data.get("public", False),
+        )
 
 
 class Status(_Model):
@@ -212,9 +226,14 @@ class Status(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(id=data["id"], name=data["name"], is_closed=data.get("isClosed", False),
-                   is_default=data.get("isDefault", False), color=data.get("color"),
-                   position=data.get("position"))
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            is_closed=data.get("isClosed", False),
+            is_default=data.get("isDefault", False),
+            color=data.get("color"),
+            position=data.get("position"),
+        )
 
 
 class Type(_Model):
@@ -227,9 +246,14 @@ class Type(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(id=data["id"], name=data["name"], color=data.get("color"),
-                   is_default=data.get("isDefault", False),
-                   is_milestone=data.get("isMilestone", False), position=data.get("position"))
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            color=data.get("color"),
+            is_default=data.get("isDefault", False),
+            is_milestone=data.get("isMilestone", False),
+            position=data.get("position"),
+        )
 
 
 class Priority(_Model):
@@ -241,8 +265,13 @@ class Priority(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(id=data["id"], name=data["name"], is_default=data.get("isDefault", False),
-                   is_active=data.get("isActive", True), position=data.get("position"))
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            is_default=data.get("isDefault", False),
+            is_active=data.get("isActive", True),
+            position=data.get("position"),
+        )
 
 
 class WorkPackage(_Model):
@@ -274,18 +303,25 @@ class WorkPackage(_Model):
         status = _embedded(data, "status") or {}
         closed = status.get("isClosed")
         return cls(
-            id=data["id"], display_id=str(data.get("displayId") or data["id"]),
-            subject=data["subject"], description=_raw_text(data.get("description")),
-            type_id=_linked_id(data, "type"), type_name=_embedded_name(data, "type"),
-            status_id=_linked_id(data, "status"), status_name=_embedded_name(data, "status"),
+            id=data["id"],
+            display_id=str(data.get("displayId") or data["id"]),
+            subject=data["subject"],
+            description=_raw_text(data.get("description")),
+            type_id=_linked_id(data, "type"),
+            type_name=_embedded_name(data, "type"),
+            status_id=_linked_id(data, "status"),
+            status_name=_embedded_name(data, "status"),
             status_closed=closed if isinstance(closed, bool) else None,
             assignee_id=_linked_id(data, "assignee"),
             assignee_name=_embedded_name(data, "assignee"),
-            project_id=_linked_id(data, "project"), project_name=_embedded_name(data, "project"),
+            project_id=_linked_id(data, "project"),
+            project_name=_embedded_name(data, "project"),
             priority_name=_embedded_name(data, "priority"),
-            updated_at=data.get("updatedAt"), created_at=data.get("createdAt"),
+            updated_at=data.get("updatedAt"),
+            created_at=data.get("createdAt"),
             lock_version=data.get("lockVersion", 0),
-            start_date=data.get("startDate") or data.get("date"), due_date=data.get("dueDate"),
+            start_date=data.get("startDate") or data.get("date"),
+            due_date=data.get("dueDate"),
             percentage_done=data.get("percentageDone"),
             can_add_file_link=link(data, "addFileLink") is not None,
             can_update=(link(data, "update") or link(data, "updateImmediately")) is not None,
@@ -315,14 +351,18 @@ class FileLink(_Model):
         storage = _embedded(data, "storage") or {}
         status_link = _links(data).get("status")
         return cls(
-            id=data["id"], origin_id=str(origin["id"]), name=origin["name"],
-            mime_type=mime_type, last_modified_at=origin.get("lastModifiedAt"),
+            id=data["id"],
+            origin_id=str(origin["id"]),
+            name=origin["name"],
+            mime_type=mime_type,
+            last_modified_at=origin.get("lastModifiedAt"),
             last_modified_by=origin.get("lastModifiedByName"),
             created_by=origin.get("createdByName"),
             storage_id=_linked_id(data, "storage"),
             storage_name=storage.get("name") or _title(data, "storage"),
             status=FileLinkStatus.from_urn(
-                status_link.get("href") if isinstance(status_link, dict) else None),
+                status_link.get("href") if isinstance(status_link, dict) else None
+            ),
             can_delete=link(data, "delete") is not None,
             is_folder=mime_type == FOLDER_MIME_TYPE,
             container_id=_linked_id(data, "container"),
@@ -343,8 +383,11 @@ class Attachment(_Model):
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         return cls(
-            id=data["id"], file_name=data["fileName"], file_size=data.get("fileSize"),
-            content_type=data.get("contentType"), created_at=data.get("createdAt"),
+            id=data["id"],
+            file_name=data["fileName"],
+            file_size=data.get("fileSize"),
+            content_type=data.get("contentType"),
+            created_at=data.get("createdAt"),
             author_name=_embedded_name(data, "author"),
             can_delete=link(data, "delete") is not None,
             download_href=href(data, "staticDownloadLocation") or href(data, "downloadLocation"),
@@ -365,16 +408,24 @@ class Storage(_Model):
         upload_links = _links(data).get("prepareUpload") or []
         if isinstance(upload_links, dict):
             upload_links = [upload_links]
-        project_ids = [entry["payload"]["projectId"] for entry in upload_links
-                       if isinstance(entry, dict) and isinstance(entry.get("payload"), dict)
-                       and isinstance(entry["payload"].get("projectId"), int)]
+        project_ids = [
+            entry["payload"]["projectId"]
+            for entry in upload_links
+            if isinstance(entry, dict)
+            and isinstance(entry.get("payload"), dict)
+            and isinstance(entry["payload"].get("projectId"), int)
+        ]
         state_link = _links(data).get("authorizationState")
         return cls(
-            id=data["id"], name=data["name"],
-            type=_storage_type(href(data, "type")), origin_url=href(data, "origin"),
+            id=data["id"],
+            name=data["name"],
+            type=_storage_type(href(data, "type")),
+            origin_url=href(data, "origin"),
             authorization_state=AuthorizationState.from_urn(
-                state_link.get("href") if isinstance(state_link, dict) else None),
-            authorize_url=href(data, "authorize"), can_upload_project_ids=project_ids,
+                state_link.get("href") if isinstance(state_link, dict) else None
+            ),
+            authorize_url=href(data, "authorize"),
+            can_upload_project_ids=project_ids,
         )
 
 
@@ -403,13 +454,18 @@ class StorageFile(_Model):
     def from_hal(cls, data: Json) -> Self:
         permissions = data.get("permissions") or []
         return cls(
-            id=str(data["id"]), name=data["name"], size=data.get("size"),
-            mime_type=data.get("mimeType"), location=data.get("location"),
+            id=str(data["id"]),
+            name=data["name"],
+            size=data.get("size"),
+            mime_type=data.get("mimeType"),
+            location=data.get("location"),
             is_folder=data.get("mimeType") == FOLDER_MIME_TYPE,
-            readable="readable" in permissions, writeable="writeable" in permissions,
+            readable="readable" in permissions,
+            writeable="writeable" in permissions,
             last_modified_at=data.get("lastModifiedAt"),
             last_modified_by=data.get("lastModifiedByName"),
-            created_at=data.get("createdAt"), created_by=data.get("createdByName"),
+            created_at=data.get("createdAt"),
+            created_by=data.get("createdByName"),
         )
 
 
@@ -420,9 +476,11 @@ class StorageFiles(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(files=[StorageFile.from_hal(item) for item in data["files"]],
-                   parent=StorageFile.from_hal(data["parent"]),
-                   ancestors=[StorageFile.from_hal(item) for item in data.get("ancestors", [])])
+        return cls(
+            files=[StorageFile.from_hal(item) for item in data["files"]],
+            parent=StorageFile.from_hal(data["parent"]),
+            ancestors=[StorageFile.from_hal(item) for item in data.get("ancestors", [])],
+        )
 
 
 class ProjectStorage(_Model):
@@ -435,11 +493,13 @@ class ProjectStorage(_Model):
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         folder_href = href(data, "projectFolder")
-        return cls(id=data["id"], project_id=_linked_id(data, "project"),
-                   storage_id=_linked_id(data, "storage"),
-                   project_folder_mode=data.get("projectFolderMode"),
-                   project_folder_id=folder_href.rstrip("/").rsplit("/", 1)[-1]
-                   if folder_href else None)
+        return cls(
+            id=data["id"],
+            project_id=_linked_id(data, "project"),
+            storage_id=_linked_id(data, "storage"),
+            project_folder_mode=data.get("projectFolderMode"),
+            project_folder_id=folder_href.rstrip("/").rsplit("/", 1)[-1] if folder_href else None,
+        )
 
 
 class UploadLink(_Model):
@@ -476,9 +536,13 @@ class Notification(_Model):
         reason = NotificationReason.parse(data.get("reason"))
         resource = _embedded(data, "resource") or {}
         return cls(
-            id=data["id"], read=bool(data["readIAN"]), reason=reason, reasons=[reason],
+            id=data["id"],
+            read=bool(data["readIAN"]),
+            reason=reason,
+            reasons=[reason],
             actor_name=_embedded_name(data, "actor"),
-            project_id=_linked_id(data, "project"), project_name=_embedded_name(data, "project"),
+            project_id=_linked_id(data, "project"),
+            project_name=_embedded_name(data, "project"),
             resource_id=_linked_id(data, "resource"),
             resource_title=resource.get("subject") or _title(data, "resource"),
             created_at=data.get("createdAt"),
@@ -506,16 +570,28 @@ class SchemaField(_Model):
         embedded = (data.get("_embedded") or {}).get("allowedValues")
         linked = _links(data).get("allowedValues")
         if isinstance(embedded, list):
-            values = [AllowedValue(id=item.get("id"), title=str(item.get("name") or item.get("id")))
-                      for item in embedded if isinstance(item, dict)]
+            values = [
+                AllowedValue(id=item.get("id"), title=str(item.get("name") or item.get("id")))
+                for item in embedded
+                if isinstance(item, dict)
+            ]
         elif isinstance(linked, list):
-            values = [AllowedValue(id=id_from_href(item.get("href")), title=str(item.get("title") or ""))
-                      for item in linked if isinstance(item, dict)]
+            values = [
+                AllowedValue(id=id_from_href(item.get("href")), title=str(item.get("title") or ""))
+                for item in linked
+                if isinstance(item, dict)
+            ]
         elif isinstance(linked, dict):
             collection_href = linked.get("href")
-        return cls(key=key, label=str(data.get("name") or key), type=str(data["type"]),
-                   required=bool(data.get("required")), writable=bool(data.get("writable")),
-                   allowed_values=values, allowed_values_href=collection_href)
+        return cls(
+            key=key,
+            label=str(data.get("name") or key),
+            type=str(data["type"]),
+            required=bool(data.get("required")),
+            writable=bool(data.get("writable")),
+            allowed_values=values,
+            allowed_values_href=collection_href,
+        )
 
 
 class WorkPackageSchema(_Model):
@@ -529,8 +605,13 @@ class WorkPackageSchema(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
-        return cls(fields={key: SchemaField.from_hal(key, value) for key, value in data.items()
-                           if not key.startswith("_") and isinstance(value, dict) and "type" in value})
+        return cls(
+            fields={
+                key: SchemaField.from_hal(key, value)
+                for key, value in data.items()
+                if not key.startswith("_") and isinstance(value, dict) and "type" in value
+            }
+        )
 
 
 class WorkPackageForm(_Model):
@@ -549,11 +630,17 @@ class WorkPackageForm(_Model):
         embedded = data["_embedded"]
         errors = embedded.get("validationErrors") or {}
         schema = embedded.get("schema")
-        return cls(valid=link(data, "commit") is not None,
-                   validation_errors={name: (err.get("message") or "invalid")
-                                      for name, err in errors.items() if isinstance(err, dict)},
-                   work_package_schema=WorkPackageSchema.from_hal(schema)
-                   if isinstance(schema, dict) else None)
+        return cls(
+            valid=link(data, "commit") is not None,
+            validation_errors={
+                name: (err.get("message") or "invalid")
+                for name, err in errors.items()
+                if isinstance(err, dict)
+            },
+            work_package_schema=WorkPackageSchema.from_hal(schema)
+            if isinstance(schema, dict)
+            else None,
+        )
 
 
 T = TypeVar("T")
@@ -602,8 +689,11 @@ def parse(factory: Callable[[Json], M], data: Any, endpoint: str) -> M:
 def collection_elements(data: Any, endpoint: str) -> list[Json]:
     if not isinstance(data, dict):
         raise MalformedResponse(endpoint, "expected a JSON object")
-    elements = (data.get("_embedded") or {}).get("elements") if isinstance(
-        data.get("_embedded"), dict) else None
+    elements = (
+        (data.get("_embedded") or {}).get("elements")
+        if isinstance(data.get("_embedded"), dict)
+        else None
+    )
     if not isinstance(elements, list):
         raise MalformedResponse(endpoint, "the collection has no elements")
     return elements
@@ -613,8 +703,9 @@ def parse_collection(factory: Callable[[Json], M], data: Any, endpoint: str) -> 
     return [parse(factory, element, endpoint) for element in collection_elements(data, endpoint)]
 
 
-def parse_page(factory: Callable[[Json], M], data: Any, endpoint: str,
-               page: int, page_size: int) -> Page[M]:
+def parse_page(
+    factory: Callable[[Json], M], data: Any, endpoint: str, page: int, page_size: int
+) -> Page[M]:
     elements = parse_collection(factory, data, endpoint)
     total = data.get("total")
     if not isinstance(total, int):

@@ -45,8 +45,9 @@ def _write_atomically(path: Path, text: str, mode: int) -> None:
     """Write a file so that readers see the old or the new content, never a mix, and the new
     content is never readable by others, not even for a moment."""
     _private_dir(path.parent)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -61,6 +62,7 @@ def _write_atomically(path: Path, text: str, mode: int) -> None:
 
 
 # --- server URLs ----------------------------------------------------------------------------------
+
 
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
@@ -77,11 +79,14 @@ def normalize_server_url(url: str, *, insecure_http: bool = False) -> str:
     cleaned = url.strip().rstrip("/")
     parts = urlsplit(cleaned)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise NepError(f"{url!r} is not a server URL.",
-                       hint="Give the full address, e.g. https://nepenthes.example.org")
+        raise NepError(
+            f"{url!r} is not a server URL.",
+            hint="Give the full address, e.g. https://nepenthes.example.org",
+        )
     if parts.scheme == "http" and not insecure_http and not is_loopback(cleaned):
         raise InsecureServer(
-            f"Refusing to send credentials to {parts.hostname} over plain http://.")
+            f"Refusing to send credentials to {parts.hostname} over plain http://."
+        )
     for suffix in ("/api/v3",):
         if cleaned.endswith(suffix):
             cleaned = cleaned[: -len(suffix)]
@@ -89,6 +94,7 @@ def normalize_server_url(url: str, *, insecure_http: bool = False) -> str:
 
 
 # --- profiles ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Profile:
@@ -102,8 +108,10 @@ class Profile:
 
 def check_profile_name(name: str) -> str:
     if not _PROFILE_NAME.match(name):
-        raise NepError(f"{name!r} is not a valid profile name.",
-                       hint="Use letters, digits, '.', '_' or '-' (at most 64).")
+        raise NepError(
+            f"{name!r} is not a valid profile name.",
+            hint="Use letters, digits, '.', '_' or '-' (at most 64).",
+        )
     return name
 
 
@@ -114,11 +122,13 @@ def _read_profiles_file() -> dict[str, Any]:
     except FileNotFoundError:
         return {"default": None, "profiles": {}}
     except (OSError, ValueError):
-        raise NepError(f"The profile file {path} cannot be read.",
-                       hint="Fix or delete it, then log in again.") from None
+        raise NepError(
+            f"The profile file {path} cannot be read.", hint="Fix or delete it, then log in again."
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("profiles"), dict):
-        raise NepError(f"The profile file {path} is damaged.",
-                       hint="Fix or delete it, then log in again.")
+        raise NepError(
+            f"The profile file {path} is damaged.", hint="Fix or delete it, then log in again."
+        )
     return data
 
 
@@ -128,9 +138,11 @@ def _write_profiles_file(data: dict[str, Any]) -> None:
 
 def load_profiles() -> dict[str, Profile]:
     known = Profile.__dataclass_fields__
-    return {name: Profile(**{key: value for key, value in entry.items() if key in known})
-            for name, entry in _read_profiles_file()["profiles"].items()
-            if isinstance(entry, dict)}
+    return {
+        name: Profile(**{key: value for key, value in entry.items() if key in known})
+        for name, entry in _read_profiles_file()["profiles"].items()
+        if isinstance(entry, dict)
+    }
 
 
 def load_profile(name: str) -> Profile | None:
@@ -211,13 +223,19 @@ def load_tokens(name: str) -> StoredTokens | None:
     path = _token_path(name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return StoredTokens(**{key: value for key, value in data.items()
-                               if key in StoredTokens.__dataclass_fields__})
+        return StoredTokens(
+            **{
+                key: value
+                for key, value in data.items()
+                if key in StoredTokens.__dataclass_fields__
+            }
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError):
-        raise NepError(f"The token file {path} is damaged.",
-                       hint="Run `nep-tui login` again.") from None
+        raise NepError(
+            f"The token file {path} is damaged.", hint="Run `nep-tui login` again."
+        ) from None
 
 
 def delete_tokens(name: str) -> None:
@@ -239,6 +257,7 @@ def permission_warnings() -> list[str]:
         except FileNotFoundError:
             continue
         if mode & ~expected & 0o077:
-            warnings.append(f"{path} has mode {mode:o}, others may read it; "
-                            f"run: chmod {expected:o} {path}")
+            warnings.append(
+                f"{path} has mode {mode:o}, others may read it; run: chmod {expected:o} {path}"
+            )
     return warnings

@@ -21,15 +21,27 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def _client(profile: store.Profile, source: auth.OAuthTokenSource | ApiTokenSource,
-            **client_options: object) -> NepenthesClient:
-    return NepenthesClient(profile.server_url, source, profile_name=profile.name,
-                           verify=tls_verification(profile.ca_bundle), **client_options)  # type: ignore[arg-type]
+def _client(
+    profile: store.Profile, source: auth.OAuthTokenSource | ApiTokenSource, **client_options: object
+) -> NepenthesClient:
+    return NepenthesClient(
+        profile.server_url,
+        source,
+        profile_name=profile.name,
+        verify=tls_verification(profile.ca_bundle),
+        **client_options,
+    )  # type: ignore[arg-type]
 
 
-def open_client(profile: str | None = None, server: str | None = None, token: str | None = None,
-                *, insecure_http: bool = False, ca_bundle: str | None = None,
-                **client_options: object) -> NepenthesClient:
+def open_client(
+    profile: str | None = None,
+    server: str | None = None,
+    token: str | None = None,
+    *,
+    insecure_http: bool = False,
+    ca_bundle: str | None = None,
+    **client_options: object,
+) -> NepenthesClient:
     """The client for the chosen login; raises NotLoggedIn when there is none.
 
     A token (argument or NEP_TUI_TOKEN) is an API token and is never written to disk. A
@@ -42,21 +54,29 @@ def open_client(profile: str | None = None, server: str | None = None, token: st
     if profile_name:
         stored = store.load_profile(profile_name)
         if stored is None and not (server and token):
-            raise err.NotLoggedIn(f"There is no profile named {profile_name!r}.",
-                                  hint="Run `nep-tui login SERVER_URL --profile NAME`.")
+            raise err.NotLoggedIn(
+                f"There is no profile named {profile_name!r}.",
+                hint="Run `nep-tui login SERVER_URL --profile NAME`.",
+            )
     elif server:
-        stored = store.find_profile_for_server(store.normalize_server_url(
-            server, insecure_http=True))
+        stored = store.find_profile_for_server(
+            store.normalize_server_url(server, insecure_http=True)
+        )
     else:
         stored = store.load_profile(store.default_profile_name())
 
     ad_hoc = False  # a server given on the command line that no stored login belongs to
     if server:
         url = store.normalize_server_url(
-            server, insecure_http=insecure_http or bool(stored and stored.insecure_http))
+            server, insecure_http=insecure_http or bool(stored and stored.insecure_http)
+        )
         if stored is None or stored.server_url != url:
-            stored = store.Profile(name=profile_name or "(command line)", server_url=url,
-                                   ca_bundle=ca_bundle, insecure_http=insecure_http)
+            stored = store.Profile(
+                name=profile_name or "(command line)",
+                server_url=url,
+                ca_bundle=ca_bundle,
+                insecure_http=insecure_http,
+            )
             ad_hoc = True
     if stored is None:
         raise err.NotLoggedIn()
@@ -72,8 +92,13 @@ def open_client(profile: str | None = None, server: str | None = None, token: st
     return _client(stored, auth.token_source_for(stored, tokens), **client_options)
 
 
-async def _verify_and_save(profile: store.Profile, tokens: store.StoredTokens, *,
-                           make_default: bool, **client_options: object) -> User:
+async def _verify_and_save(
+    profile: store.Profile,
+    tokens: store.StoredTokens,
+    *,
+    make_default: bool,
+    **client_options: object,
+) -> User:
     source = auth.token_source_for(profile, tokens, persist=False)
     async with _client(profile, source, **client_options) as client:
         user = await client.me()
@@ -85,28 +110,55 @@ async def _verify_and_save(profile: store.Profile, tokens: store.StoredTokens, *
     return user
 
 
-async def login_with_token(server_url: str, token: str, *, profile: str = store.DEFAULT_PROFILE,
-                           ca_bundle: str | None = None, insecure_http: bool = False,
-                           make_default: bool = False, **client_options: object) -> User:
+async def login_with_token(
+    server_url: str,
+    token: str,
+    *,
+    profile: str = store.DEFAULT_PROFILE,
+    ca_bundle: str | None = None,
+    insecure_http: bool = False,
+    make_default: bool = False,
+    **client_options: object,
+) -> User:
     """Check an API token against the server, then store it under the profile."""
     url = store.normalize_server_url(server_url, insecure_http=insecure_http)
-    entry = store.Profile(name=store.check_profile_name(profile), server_url=url,
-                          ca_bundle=ca_bundle, insecure_http=insecure_http)
+    entry = store.Profile(
+        name=store.check_profile_name(profile),
+        server_url=url,
+        ca_bundle=ca_bundle,
+        insecure_http=insecure_http,
+    )
     existing = store.load_profile(profile)
     if existing and existing.server_url == url:
         entry.client_id = existing.client_id
-    return await _verify_and_save(entry, store.StoredTokens(kind="api_token", access_token=token),
-                                  make_default=make_default, **client_options)
+    return await _verify_and_save(
+        entry,
+        store.StoredTokens(kind="api_token", access_token=token),
+        make_default=make_default,
+        **client_options,
+    )
 
 
-async def save_oauth_login(server_url: str, client_id: str, tokens: store.StoredTokens, *,
-                           profile: str = store.DEFAULT_PROFILE, ca_bundle: str | None = None,
-                           insecure_http: bool = False, make_default: bool = False,
-                           **client_options: object) -> User:
+async def save_oauth_login(
+    server_url: str,
+    client_id: str,
+    tokens: store.StoredTokens,
+    *,
+    profile: str = store.DEFAULT_PROFILE,
+    ca_bundle: str | None = None,
+    insecure_http: bool = False,
+    make_default: bool = False,
+    **client_options: object,
+) -> User:
     """After a device or PKCE login: check the tokens with /users/me, then store them."""
     url = store.normalize_server_url(server_url, insecure_http=insecure_http)
-    entry = store.Profile(name=store.check_profile_name(profile), server_url=url,
-                          client_id=client_id, ca_bundle=ca_bundle, insecure_http=insecure_http)
+    entry = store.Profile(
+        name=store.check_profile_name(profile),
+        server_url=url,
+        client_id=client_id,
+        ca_bundle=ca_bundle,
+        insecure_http=insecure_http,
+    )
     return await _verify_and_save(entry, tokens, make_default=make_default, **client_options)
 
 
@@ -118,8 +170,9 @@ async def logout(profile: str | None = None) -> bool:
     if entry and tokens and tokens.kind == "oauth":
         for secret in (tokens.refresh_token, tokens.access_token):
             if secret:
-                await auth.revoke(entry.server_url, entry.client_id, secret,
-                                  ca_bundle=entry.ca_bundle)
+                await auth.revoke(
+                    entry.server_url, entry.client_id, secret, ca_bundle=entry.ca_bundle
+                )
     if entry:
         store.delete_tokens(name)
     return tokens is not None
@@ -138,7 +191,12 @@ def list_profiles() -> list[ProfileStatus]:
     result = []
     for name, entry in sorted(store.load_profiles().items()):
         tokens = store.load_tokens(name)
-        result.append(ProfileStatus(profile=entry, logged_in=tokens is not None,
-                                    is_default=name == default,
-                                    login_kind=tokens.kind if tokens else None))
+        result.append(
+            ProfileStatus(
+                profile=entry,
+                logged_in=tokens is not None,
+                is_default=name == default,
+                login_kind=tokens.kind if tokens else None,
+            )
+        )
     return result

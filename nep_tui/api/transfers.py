@@ -55,8 +55,9 @@ def _part_path(target: Path) -> Path:
     return target.with_name(target.name + ".part")
 
 
-async def save_stream(response: httpx.Response, target: Path, *, overwrite: bool,
-                      progress: Progress | None) -> Path:
+async def save_stream(
+    response: httpx.Response, target: Path, *, overwrite: bool, progress: Progress | None
+) -> Path:
     """Write a streamed answer to `target` via `target.part`; nothing half-written survives."""
     if target.exists() and not overwrite:
         raise DownloadTargetExists(str(target))
@@ -157,6 +158,7 @@ def _content_length(response: httpx.Response) -> int | None:
 
 # --- multipart upload from disk -----------------------------------------------------------------
 
+
 def _quote_param(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
 
@@ -180,20 +182,25 @@ class MultipartFile:
         self._head = b"".join(self._field_part(*field) for field in self.fields)
         name = _quote_param(self.file_name or self.path.name)
         self._head += (
-            f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{self.file_field}\"; "
-            f"filename=\"{name}\"\r\nContent-Type: {self.content_type}\r\n\r\n").encode()
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{self.file_field}"; '
+            f'filename="{name}"\r\nContent-Type: {self.content_type}\r\n\r\n'
+        ).encode()
         self._tail = f"\r\n--{self.boundary}--\r\n".encode()
 
     def _field_part(self, name: str, value: str, content_type: str | None) -> bytes:
-        head = f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{_quote_param(name)}\"\r\n"
+        head = (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote_param(name)}"\r\n'
+        )
         if content_type:
             head += f"Content-Type: {content_type}\r\n"
         return (head + "\r\n").encode() + value.encode() + b"\r\n"
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Content-Type": f"multipart/form-data; boundary={self.boundary}",
-                "Content-Length": str(len(self._head) + self.file_size + len(self._tail))}
+        return {
+            "Content-Type": f"multipart/form-data; boundary={self.boundary}",
+            "Content-Length": str(len(self._head) + self.file_size + len(self._tail)),
+        }
 
     def body(self, progress: Progress | None = None) -> RereadableBody:
         """The body to send; sent again (a 401 retry) it re-reads the file and restarts
@@ -227,16 +234,18 @@ class MultipartFile:
 def attachment_multipart(path: Path, file_name: str) -> MultipartFile:
     """API v3 attachment upload: a JSON `metadata` part, then the `file` part."""
     metadata = json.dumps({"fileName": file_name})
-    return MultipartFile(path, file_name=file_name,
-                         fields=(("metadata", metadata, "application/json"),))
+    return MultipartFile(
+        path, file_name=file_name, fields=(("metadata", metadata, "application/json"),)
+    )
 
 
 def readable_upload_source(path: Path | str) -> Path:
     """The file to upload, checked before any request is made."""
     source = Path(path).expanduser()
     if not source.is_file():
-        raise LocalFileError(f"{source} is not a readable file.",
-                             hint="Check the path and try again.")
+        raise LocalFileError(
+            f"{source} is not a readable file.", hint="Check the path and try again."
+        )
     if not os.access(source, os.R_OK):
         raise LocalFileError(f"{source} cannot be read.", hint="Check the file's permissions.")
     return source

@@ -28,13 +28,19 @@ DEBUG_VARIABLE = "NEP_TUI_DEBUG"
 class NepGroup(click.Group):
     """The root group: turns every failure into one line and an exit code."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> NoReturn:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(argv, prog_name or "nep-tui", complete_var,
-                                  standalone_mode=False, **extra)
+            result = super().main(
+                argv, prog_name or "nep-tui", complete_var, standalone_mode=False, **extra
+            )
         except NepError as error:
             _fail(_error_line(error.message, _hint_for(error)), exit_code_for(error), argv)
         except click.UsageError as error:
@@ -53,9 +59,14 @@ class NepGroup(click.Group):
         except Exception as error:  # the last guard: never a traceback
             if os.environ.get(DEBUG_VARIABLE):
                 raise
-            _fail(_error_line(f"unexpected internal error ({type(error).__name__})",
-                              f"set {DEBUG_VARIABLE}=1 to see details and report it"),
-                  ExitCode.GENERIC, argv)
+            _fail(
+                _error_line(
+                    f"unexpected internal error ({type(error).__name__})",
+                    f"set {DEBUG_VARIABLE}=1 to see details and report it",
+                ),
+                ExitCode.GENERIC,
+                argv,
+            )
         sys.exit(result if isinstance(result, int) else ExitCode.OK)
 
 
@@ -64,8 +75,10 @@ def _hint_for(error: NepError) -> str:
     if isinstance(error, ValidationFailed):
         return "correct the values given on the command line"
     if isinstance(error, NextcloudNotConnected) and error.authorize_url:
-        return (f"open {error.authorize_url} in a browser where you are logged in "
-                "to the server, then retry")
+        return (
+            f"open {error.authorize_url} in a browser where you are logged in "
+            "to the server, then retry"
+        )
     return error.hint
 
 
@@ -93,30 +106,70 @@ def _mask_secrets(text: str, argv: Sequence[str]) -> str:
     return _TOKEN_PATTERN.sub("***", text)
 
 
-@click.group(cls=NepGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--server", metavar="URL", envvar="NEP_TUI_SERVER",
-              help="Nepenthes server URL (default: the profile's). Env: NEP_TUI_SERVER.")
-@click.option("--token", metavar="TOKEN", envvar="NEP_TUI_TOKEN", show_envvar=False,
-              help="API token to use instead of the stored login. Env: NEP_TUI_TOKEN.")
-@click.option("--profile", metavar="NAME", envvar="NEP_TUI_PROFILE",
-              help="Stored login profile to use. Env: NEP_TUI_PROFILE.")
-@click.option("--json", "json_output", is_flag=True,
-              help="Print the API data as JSON (stable field names, see README).")
-@click.option("--ca-bundle", metavar="PATH", type=click.Path(dir_okay=False),
-              help="CA certificates to verify the server with (also: SSL_CERT_FILE).")
-@click.option("--insecure-http", is_flag=True,
-              help="Allow a plain http:// server that is not on this machine.")
+@click.group(
+    cls=NepGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--server",
+    metavar="URL",
+    envvar="NEP_TUI_SERVER",
+    help="Nepenthes server URL (default: the profile's). Env: NEP_TUI_SERVER.",
+)
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    envvar="NEP_TUI_TOKEN",
+    show_envvar=False,
+    help="API token to use instead of the stored login. Env: NEP_TUI_TOKEN.",
+)
+@click.option(
+    "--profile",
+    metavar="NAME",
+    envvar="NEP_TUI_PROFILE",
+    help="Stored login profile to use. Env: NEP_TUI_PROFILE.",
+)
+@click.option(
+    "--json",
+    "json_output",
+    is_flag=True,
+    help="Print the API data as JSON (stable field names, see README).",
+)
+@click.option(
+    "--ca-bundle",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="CA certificates to verify the server with (also: SSL_CERT_FILE).",
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow a plain http:// server that is not on this machine.",
+)
 @click.version_option(package_name="nep-tui", prog_name="nep-tui")
 @click.pass_context
-def cli(ctx: click.Context, server: str | None, token: str | None, profile: str | None,
-        json_output: bool, ca_bundle: str | None, insecure_http: bool) -> None:
+def cli(
+    ctx: click.Context,
+    server: str | None,
+    token: str | None,
+    profile: str | None,
+    json_output: bool,
+    ca_bundle: str | None,
+    insecure_http: bool,
+) -> None:
     """A terminal client for Nepenthes and its Nextcloud file storage.
 
     Run without a command to open the full-screen interface.
     """
-    ctx.obj = CliState(server=server, token=token, profile=profile, json=json_output,
-                       ca_bundle=ca_bundle, insecure_http=insecure_http)
+    ctx.obj = CliState(
+        server=server,
+        token=token,
+        profile=profile,
+        json=json_output,
+        ca_bundle=ca_bundle,
+        insecure_http=insecure_http,
+    )
     if ctx.invoked_subcommand is None:
         from nep_tui.cli.launch import open_tui
 
@@ -136,8 +189,17 @@ def _register_commands() -> None:
         work_packages,
     )
 
-    for module in (auth, projects, work_packages, files, attachments, storage, notifications,
-                   doctor, launch):
+    for module in (
+        auth,
+        projects,
+        work_packages,
+        files,
+        attachments,
+        storage,
+        notifications,
+        doctor,
+        launch,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

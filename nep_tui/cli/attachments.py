@@ -39,38 +39,44 @@ def list_attachments(state: CliState, work_package_id: int) -> None:
 
 @attachments.command("upload")
 @click.argument("work_package_id", metavar="WP", type=WORK_PACKAGE_ID)
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True,
-                                        path_type=Path))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 @pass_state
 def upload_attachment(state: CliState, work_package_id: int, path: Path) -> None:
     """Attach the file PATH to work package WP."""
     progress = Progress(path.name)
     try:
-        created = state.call(lambda client: client.upload_attachment(
-            work_package_id, path, progress=progress))
+        created = state.call(
+            lambda client: client.upload_attachment(work_package_id, path, progress=progress)
+        )
     finally:
         progress.finish()
     if state.json:
         print_json(created)
     else:
-        click.echo(f"Attached {plain(created.file_name)} to #{work_package_id} "
-                   f"(attachment {created.id}, {format_size(created.file_size)})")
+        click.echo(
+            f"Attached {plain(created.file_name)} to #{work_package_id} "
+            f"(attachment {created.id}, {format_size(created.file_size)})"
+        )
 
 
 @attachments.command("download")
 @click.argument("attachment_id", metavar="ID", type=int)
 @download_options
 @pass_state
-def download_attachment(state: CliState, attachment_id: int, output: Path | None,
-                        overwrite: bool) -> None:
+def download_attachment(
+    state: CliState, attachment_id: int, output: Path | None, overwrite: bool
+) -> None:
     """Download attachment ID (into the current folder by default).
 
     An existing file is never replaced unless --overwrite is given.
     """
     progress = Progress(f"attachment {attachment_id}")
     with downloaded(progress):
-        path = state.call(lambda client: client.download_attachment(
-            attachment_id, output or Path.cwd(), overwrite=overwrite, progress=progress))
+        path = state.call(
+            lambda client: client.download_attachment(
+                attachment_id, output or Path.cwd(), overwrite=overwrite, progress=progress
+            )
+        )
     report_download(state, path, {"attachment_id": attachment_id})
 
 

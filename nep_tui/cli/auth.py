@@ -46,12 +46,15 @@ def show_link(label: str, url: str) -> None:
         info("")
 
 
-async def _oauth_login(metadata: auth.ServerMetadata, client_id: str, *, browser: bool,
-                       ca_bundle: str | None) -> StoredTokens:
+async def _oauth_login(
+    metadata: auth.ServerMetadata, client_id: str, *, browser: bool, ca_bundle: str | None
+) -> StoredTokens:
     if metadata.supports_device_flow:
         device = await auth.start_device_flow(metadata, client_id, ca_bundle=ca_bundle)
-        show_link("To log in, open this page and approve the code:",
-                  device.verification_uri_complete or device.verification_uri)
+        show_link(
+            "To log in, open this page and approve the code:",
+            device.verification_uri_complete or device.verification_uri,
+        )
         info(f"Code: {device.user_code}")
         if browser:
             webbrowser.open(device.verification_uri_complete or device.verification_uri)
@@ -59,12 +62,14 @@ async def _oauth_login(metadata: auth.ServerMetadata, client_id: str, *, browser
         return await auth.poll_device_flow(metadata, client_id, device, ca_bundle=ca_bundle)
     if browser:
         info("Opening the browser to log in (Ctrl-C to cancel)...")
-        return await auth.login_with_loopback(metadata, client_id, ca_bundle=ca_bundle,
-                                              open_browser=_open_in_browser)
+        return await auth.login_with_loopback(
+            metadata, client_id, ca_bundle=ca_bundle, open_browser=_open_in_browser
+        )
     login = auth.PkceLogin(metadata, client_id, ca_bundle=ca_bundle)
     show_link("To log in, open this page in a browser:", login.authorization_url)
-    code = click.prompt("Then paste the code it shows", err=True, hide_input=True,
-                        show_default=False, default="")
+    code = click.prompt(
+        "Then paste the code it shows", err=True, hide_input=True, show_default=False, default=""
+    )
     return await login.exchange(code)
 
 
@@ -77,10 +82,12 @@ async def _current_user(profile: Profile, tokens: StoredTokens) -> User:
     from nep_tui.api.client import NepenthesClient
     from nep_tui.api.http import tls_verification
 
-    client = NepenthesClient(profile.server_url,
-                             auth.token_source_for(profile, tokens, persist=False),
-                             profile_name=profile.name,
-                             verify=tls_verification(profile.ca_bundle))
+    client = NepenthesClient(
+        profile.server_url,
+        auth.token_source_for(profile, tokens, persist=False),
+        profile_name=profile.name,
+        verify=tls_verification(profile.ca_bundle),
+    )
     async with client:
         return await client.me()
 
@@ -97,37 +104,64 @@ def _profile_name_for(server_url: str, *names: str | None) -> tuple[str, Profile
 
 @click.command()
 @click.argument("url")
-@click.option("--profile", "profile_option", metavar="NAME",
-              help="Name to store this login under (default: 'default', or the server's).")
-@click.option("--client-id", metavar="ID",
-              help="OAuth client id registered on the server (remembered in the profile).")
-@click.option("--token", "api_token", metavar="TOKEN",
-              help="Store this API token instead of logging in through the browser.")
+@click.option(
+    "--profile",
+    "profile_option",
+    metavar="NAME",
+    help="Name to store this login under (default: 'default', or the server's).",
+)
+@click.option(
+    "--client-id",
+    metavar="ID",
+    help="OAuth client id registered on the server (remembered in the profile).",
+)
+@click.option(
+    "--token",
+    "api_token",
+    metavar="TOKEN",
+    help="Store this API token instead of logging in through the browser.",
+)
 @click.option("--no-browser", is_flag=True, help="Never open a browser; show a link and QR code.")
 @pass_state
-def login(state: CliState, url: str, profile_option: str | None, client_id: str | None,
-          api_token: str | None, no_browser: bool) -> None:
+def login(
+    state: CliState,
+    url: str,
+    profile_option: str | None,
+    client_id: str | None,
+    api_token: str | None,
+    no_browser: bool,
+) -> None:
     """Log in to the Nepenthes server at URL and remember it as a profile."""
     server_url = profiles.normalize_server_url(url, insecure_http=state.insecure_http)
     name, existing = _profile_name_for(server_url, profile_option, state.profile)
     if existing is not None and existing.server_url != server_url:
         existing = None  # the name now points at another server; start that profile afresh
     client_id = client_id or (existing.client_id if existing else None)
-    profile = Profile(name=name, server_url=server_url, client_id=client_id,
-                      ca_bundle=state.ca_bundle or (existing.ca_bundle if existing else None),
-                      insecure_http=state.insecure_http)
+    profile = Profile(
+        name=name,
+        server_url=server_url,
+        client_id=client_id,
+        ca_bundle=state.ca_bundle or (existing.ca_bundle if existing else None),
+        insecure_http=state.insecure_http,
+    )
 
     async def log_in() -> tuple[StoredTokens, User]:
         if api_token:
             tokens = StoredTokens(kind="api_token", access_token=api_token.strip())
         else:
             if not client_id:
-                raise AuthError("No OAuth client id is known for this server.",
-                                hint="pass --client-id ID (the sandbox prints its id), "
-                                     "or log in with --token API_TOKEN")
+                raise AuthError(
+                    "No OAuth client id is known for this server.",
+                    hint="pass --client-id ID (the sandbox prints its id), "
+                    "or log in with --token API_TOKEN",
+                )
             metadata = await auth.discover(server_url, ca_bundle=profile.ca_bundle)
-            tokens = await _oauth_login(metadata, client_id, ca_bundle=profile.ca_bundle,
-                                        browser=has_local_browser() and not no_browser)
+            tokens = await _oauth_login(
+                metadata,
+                client_id,
+                ca_bundle=profile.ca_bundle,
+                browser=has_local_browser() and not no_browser,
+            )
         return tokens, await _current_user(profile, tokens)
 
     tokens, user = asyncio.run(log_in())
@@ -135,11 +169,12 @@ def login(state: CliState, url: str, profile_option: str | None, client_id: str 
     profiles.save_tokens(name, tokens)
     _warn_about_permissions()
     if state.json:
-        print_json({"profile": name, "server": server_url, "user": user,
-                    "auth": tokens.kind})
+        print_json({"profile": name, "server": server_url, "user": user, "auth": tokens.kind})
     else:
-        click.echo(f"Logged in to {server_url} as {plain(user.name)} "
-                   f"({plain(user.login or '-')}); profile {name!r}.")
+        click.echo(
+            f"Logged in to {server_url} as {plain(user.name)} "
+            f"({plain(user.login or '-')}); profile {name!r}."
+        )
 
 
 @click.command()
@@ -150,8 +185,10 @@ def logout(state: CliState, profile_option: str | None) -> None:
     name = profile_option or state.profile or profiles.default_profile_name()
     profile = profiles.load_profile(name)
     if profile is None:
-        raise NotLoggedIn(f"There is no stored login named {name!r}.",
-                          hint="run `nep-tui whoami` to see the stored logins")
+        raise NotLoggedIn(
+            f"There is no stored login named {name!r}.",
+            hint="run `nep-tui whoami` to see the stored logins",
+        )
     tokens = profiles.load_tokens(name)
     revoked = False
     if tokens is not None and tokens.kind == "oauth":
@@ -162,8 +199,10 @@ def logout(state: CliState, profile_option: str | None) -> None:
         return
     click.echo(f"Logged out of {profile.server_url} (profile {name!r}).")
     if tokens is not None and tokens.kind == "api_token":
-        info("The API token itself stays valid; delete it on the server "
-             "(My account > Access tokens) if it should no longer work.")
+        info(
+            "The API token itself stays valid; delete it on the server "
+            "(My account > Access tokens) if it should no longer work."
+        )
     elif tokens is not None and not revoked:
         info("The server could not be told to revoke the tokens; they were forgotten here.")
 
@@ -177,9 +216,13 @@ async def _revoke(profile: Profile, tokens: StoredTokens) -> bool:
     revoked = True
     for token in (tokens.refresh_token, tokens.access_token):
         if token:
-            revoked &= await auth.revoke(profile.server_url, profile.client_id, token,
-                                         revocation_endpoint=endpoint,
-                                         ca_bundle=profile.ca_bundle)
+            revoked &= await auth.revoke(
+                profile.server_url,
+                profile.client_id,
+                token,
+                revocation_endpoint=endpoint,
+                ca_bundle=profile.ca_bundle,
+            )
     return revoked
 
 
@@ -188,8 +231,9 @@ PROFILE_COLUMNS = [
     Column("PROFILE", lambda p: p["name"]),
     Column("SERVER", lambda p: p["server"], flexible=True),
     Column("USER", lambda p: p["user"]),
-    Column("LOGIN", lambda p: {"oauth": "oauth", "api_token": "api token"}.get(
-        p["auth"] or "", "none")),
+    Column(
+        "LOGIN", lambda p: {"oauth": "oauth", "api_token": "api token"}.get(p["auth"] or "", "none")
+    ),
 ]
 
 
@@ -202,12 +246,24 @@ def whoami(state: CliState) -> None:
     rows: list[dict[str, Any]] = []
     for name, profile in sorted(stored.items()):
         tokens = profiles.load_tokens(name)
-        rows.append({"name": name, "server": profile.server_url, "user": profile.user_login,
-                     "auth": tokens.kind if tokens else None, "default": name == default})
+        rows.append(
+            {
+                "name": name,
+                "server": profile.server_url,
+                "user": profile.user_login,
+                "auth": tokens.kind if tokens else None,
+                "default": name == default,
+            }
+        )
     warnings = _warn_about_permissions()
     if state.json:
-        print_json({"default": default if default in stored else None, "profiles": rows,
-                    "warnings": warnings})
+        print_json(
+            {
+                "default": default if default in stored else None,
+                "profiles": rows,
+                "warnings": warnings,
+            }
+        )
     if not rows:
         raise NotLoggedIn("There are no stored logins.")
     if not state.json:

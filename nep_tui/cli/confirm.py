@@ -16,7 +16,9 @@ def confirm_or_refuse(yes: bool, question: str) -> None:
     if yes:
         return
     if not stdin_is_terminal():
-        raise click.UsageError("refusing to change anything without confirmation; "
-                               "pass --yes when not running on a terminal")
+        raise click.UsageError(
+            "refusing to change anything without confirmation; "
+            "pass --yes when not running on a terminal"
+        )
     if not click.confirm(question, default=False, err=True):
         raise click.ClickException("cancelled; nothing was changed")

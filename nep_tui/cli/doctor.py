@@ -43,7 +43,8 @@ def doctor(state: CliState) -> int:
     """
     try:
         checks: list[Check] = state.call(
-            lambda client: run_checks(client, verify=_verification(state, client.profile_name)))
+            lambda client: run_checks(client, verify=_verification(state, client.profile_name))
+        )
     except NotLoggedIn as error:  # nothing to connect with, but the config can still be checked
         checks = [Check("Logged in", False, error.message, error.hint), check_token_files()]
     if state.json:

@@ -48,16 +48,18 @@ def list_file_links(state: CliState, work_package_id: int) -> None:
 @click.argument("link_id", type=int)
 @download_options
 @pass_state
-def download_file_link(state: CliState, link_id: int, output: Path | None,
-                       overwrite: bool) -> None:
+def download_file_link(state: CliState, link_id: int, output: Path | None, overwrite: bool) -> None:
     """Download the file of file link LINK_ID (into the current folder by default).
 
     An existing file is never replaced unless --overwrite is given.
     """
     progress = Progress(f"file link {link_id}")
     with downloaded(progress):
-        path = state.call(lambda client: client.download_file_link(
-            link_id, output or Path.cwd(), overwrite=overwrite, progress=progress))
+        path = state.call(
+            lambda client: client.download_file_link(
+                link_id, output or Path.cwd(), overwrite=overwrite, progress=progress
+            )
+        )
     report_download(state, path, {"link_id": link_id})
 
 
@@ -65,16 +67,24 @@ async def _resolve_storage(client: NepenthesClient, project_id: int, wanted: int
     """The storage to use in a project: the one asked for, or the project's only one."""
     if wanted is not None:
         return wanted
-    storage_ids = sorted({ps.storage_id for ps in await client.project_storages(project_id)
-                          if ps.storage_id is not None})
+    storage_ids = sorted(
+        {
+            ps.storage_id
+            for ps in await client.project_storages(project_id)
+            if ps.storage_id is not None
+        }
+    )
     if len(storage_ids) == 1:
         return storage_ids[0]
     if not storage_ids:
-        raise NotFound("This work package's project has no file storage.",
-                       hint="ask a project administrator to add one")
+        raise NotFound(
+            "This work package's project has no file storage.",
+            hint="ask a project administrator to add one",
+        )
     listed = ", ".join(map(str, storage_ids))
     raise click.UsageError(
-        f"the project has several storages ({listed}); choose one with --storage")
+        f"the project has several storages ({listed}); choose one with --storage"
+    )
 
 
 async def _work_package_project(client: NepenthesClient, work_package_id: int) -> int:
@@ -94,18 +104,42 @@ class UploadOutcome:
 
 @files.command("upload")
 @click.argument("work_package_id", metavar="WP", type=WORK_PACKAGE_ID)
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
-@click.option("--folder", "folder_path", metavar="FOLDER_PATH", required=True,
-              help="Nextcloud folder to upload into, e.g. '/OpenProject/Demo (1)'.")
+@click.argument(
+    "paths",
+    metavar="PATH...",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+)
+@click.option(
+    "--folder",
+    "folder_path",
+    metavar="FOLDER_PATH",
+    required=True,
+    help="Nextcloud folder to upload into, e.g. '/OpenProject/Demo (1)'.",
+)
 @click.option("--storage", "storage_id", type=int, help="Storage id (default: the project's).")
-@click.option("--overwrite", "on_existing", flag_value="overwrite",
-              help="Replace files of the same name in the folder.")
-@click.option("--keep-both", "on_existing", flag_value="keep-both",
-              help="Keep existing files; Nextcloud gives the new ones a free name.")
+@click.option(
+    "--overwrite",
+    "on_existing",
+    flag_value="overwrite",
+    help="Replace files of the same name in the folder.",
+)
+@click.option(
+    "--keep-both",
+    "on_existing",
+    flag_value="keep-both",
+    help="Keep existing files; Nextcloud gives the new ones a free name.",
+)
 @pass_state
-def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
-                 folder_path: str, storage_id: int | None, on_existing: str | None) -> None:
+def upload_files(
+    state: CliState,
+    work_package_id: int,
+    paths: tuple[Path, ...],
+    folder_path: str,
+    storage_id: int | None,
+    on_existing: str | None,
+) -> None:
     """Upload files into a Nextcloud folder and link them to work package WP.
 
     A name that already exists in the folder stops the upload unless --overwrite or
@@ -121,9 +155,16 @@ def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
         for path in paths:
             progress = Progress(path.name)
             try:
-                outcome.uploaded.append(await client.upload_file(
-                    storage, project_id=project_id, folder_id=folder.id, path=path,
-                    overwrite=overwrite, progress=progress))
+                outcome.uploaded.append(
+                    await client.upload_file(
+                        storage,
+                        project_id=project_id,
+                        folder_id=folder.id,
+                        path=path,
+                        overwrite=overwrite,
+                        progress=progress,
+                    )
+                )
             except NepError as error:
                 if isinstance(error, FileNameExists):
                     error.hint = "pass --overwrite to replace it, or --keep-both"
@@ -133,19 +174,26 @@ def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
                 progress.finish()
         if outcome.uploaded:
             # The listing gives the uploaded files' full metadata (mime type, dates) for links.
-            listing = {item.id: item for item in
-                       (await client.storage_files(storage, folder_path)).files}
-            to_link = [listing.get(result.file_id)
-                       or StorageFile(id=result.file_id, name=result.file_name)
-                       for result in outcome.uploaded]
+            listing = {
+                item.id: item for item in (await client.storage_files(storage, folder_path)).files
+            }
+            to_link = [
+                listing.get(result.file_id) or StorageFile(id=result.file_id, name=result.file_name)
+                for result in outcome.uploaded
+            ]
             batch = await client.create_file_links(work_package_id, storage, to_link)
             outcome.linked, outcome.failed = batch.linked, batch.failed
         return outcome
 
     outcome = state.call(upload)
     if state.json:
-        print_json({"uploaded": outcome.uploaded, "linked": outcome.linked,
-                    "failed": _failures(outcome.failed)})
+        print_json(
+            {
+                "uploaded": outcome.uploaded,
+                "linked": outcome.linked,
+                "failed": _failures(outcome.failed),
+            }
+        )
     else:
         for result in outcome.uploaded:
             verb = "Replaced" if result.replaced else "Uploaded"
@@ -157,15 +205,30 @@ def upload_files(state: CliState, work_package_id: int, paths: tuple[Path, ...],
 
 @files.command("link")
 @click.argument("work_package_id", metavar="WP", type=WORK_PACKAGE_ID)
-@click.option("--file-id", "file_ids", metavar="ID", multiple=True,
-              help="Nextcloud file id to link (repeat for several).")
-@click.option("--path", "locations", metavar="PATH", multiple=True,
-              help="Path of a file or folder in Nextcloud, e.g. '/OpenProject/Demo (1)/plan.pdf' "
-                   "(repeat for several).")
+@click.option(
+    "--file-id",
+    "file_ids",
+    metavar="ID",
+    multiple=True,
+    help="Nextcloud file id to link (repeat for several).",
+)
+@click.option(
+    "--path",
+    "locations",
+    metavar="PATH",
+    multiple=True,
+    help="Path of a file or folder in Nextcloud, e.g. '/OpenProject/Demo (1)/plan.pdf' "
+    "(repeat for several).",
+)
 @click.option("--storage", "storage_id", type=int, help="Storage id (default: the project's).")
 @pass_state
-def link_files(state: CliState, work_package_id: int, file_ids: tuple[str, ...],
-               locations: tuple[str, ...], storage_id: int | None) -> None:
+def link_files(
+    state: CliState,
+    work_package_id: int,
+    file_ids: tuple[str, ...],
+    locations: tuple[str, ...],
+    storage_id: int | None,
+) -> None:
     """Link files already in Nextcloud (by file id or path) to work package WP."""
     if not file_ids and not locations:
         raise click.UsageError("Name the files to link with --file-id or --path.")
@@ -182,18 +245,21 @@ def link_files(state: CliState, work_package_id: int, file_ids: tuple[str, ...],
         print_json({"linked": result.linked, "failed": _failures(result.failed)})
     else:
         for created in result.linked:
-            click.echo(f"Linked {plain(created.name)} to #{work_package_id} "
-                       f"(file link {created.id})")
+            click.echo(
+                f"Linked {plain(created.name)} to #{work_package_id} (file link {created.id})"
+            )
     _raise_first_failure(result.failed)
 
 
 def _failures(failed: list[tuple[StorageFile, NepError]]) -> list[dict[str, str]]:
-    return [{"file_id": file.id, "name": file.name, "error": error.message}
-            for file, error in failed]
+    return [
+        {"file_id": file.id, "name": file.name, "error": error.message} for file, error in failed
+    ]
 
 
-def _raise_first_failure(failed: list[tuple[StorageFile, NepError]],
-                         stopped_by: NepError | None = None) -> None:
+def _raise_first_failure(
+    failed: list[tuple[StorageFile, NepError]], stopped_by: NepError | None = None
+) -> None:
     """Name every file that failed on stderr; exit with the class of the first failure."""
     for file, error in failed:
         info(f"not linked: {plain(file.name)}: {plain(error.message)}")
@@ -209,8 +275,10 @@ def _raise_first_failure(failed: list[tuple[StorageFile, NepError]],
 @pass_state
 def unlink_file(state: CliState, link_id: int, yes: bool) -> None:
     """Remove file link LINK_ID from its work package (the file stays in Nextcloud)."""
-    confirm_or_refuse(yes, f"Unlink file link {link_id} from its work package? "
-                           "The file itself stays in Nextcloud.")
+    confirm_or_refuse(
+        yes,
+        f"Unlink file link {link_id} from its work package? The file itself stays in Nextcloud.",
+    )
     state.call(lambda client: client.delete_file_link(link_id))
     if state.json:
         print_json({"unlinked": link_id})

@@ -59,8 +59,13 @@ def demo(reset: bool) -> None:
         raise SystemExit(result)
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
+@click.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    }
+)
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
 def sandbox(arguments: tuple[str, ...]) -> None:
     """Run the sandbox server (Nepenthes + Nextcloud on loopback); see `sandbox --help`."""

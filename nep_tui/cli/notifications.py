@@ -36,8 +36,12 @@ def notifications() -> None:
 def list_notifications(state: CliState, unread: bool) -> None:
     """List your notifications, newest first."""
     found = state.call(lambda client: client.notifications(unread_only=unread))
-    print_listing(found, NOTIFICATION_COLUMNS, as_json=state.json,
-                  empty="No unread notifications." if unread else "No notifications.")
+    print_listing(
+        found,
+        NOTIFICATION_COLUMNS,
+        as_json=state.json,
+        empty="No unread notifications." if unread else "No notifications.",
+    )
 
 
 @notifications.command("read")

@@ -30,8 +30,10 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: to_jsonable(getattr(value, field.name))
-                for field in dataclasses.fields(value)}
+        return {
+            field.name: to_jsonable(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
     if isinstance(value, dict):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -72,12 +74,15 @@ class Column:
 MIN_FLEXIBLE_WIDTH = 12
 
 
-def render_table(rows: Sequence[Any], columns: Sequence[Column], *,
-                 max_width: int | None = None) -> list[str]:
+def render_table(
+    rows: Sequence[Any], columns: Sequence[Column], *, max_width: int | None = None
+) -> list[str]:
     """Lines of an aligned table with a header; cells are plain text."""
     cells = [[cell(column.value(row)) for column in columns] for row in rows]
-    widths = [max([cell_len(column.header)] + [cell_len(line[i]) for line in cells])
-              for i, column in enumerate(columns)]
+    widths = [
+        max([cell_len(column.header)] + [cell_len(line[i]) for line in cells])
+        for i, column in enumerate(columns)
+    ]
     if max_width is not None:
         _shrink_to_fit(widths, columns, max_width)
     lines = [_join([column.header for column in columns], widths, columns)]
@@ -116,7 +121,9 @@ def print_table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str) -
         click.echo(line)
 
 
-def print_listing(rows: Sequence[Any], columns: Sequence[Column], *, empty: str, as_json: bool) -> None:
+def print_listing(
+    rows: Sequence[Any], columns: Sequence[Column], *, empty: str, as_json: bool
+) -> None:
     """A list command's output: the API data as JSON, or an aligned table."""
     if as_json:
         print_json(rows)

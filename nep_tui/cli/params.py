@@ -14,8 +14,9 @@ class ProjectParam(click.ParamType):
 
     name = "project"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> int | str:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
         if isinstance(value, int):
             return value
         text = str(value).strip()
@@ -29,8 +30,7 @@ class WorkPackageIdParam(click.ParamType):
 
     name = "id"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         found = work_package_id_from_url(str(value))

@@ -31,8 +31,13 @@ class CliState:
     async def _with_client(self, action: Callable[[NepenthesClient], Awaitable[R]]) -> R:
         from nep_tui.api.session import open_client
 
-        client = open_client(profile=self.profile, server=self.server, token=self.token,
-                             ca_bundle=self.ca_bundle, insecure_http=self.insecure_http)
+        client = open_client(
+            profile=self.profile,
+            server=self.server,
+            token=self.token,
+            ca_bundle=self.ca_bundle,
+            insecure_http=self.insecure_http,
+        )
         async with client:
             return await action(client)
 

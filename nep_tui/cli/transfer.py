@@ -19,10 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def download_options(command: F) -> F:
     command = click.option(
-        "--overwrite", is_flag=True,
-        help="Replace an existing file at the destination.")(command)
+        "--overwrite", is_flag=True, help="Replace an existing file at the destination."
+    )(command)
     return click.option(
-        "-o", "--output", type=click.Path(path_type=Path),
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
         help="File to write, or a folder to write into (default: the current folder).",
     )(command)
 

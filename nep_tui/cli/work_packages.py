@@ -39,14 +39,21 @@ def work_packages() -> None:
 @click.option("--mine", is_flag=True, help="Only work packages assigned to you.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many.")
 @pass_state
-def list_work_packages(state: CliState, project: int | str | None, search: str | None,
-                       include_closed: bool, mine: bool, limit: int | None) -> None:
+def list_work_packages(
+    state: CliState,
+    project: int | str | None,
+    search: str | None,
+    include_closed: bool,
+    mine: bool,
+    limit: int | None,
+) -> None:
     """List open work packages (all of them with --all), newest changes first."""
 
     async def collect(client: NepenthesClient) -> list[WorkPackage]:
         found: list[WorkPackage] = []
         async for work_package in client.iter_work_packages(
-                project, search=search, open_only=not include_closed, assigned_to_me=mine):
+            project, search=search, open_only=not include_closed, assigned_to_me=mine
+        ):
             found.append(work_package)
             if limit is not None and len(found) >= limit:
                 break
@@ -69,42 +76,50 @@ def show_work_package(state: CliState, work_package_id: int) -> None:
 
 
 def print_work_package(work_package: WorkPackage) -> None:
-    print_fields([
-        ("Work package", f"#{work_package.display_id}"),
-        ("Subject", work_package.subject),
-        ("Project", work_package.project_name),
-        ("Type", work_package.type_name),
-        ("Status", work_package.status_name),
-        ("Priority", work_package.priority_name),
-        ("Assignee", work_package.assignee_name),
-        ("Start", format_date(work_package.start_date)),
-        ("Due", format_date(work_package.due_date)),
-        ("Done", None if work_package.percentage_done is None
-         else f"{work_package.percentage_done}%"),
-        ("Created", format_datetime(work_package.created_at)),
-        ("Updated", format_datetime(work_package.updated_at)),
-    ])
+    print_fields(
+        [
+            ("Work package", f"#{work_package.display_id}"),
+            ("Subject", work_package.subject),
+            ("Project", work_package.project_name),
+            ("Type", work_package.type_name),
+            ("Status", work_package.status_name),
+            ("Priority", work_package.priority_name),
+            ("Assignee", work_package.assignee_name),
+            ("Start", format_date(work_package.start_date)),
+            ("Due", format_date(work_package.due_date)),
+            (
+                "Done",
+                None
+                if work_package.percentage_done is None
+                else f"{work_package.percentage_done}%",
+            ),
+            ("Created", format_datetime(work_package.created_at)),
+            ("Updated", format_datetime(work_package.updated_at)),
+        ]
+    )
     if work_package.description.strip():
         click.echo("Description:")
         print_block(work_package.description)
 
 
 @work_packages.command("create")
-@click.option("--project", "-p", type=PROJECT, required=True,
-              help="Project id or identifier.")
-@click.option("--type", "-t", "type_name", metavar="TYPE", required=True,
-              help="Type name (e.g. Task) or id.")
+@click.option("--project", "-p", type=PROJECT, required=True, help="Project id or identifier.")
+@click.option(
+    "--type", "-t", "type_name", metavar="TYPE", required=True, help="Type name (e.g. Task) or id."
+)
 @click.option("--subject", "-s", required=True, help="The subject line.")
 @click.option("--description", "-d", help="Description text (Markdown).")
 @pass_state
-def create_work_package(state: CliState, project: int | str, type_name: str, subject: str,
-                        description: str | None) -> None:
+def create_work_package(
+    state: CliState, project: int | str, type_name: str, subject: str, description: str | None
+) -> None:
     """Create a work package and print it."""
 
     async def create(client: NepenthesClient) -> WorkPackage:
         chosen = _find_type(await client.types(project), type_name)
-        return await client.create_work_package(project, type_id=chosen.id, subject=subject,
-                                                description=description)
+        return await client.create_work_package(
+            project, type_id=chosen.id, subject=subject, description=description
+        )
 
     created = state.call(create)
     if state.json:
@@ -119,8 +134,7 @@ def _find_type(types: list[Type], wanted: str) -> Type:
         if str(candidate.id) == folded or candidate.name.casefold() == folded:
             return candidate
     names = ", ".join(candidate.name for candidate in types) or "none"
-    raise NotFound(f"This project has no type {wanted!r}.",
-                   hint=f"available types: {names}")
+    raise NotFound(f"This project has no type {wanted!r}.", hint=f"available types: {names}")
 
 
 COMMANDS = [work_packages]

@@ -66,37 +66,281 @@ DEMO_PROJECTS = [  # id, identifier, name, parent, description
 RESEARCH = 5
 
 # id, project, type, status, priority, assignee, subject, start, due, done
-DEMO_WORK_PACKAGES: list[tuple[int, int, int, int, int, int | None, str, str | None, str | None, int | None]] = [
-    (1, 1, TASK, IN_PROGRESS, HIGH, MEMBER, "Prepare kickoff presentation", "2026-01-12", "2026-01-23", 40),
+DEMO_WORK_PACKAGES: list[
+    tuple[int, int, int, int, int, int | None, str, str | None, str | None, int | None]
+] = [
+    (
+        1,
+        1,
+        TASK,
+        IN_PROGRESS,
+        HIGH,
+        MEMBER,
+        "Prepare kickoff presentation",
+        "2026-01-12",
+        "2026-01-23",
+        40,
+    ),
     (2, 1, MILESTONE, NEW, NORMAL, None, "Project kickoff", "2026-01-26", "2026-01-26", None),
-    (3, 1, TASK, NEW, NORMAL, MEMBER, "Collect requirements from the sales team", "2026-01-14", "2026-02-06", 10),
+    (
+        3,
+        1,
+        TASK,
+        NEW,
+        NORMAL,
+        MEMBER,
+        "Collect requirements from the sales team",
+        "2026-01-14",
+        "2026-02-06",
+        10,
+    ),
     (4, 1, TASK, CLOSED, LOW, ADMIN, "Set up the project wiki", "2026-01-05", "2026-01-09", 100),
-    (5, 1, BUG, NEW, IMMEDIATE, NEWCOMER, "Budget spreadsheet shows wrong totals", "2026-02-02", "2026-02-04", 0),
-    (6, 1, FEATURE, IN_PROGRESS, NORMAL, MEMBER, "Weekly status report template", "2026-02-09", "2026-02-20", 60),
+    (
+        5,
+        1,
+        BUG,
+        NEW,
+        IMMEDIATE,
+        NEWCOMER,
+        "Budget spreadsheet shows wrong totals",
+        "2026-02-02",
+        "2026-02-04",
+        0,
+    ),
+    (
+        6,
+        1,
+        FEATURE,
+        IN_PROGRESS,
+        NORMAL,
+        MEMBER,
+        "Weekly status report template",
+        "2026-02-09",
+        "2026-02-20",
+        60,
+    ),
     (7, 1, TASK, REJECTED, LOW, None, "Order branded mugs", None, None, None),
-    (8, 1, TASK, NEW, NORMAL, NEWCOMER, "Onboard the new team members", "2026-03-02", "2026-03-13", 0),
-    (9, 2, FEATURE, IN_PROGRESS, HIGH, MEMBER, "New landing page design", "2026-01-19", "2026-02-27", 30),
-    (10, 2, TASK, NEW, NORMAL, MEMBER, "Write copy for the product pages", "2026-02-02", "2026-02-20", 0),
-    (11, 2, BUG, NEW, HIGH, NEWCOMER, "Contact form does not send mails", "2026-02-10", "2026-02-12", 0),
-    (12, 2, TASK, CLOSED, NORMAL, ADMIN, "Choose a hosting provider", "2026-01-06", "2026-01-16", 100),
-    (13, 2, BUG, CLOSED, LOW, MEMBER, "Favicon missing on the blog", "2026-01-20", "2026-01-21", 100),
+    (
+        8,
+        1,
+        TASK,
+        NEW,
+        NORMAL,
+        NEWCOMER,
+        "Onboard the new team members",
+        "2026-03-02",
+        "2026-03-13",
+        0,
+    ),
+    (
+        9,
+        2,
+        FEATURE,
+        IN_PROGRESS,
+        HIGH,
+        MEMBER,
+        "New landing page design",
+        "2026-01-19",
+        "2026-02-27",
+        30,
+    ),
+    (
+        10,
+        2,
+        TASK,
+        NEW,
+        NORMAL,
+        MEMBER,
+        "Write copy for the product pages",
+        "2026-02-02",
+        "2026-02-20",
+        0,
+    ),
+    (
+        11,
+        2,
+        BUG,
+        NEW,
+        HIGH,
+        NEWCOMER,
+        "Contact form does not send mails",
+        "2026-02-10",
+        "2026-02-12",
+        0,
+    ),
+    (
+        12,
+        2,
+        TASK,
+        CLOSED,
+        NORMAL,
+        ADMIN,
+        "Choose a hosting provider",
+        "2026-01-06",
+        "2026-01-16",
+        100,
+    ),
+    (
+        13,
+        2,
+        BUG,
+        CLOSED,
+        LOW,
+        MEMBER,
+        "Favicon missing on the blog",
+        "2026-01-20",
+        "2026-01-21",
+        100,
+    ),
     (14, 2, MILESTONE, NEW, NORMAL, None, "Website go-live", "2026-03-16", "2026-03-16", None),
-    (15, 2, TASK, NEW, LOW, None, "Set up redirects from the old URLs", "2026-03-02", "2026-03-11", 0),
-    (16, 3, FEATURE, IN_PROGRESS, HIGH, MEMBER, "Offline mode for the task list", "2026-01-26", "2026-03-06", 20),
-    (17, 3, BUG, NEW, IMMEDIATE, MEMBER, "App crashes when rotating the screen", "2026-02-16", "2026-02-18", 0),
+    (
+        15,
+        2,
+        TASK,
+        NEW,
+        LOW,
+        None,
+        "Set up redirects from the old URLs",
+        "2026-03-02",
+        "2026-03-11",
+        0,
+    ),
+    (
+        16,
+        3,
+        FEATURE,
+        IN_PROGRESS,
+        HIGH,
+        MEMBER,
+        "Offline mode for the task list",
+        "2026-01-26",
+        "2026-03-06",
+        20,
+    ),
+    (
+        17,
+        3,
+        BUG,
+        NEW,
+        IMMEDIATE,
+        MEMBER,
+        "App crashes when rotating the screen",
+        "2026-02-16",
+        "2026-02-18",
+        0,
+    ),
     (18, 3, TASK, NEW, NORMAL, NEWCOMER, "Design the app icon", "2026-02-02", "2026-02-13", 0),
-    (19, 3, TASK, CLOSED, NORMAL, MEMBER, "Set up the beta test group", "2026-01-12", "2026-01-16", 100),
+    (
+        19,
+        3,
+        TASK,
+        CLOSED,
+        NORMAL,
+        MEMBER,
+        "Set up the beta test group",
+        "2026-01-12",
+        "2026-01-16",
+        100,
+    ),
     (20, 3, FEATURE, NEW, LOW, None, "Dark theme", None, None, 0),
     (21, 3, MILESTONE, NEW, NORMAL, None, "Beta release", "2026-03-20", "2026-03-20", None),
-    (22, 4, FEATURE, IN_PROGRESS, HIGH, MEMBER, "Push notification service", "2026-02-02", "2026-03-13", 50),
-    (23, 4, TASK, NEW, NORMAL, ADMIN, "Rate limiting for the public API", "2026-02-16", "2026-02-27", 0),
-    (24, 4, BUG, IN_PROGRESS, HIGH, NEWCOMER, "Token refresh fails after 2 hours", "2026-02-23", "2026-02-25", 30),
-    (25, 4, TASK, CLOSED, LOW, MEMBER, "Document the sync protocol", "2026-01-19", "2026-01-30", 100),
+    (
+        22,
+        4,
+        FEATURE,
+        IN_PROGRESS,
+        HIGH,
+        MEMBER,
+        "Push notification service",
+        "2026-02-02",
+        "2026-03-13",
+        50,
+    ),
+    (
+        23,
+        4,
+        TASK,
+        NEW,
+        NORMAL,
+        ADMIN,
+        "Rate limiting for the public API",
+        "2026-02-16",
+        "2026-02-27",
+        0,
+    ),
+    (
+        24,
+        4,
+        BUG,
+        IN_PROGRESS,
+        HIGH,
+        NEWCOMER,
+        "Token refresh fails after 2 hours",
+        "2026-02-23",
+        "2026-02-25",
+        30,
+    ),
+    (
+        25,
+        4,
+        TASK,
+        CLOSED,
+        LOW,
+        MEMBER,
+        "Document the sync protocol",
+        "2026-01-19",
+        "2026-01-30",
+        100,
+    ),
     (26, 4, TASK, NEW, NORMAL, None, "Load test the sync endpoint", "2026-03-09", "2026-03-20", 0),
-    (27, RESEARCH, TASK, IN_PROGRESS, NORMAL, ADMIN, "Evaluate carnivorous plant sensors", "2026-01-12", "2026-03-27", 45),
-    (28, RESEARCH, FEATURE, NEW, HIGH, ADMIN, "Prototype the pitcher-level gauge", "2026-02-02", "2026-03-13", 0),
-    (29, RESEARCH, BUG, CLOSED, LOW, ADMIN, "Humidity readings drift at night", "2026-01-05", "2026-01-09", 100),
-    (30, RESEARCH, TASK, NEW, NORMAL, None, "Write the grant application", "2026-03-02", "2026-03-31", 0),
+    (
+        27,
+        RESEARCH,
+        TASK,
+        IN_PROGRESS,
+        NORMAL,
+        ADMIN,
+        "Evaluate carnivorous plant sensors",
+        "2026-01-12",
+        "2026-03-27",
+        45,
+    ),
+    (
+        28,
+        RESEARCH,
+        FEATURE,
+        NEW,
+        HIGH,
+        ADMIN,
+        "Prototype the pitcher-level gauge",
+        "2026-02-02",
+        "2026-03-13",
+        0,
+    ),
+    (
+        29,
+        RESEARCH,
+        BUG,
+        CLOSED,
+        LOW,
+        ADMIN,
+        "Humidity readings drift at night",
+        "2026-01-05",
+        "2026-01-09",
+        100,
+    ),
+    (
+        30,
+        RESEARCH,
+        TASK,
+        NEW,
+        NORMAL,
+        None,
+        "Write the grant application",
+        "2026-03-02",
+        "2026-03-31",
+        0,
+    ),
 ]
 DEMO_DESCRIPTIONS = {
     1: "Slides for the kickoff on **26 January**: goals, team, timeline.\n\nThe drafts are linked below.",
@@ -147,10 +391,21 @@ def _insert_users(store: NepenthesStore, *, fixed: bool) -> None:
         store.db.execute(
             "INSERT INTO users (id, login, password, first_name, last_name, email, admin, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (user_id, login, password, first, last, f"{login}@example.com", int(admin), created, created),
+            (
+                user_id,
+                login,
+                password,
+                first,
+                last,
+                f"{login}@example.com",
+                int(admin),
+                created,
+                created,
+            ),
         )
         store.db.execute(
-            "INSERT INTO api_tokens (user_id, value, created_at) VALUES (?, ?, ?)", (user_id, token, created)
+            "INSERT INTO api_tokens (user_id, value, created_at) VALUES (?, ?, ?)",
+            (user_id, token, created),
         )
 
 
@@ -167,12 +422,15 @@ def _insert_lookups(store: NepenthesStore) -> None:
         STATUSES,
     )
     store.db.executemany(
-        "INSERT INTO priorities (id, name, color, position, is_default) VALUES (?, ?, ?, ?, ?)", PRIORITIES
+        "INSERT INTO priorities (id, name, color, position, is_default) VALUES (?, ?, ?, ?, ?)",
+        PRIORITIES,
     )
 
 
 def _enable_all_types(store: NepenthesStore) -> None:
-    store.db.execute("INSERT INTO project_types (project_id, type_id) SELECT projects.id, types.id FROM projects, types")
+    store.db.execute(
+        "INSERT INTO project_types (project_id, type_id) SELECT projects.id, types.id FROM projects, types"
+    )
 
 
 def project_folder_name(name: str, project_id: int) -> str:
@@ -188,12 +446,16 @@ def nextcloud_callback(config: NepenthesConfig, client_id: str) -> str:
     return f"{config.public_url()}/oauth_clients/{client_id}/callback"
 
 
-def refresh_nextcloud_redirects(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig) -> None:
+def refresh_nextcloud_redirects(
+    store: NepenthesStore, nextcloud: Any, config: NepenthesConfig
+) -> None:
     """Point the storages' Nextcloud OAuth clients at this run's Nepenthes URL: with port 0 it
     changes on every start, and a restart keeps the data."""
     for storage in storage_store.storages(store.db):
         client_id = storage["oauth_client_id"]
-        nextcloud.register_oauth_client(client_id, storage["oauth_client_secret"], nextcloud_callback(config, client_id))
+        nextcloud.register_oauth_client(
+            client_id, storage["oauth_client_secret"], nextcloud_callback(config, client_id)
+        )
 
 
 class _StorageSeed:
@@ -205,12 +467,16 @@ class _StorageSeed:
         self.config = config
 
     def users(self) -> None:
-        for login, password, first, last in self.store.all("SELECT login, password, first_name, last_name FROM users"):
+        for login, password, first, last in self.store.all(
+            "SELECT login, password, first_name, last_name FROM users"
+        ):
             self.nextcloud.ensure_user(login, password, f"{first} {last}")
 
     def storage(self) -> None:
         self.nextcloud.register_oauth_client(
-            NEXTCLOUD_CLIENT_ID, NEXTCLOUD_CLIENT_SECRET, nextcloud_callback(self.config, NEXTCLOUD_CLIENT_ID)
+            NEXTCLOUD_CLIENT_ID,
+            NEXTCLOUD_CLIENT_SECRET,
+            nextcloud_callback(self.config, NEXTCLOUD_CLIENT_ID),
         )
         storage_store.create_storage(
             self.store.db,
@@ -222,7 +488,9 @@ class _StorageSeed:
             created_at=stamp(1),
         )
 
-    def project_folder(self, project_id: int, name: str, *, hidden_from: tuple[str, ...] = ()) -> tuple[str, int]:
+    def project_folder(
+        self, project_id: int, name: str, *, hidden_from: tuple[str, ...] = ()
+    ) -> tuple[str, int]:
         """The automatic folder `/OpenProject/<name> (<id>)`, owned by the storage's admin."""
         path = f"/OpenProject/{project_folder_name(name, project_id)}"
         folder_id = self.nextcloud.mkdir("admin", path, mtime=SEED_TIME)
@@ -263,11 +531,22 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
         store.db.execute(
             "INSERT INTO projects (id, identifier, name, description, parent_id, status_code, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (project_id, identifier, name, description, parent, "on_track", stamp(project_id), stamp(40 + project_id)),
+            (
+                project_id,
+                identifier,
+                name,
+                description,
+                parent,
+                "on_track",
+                stamp(project_id),
+                stamp(40 + project_id),
+            ),
         )
-        members = [(ADMIN, "project_admin")] if project_id == RESEARCH else [
-            (ADMIN, "project_admin"), (MEMBER, "member"), (NEWCOMER, "member")
-        ]
+        members = (
+            [(ADMIN, "project_admin")]
+            if project_id == RESEARCH
+            else [(ADMIN, "project_admin"), (MEMBER, "member"), (NEWCOMER, "member")]
+        )
         store.db.executemany(
             "INSERT INTO memberships (user_id, project_id, role, created_at) VALUES (?, ?, ?, ?)",
             [(user_id, project_id, role, stamp(project_id)) for user_id, role in members],
@@ -278,9 +557,23 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
         " responsible_id, subject, description, start_date, due_date, percentage_done, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (wp_id, project, type_id, status, priority, ADMIN if project == RESEARCH or wp_id % 3 else MEMBER,
-             assignee, ADMIN if project == RESEARCH else MEMBER, subject, DEMO_DESCRIPTIONS.get(wp_id, ""),
-             start, due, done, stamp(3 + wp_id, 10, wp_id), stamp(30 + wp_id, 15, wp_id))
+            (
+                wp_id,
+                project,
+                type_id,
+                status,
+                priority,
+                ADMIN if project == RESEARCH or wp_id % 3 else MEMBER,
+                assignee,
+                ADMIN if project == RESEARCH else MEMBER,
+                subject,
+                DEMO_DESCRIPTIONS.get(wp_id, ""),
+                start,
+                due,
+                done,
+                stamp(3 + wp_id, 10, wp_id),
+                stamp(30 + wp_id, 15, wp_id),
+            )
             for wp_id, project, type_id, status, priority, assignee, subject, start, due, done in DEMO_WORK_PACKAGES
         ],
     )
@@ -289,8 +582,18 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
         "INSERT INTO notifications (id, recipient_id, actor_id, project_id, resource_id, reason, read_ian, details,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (nid, DEMO_NOTIFICATION_RECIPIENT.get(nid, MEMBER), actor, project_of[wp_id], wp_id, reason, int(read),
-             json.dumps(details), stamp(60 + nid, 11), stamp(60 + nid, 11))
+            (
+                nid,
+                DEMO_NOTIFICATION_RECIPIENT.get(nid, MEMBER),
+                actor,
+                project_of[wp_id],
+                wp_id,
+                reason,
+                int(read),
+                json.dumps(details),
+                stamp(60 + nid, 11),
+                stamp(60 + nid, 11),
+            )
             for nid, wp_id, reason, read, actor, details in DEMO_NOTIFICATIONS
         ],
     )
@@ -298,12 +601,24 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
 
 # name, mime type, content (bytes) — the files of the demo project folder
 DEMO_FILES: list[tuple[str, str, bytes]] = [
-    ("Kickoff presentation.pdf", "application/pdf", b"%PDF-1.4\n% nep-tui demo kickoff slides\n%%EOF\n"),
-    ("Team photo.png", "image/png", bytes.fromhex(
-        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-        "0000000d4944415478da63f8cfc0f01f0005000201a1a3b1d90000000049454e44ae426082"
-    )),
-    ("Budget 2026.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04 demo budget"),
+    (
+        "Kickoff presentation.pdf",
+        "application/pdf",
+        b"%PDF-1.4\n% nep-tui demo kickoff slides\n%%EOF\n",
+    ),
+    (
+        "Team photo.png",
+        "image/png",
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+            "0000000d4944415478da63f8cfc0f01f0005000201a1a3b1d90000000049454e44ae426082"
+        ),
+    ),
+    (
+        "Budget 2026.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK\x03\x04 demo budget",
+    ),
     ("Meeting notes.md", "text/markdown", b"# Kickoff meeting\n\n- goals\n- timeline\n"),
     ("Old agenda.txt", "text/plain", b"This agenda was replaced.\n"),
     ("Salaries.ods", "application/vnd.oasis.opendocument.spreadsheet", b"PK\x03\x04 confidential"),
@@ -311,7 +626,13 @@ DEMO_FILES: list[tuple[str, str, bytes]] = [
 DEMO_FOLDER = "Slides drafts"
 TRASHED_FILE = "Old agenda.txt"
 HIDDEN_FILE = "Salaries.ods"
-LINKED_FILES = {"Kickoff presentation.pdf", "Team photo.png", "Budget 2026.xlsx", TRASHED_FILE, HIDDEN_FILE}
+LINKED_FILES = {
+    "Kickoff presentation.pdf",
+    "Team photo.png",
+    "Budget 2026.xlsx",
+    TRASHED_FILE,
+    HIDDEN_FILE,
+}
 SEED_TIME = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
 
 
@@ -327,17 +648,30 @@ def _seed_demo_storage(store: NepenthesStore, nextcloud: Any, config: NepenthesC
     subfolder_id = nextcloud.mkdir("member", f"{demo_path}/{DEMO_FOLDER}", mtime=SEED_TIME)
     file_ids: dict[str, int] = {}
     for name, mime_type, content in DEMO_FILES:
-        file_ids[name] = nextcloud.put_file("admin", f"{demo_path}/{name}", content, mtime=SEED_TIME, mime=mime_type)
-    nextcloud.put_file("member", f"{demo_path}/{DEMO_FOLDER}/Draft v1.pdf", b"%PDF-1.4\n% draft 1\n%%EOF\n", mtime=SEED_TIME)
-    nextcloud.put_file("member", f"{paths[2]}/Wireframes.pdf", b"%PDF-1.4\n% wireframes\n%%EOF\n", mtime=SEED_TIME)
-    nextcloud.put_file("admin", f"{paths[RESEARCH]}/Lab journal.md", b"# Lab journal\n", mtime=SEED_TIME)
+        file_ids[name] = nextcloud.put_file(
+            "admin", f"{demo_path}/{name}", content, mtime=SEED_TIME, mime=mime_type
+        )
+    nextcloud.put_file(
+        "member",
+        f"{demo_path}/{DEMO_FOLDER}/Draft v1.pdf",
+        b"%PDF-1.4\n% draft 1\n%%EOF\n",
+        mtime=SEED_TIME,
+    )
+    nextcloud.put_file(
+        "member", f"{paths[2]}/Wireframes.pdf", b"%PDF-1.4\n% wireframes\n%%EOF\n", mtime=SEED_TIME
+    )
+    nextcloud.put_file(
+        "admin", f"{paths[RESEARCH]}/Lab journal.md", b"# Lab journal\n", mtime=SEED_TIME
+    )
     seed.connect(ADMIN, "admin")
     seed.connect(MEMBER, "member")
 
     for index, (name, mime_type, _content) in enumerate(DEMO_FILES):
         if name in LINKED_FILES:
             seed.link(1, _origin(file_ids[name], name, mime_type), MEMBER, stamp(20 + index, 14))
-    seed.link(1, _origin(subfolder_id, DEMO_FOLDER, "application/x-op-directory"), MEMBER, stamp(26, 14))
+    seed.link(
+        1, _origin(subfolder_id, DEMO_FOLDER, "application/x-op-directory"), MEMBER, stamp(26, 14)
+    )
     # Linked while they could be seen: one is now in the trash (NotFound), one hidden from member.
     nextcloud.trash(file_ids[TRASHED_FILE])
     nextcloud.restrict(file_ids[HIDDEN_FILE], "member")
@@ -358,7 +692,9 @@ def _origin(file_id: int, name: str, mime_type: str) -> dict[str, Any]:
     }
 
 
-def seed_demo(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]) -> None:
+def seed_demo(
+    store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]
+) -> None:
     with store.transaction():
         _seed_demo_nepenthes(store)
         _seed_demo_storage(store, nextcloud, config)
@@ -367,12 +703,32 @@ def seed_demo(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, si
 # --- large -----------------------------------------------------------------------------------
 
 LARGE_WORDS = [
-    "Refactor", "Document", "Review", "Test", "Design", "Migrate", "Fix", "Plan", "Measure", "Automate",
-    "login", "search", "export", "import", "dashboard", "report", "invoice", "calendar", "sync", "backup",
+    "Refactor",
+    "Document",
+    "Review",
+    "Test",
+    "Design",
+    "Migrate",
+    "Fix",
+    "Plan",
+    "Measure",
+    "Automate",
+    "login",
+    "search",
+    "export",
+    "import",
+    "dashboard",
+    "report",
+    "invoice",
+    "calendar",
+    "sync",
+    "backup",
 ]
 
 
-def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]) -> None:
+def seed_large(
+    store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]
+) -> None:
     project_count = max(1, int(sizes.get("projects", LARGE_DEFAULTS["projects"])))
     wp_count = max(0, int(sizes.get("work_packages", LARGE_DEFAULTS["work_packages"])))
     file_count = max(0, int(sizes.get("files", LARGE_DEFAULTS["files"])))
@@ -384,8 +740,14 @@ def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, s
             "INSERT INTO projects (id, identifier, name, description, parent_id, created_at, updated_at)"
             " VALUES (?, ?, ?, '', ?, ?, ?)",
             [
-                (pid, f"project-{pid}", f"Project {pid:04d}", None if pid % 10 == 1 else pid - (pid - 1) % 10,
-                 stamp(pid % 80), stamp(pid % 80))
+                (
+                    pid,
+                    f"project-{pid}",
+                    f"Project {pid:04d}",
+                    None if pid % 10 == 1 else pid - (pid - 1) % 10,
+                    stamp(pid % 80),
+                    stamp(pid % 80),
+                )
                 for pid in range(1, project_count + 1)
             ],
         )
@@ -394,7 +756,11 @@ def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, s
             [
                 (user_id, pid, role, stamp(0))
                 for pid in range(1, project_count + 1)
-                for user_id, role in ((ADMIN, "project_admin"), (MEMBER, "member"), (NEWCOMER, "member"))
+                for user_id, role in (
+                    (ADMIN, "project_admin"),
+                    (MEMBER, "member"),
+                    (NEWCOMER, "member"),
+                )
             ],
         )
         _enable_all_types(store)
@@ -402,18 +768,35 @@ def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, s
             "INSERT INTO work_packages (id, project_id, type_id, status_id, priority_id, author_id, assignee_id,"
             " subject, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (wid, 1 + wid % project_count, 1 + wid % 3, 1 + wid % 4, 1 + wid % 4, ADMIN, (None, MEMBER, NEWCOMER)[wid % 3],
-                 f"{LARGE_WORDS[wid % 10]} {LARGE_WORDS[10 + (wid // 10) % 10]} #{wid}", stamp(wid % 85), stamp(wid % 85, 12))
+                (
+                    wid,
+                    1 + wid % project_count,
+                    1 + wid % 3,
+                    1 + wid % 4,
+                    1 + wid % 4,
+                    ADMIN,
+                    (None, MEMBER, NEWCOMER)[wid % 3],
+                    f"{LARGE_WORDS[wid % 10]} {LARGE_WORDS[10 + (wid // 10) % 10]} #{wid}",
+                    stamp(wid % 85),
+                    stamp(wid % 85, 12),
+                )
                 for wid in range(1, wp_count + 1)
             ),
         )
         seed = _StorageSeed(store, nextcloud, config)
         seed.users()
         seed.storage()
-        folder_paths = [seed.project_folder(pid, f"Project {pid:04d}")[0] for pid in range(1, project_count + 1)]
+        folder_paths = [
+            seed.project_folder(pid, f"Project {pid:04d}")[0] for pid in range(1, project_count + 1)
+        ]
         for index in range(file_count):
             folder = folder_paths[index % len(folder_paths)]
-            nextcloud.put_file("admin", f"{folder}/file-{index:05d}.txt", f"file {index}\n".encode(), mtime=SEED_TIME)
+            nextcloud.put_file(
+                "admin",
+                f"{folder}/file-{index:05d}.txt",
+                f"file {index}\n".encode(),
+                mtime=SEED_TIME,
+            )
         seed.connect(ADMIN, "admin")
         seed.connect(MEMBER, "member")
 
@@ -421,7 +804,9 @@ def seed_large(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, s
 # --- empty -----------------------------------------------------------------------------------
 
 
-def seed_empty(store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]) -> None:
+def seed_empty(
+    store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]
+) -> None:
     with store.transaction():
         _insert_users(store, fixed=False)
         _insert_lookups(store)
@@ -435,7 +820,14 @@ SEEDS: dict[str, Callable[[NepenthesStore, Any, NepenthesConfig, dict[str, int]]
 }
 
 
-def seed(name: str, store: NepenthesStore, nextcloud: Any, *, config: NepenthesConfig, sizes: dict[str, int]) -> None:
+def seed(
+    name: str,
+    store: NepenthesStore,
+    nextcloud: Any,
+    *,
+    config: NepenthesConfig,
+    sizes: dict[str, int],
+) -> None:
     if name not in SEEDS:
         raise ValueError(f"Unknown seed {name!r}: choose one of {', '.join(SEEDS)}")
     # Both sides in one transaction each: fast, and no half-seeded store after a failure.

@@ -118,7 +118,12 @@ class RunningSandbox:
 def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) -> dict:
     """What credentials.json holds: the URLs, nep-tui's OAuth client, the users in order."""
     users = [
-        {"login": row["login"], "password": row["password"], "api_token": row["api_token"], "admin": bool(row["admin"])}
+        {
+            "login": row["login"],
+            "password": row["password"],
+            "api_token": row["api_token"],
+            "admin": bool(row["admin"]),
+        }
         for row in store.all(
             "SELECT users.login, users.password, users.admin,"
             " (SELECT value FROM api_tokens WHERE user_id = users.id ORDER BY id LIMIT 1) AS api_token"
@@ -134,11 +139,15 @@ def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) 
     }
 
 
-def _serve_forever(loop: asyncio.AbstractEventLoop, servers: list[uvicorn.Server], sockets: list[socket.socket]) -> None:
+def _serve_forever(
+    loop: asyncio.AbstractEventLoop, servers: list[uvicorn.Server], sockets: list[socket.socket]
+) -> None:
     asyncio.set_event_loop(loop)
 
     async def run_all() -> None:
-        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in zip(servers, sockets, strict=True)))
+        await asyncio.gather(
+            *(server.serve(sockets=[sock]) for server, sock in zip(servers, sockets, strict=True))
+        )
 
     try:
         loop.run_until_complete(run_all())
@@ -186,8 +195,8 @@ def start_in_thread(
     seeding.refresh_nextcloud_redirects(store, nextcloud_store, config)
     nepenthes_app = create_app(store, faults, config=config)
     # Lets `connect_user` give a user a Nextcloud token without the browser dance.
-    nepenthes_app.state.issue_nextcloud_token = lambda login, client_id: nextcloud_store.issue_oauth_token(
-        login, client_id=client_id
+    nepenthes_app.state.issue_nextcloud_token = lambda login, client_id: (
+        nextcloud_store.issue_oauth_token(login, client_id=client_id)
     )
 
     # Off the main thread uvicorn leaves signals alone: Ctrl-C stays with the caller.
@@ -208,7 +217,10 @@ def start_in_thread(
     ]
     loop = asyncio.new_event_loop()
     thread = threading.Thread(
-        target=_serve_forever, args=(loop, servers, [nepenthes_sock, nextcloud_sock]), name="nep-tui-sandbox", daemon=True
+        target=_serve_forever,
+        args=(loop, servers, [nepenthes_sock, nextcloud_sock]),
+        name="nep-tui-sandbox",
+        daemon=True,
     )
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
@@ -244,21 +256,51 @@ def default_data_dir() -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nep-tui sandbox", description="Run the Nepenthes + Nextcloud sandbox on 127.0.0.1.")
-    parser.add_argument("--seed", choices=["demo", "large", "empty"], default="demo",
-                        help="data to start with when the data dir is empty (default: %(default)s)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="data dir, kept between runs (default: sandbox/ in nep-tui's user data dir)")
+    parser = argparse.ArgumentParser(
+        prog="nep-tui sandbox", description="Run the Nepenthes + Nextcloud sandbox on 127.0.0.1."
+    )
+    parser.add_argument(
+        "--seed",
+        choices=["demo", "large", "empty"],
+        default="demo",
+        help="data to start with when the data dir is empty (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data dir, kept between runs (default: sandbox/ in nep-tui's user data dir)",
+    )
     parser.add_argument("--port", type=int, default=0, help="Nepenthes port (0 = a free port)")
-    parser.add_argument("--nextcloud-port", type=int, default=0, help="Nextcloud port (0 = a free port)")
-    parser.add_argument("--projects", type=int, default=seeding.LARGE_DEFAULTS["projects"],
-                        help="projects of the large seed (default: %(default)s)")
-    parser.add_argument("--work-packages", type=int, default=seeding.LARGE_DEFAULTS["work_packages"],
-                        help="work packages of the large seed (default: %(default)s)")
-    parser.add_argument("--files", type=int, default=seeding.LARGE_DEFAULTS["files"],
-                        help="Nextcloud files of the large seed (default: %(default)s)")
-    parser.add_argument("--token-ttl", type=int, default=7200, help="OAuth access token lifetime in seconds")
-    parser.add_argument("--no-device-grant", action="store_true", help="no device authorization grant, as on a stock server")
+    parser.add_argument(
+        "--nextcloud-port", type=int, default=0, help="Nextcloud port (0 = a free port)"
+    )
+    parser.add_argument(
+        "--projects",
+        type=int,
+        default=seeding.LARGE_DEFAULTS["projects"],
+        help="projects of the large seed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--work-packages",
+        type=int,
+        default=seeding.LARGE_DEFAULTS["work_packages"],
+        help="work packages of the large seed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--files",
+        type=int,
+        default=seeding.LARGE_DEFAULTS["files"],
+        help="Nextcloud files of the large seed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-ttl", type=int, default=7200, help="OAuth access token lifetime in seconds"
+    )
+    parser.add_argument(
+        "--no-device-grant",
+        action="store_true",
+        help="no device authorization grant, as on a stock server",
+    )
     return parser
 
 
@@ -273,10 +315,17 @@ def main(argv: list[str] | None = None) -> int:
             nextcloud_port=args.nextcloud_port,
             token_ttl=args.token_ttl,
             device_grant=not args.no_device_grant,
-            seed_sizes={"projects": args.projects, "work_packages": args.work_packages, "files": args.files},
+            seed_sizes={
+                "projects": args.projects,
+                "work_packages": args.work_packages,
+                "files": args.files,
+            },
         )
     except OSError as error:
-        print(f"Could not start the sandbox: {error.strerror or error}. Choose other ports or free them.", file=sys.stderr)
+        print(
+            f"Could not start the sandbox: {error.strerror or error}. Choose other ports or free them.",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("Stopped before the sandbox was up.", file=sys.stderr)

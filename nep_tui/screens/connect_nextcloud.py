@@ -21,8 +21,8 @@ from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, Storage
-from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.qr_code import QRCode
 from nep_tui.widgets.transfer_pane import error_sentence
 
@@ -44,8 +44,13 @@ class QrAloneScreen(ModalScreen[None]):
     CSS_PATH = "connect_nextcloud.tcss"
 
     BINDINGS = [
-        Binding("escape,q", "dismiss", "Back", id="qr-alone-back",
-                tooltip="Back to the link and the waiting."),
+        Binding(
+            "escape,q",
+            "dismiss",
+            "Back",
+            id="qr-alone-back",
+            tooltip="Back to the link and the waiting.",
+        ),
     ]
 
     def __init__(self, url: str) -> None:
@@ -56,8 +61,13 @@ class QrAloneScreen(ModalScreen[None]):
         with Vertical(id="qr-alone"):
             with Center(id="qr-alone-centre"):
                 yield QRCode(self.url, id="qr-alone-code")
-            yield Label(Content(f"Scan to open {plain(urlsplit(self.url).hostname or self.url)}"
-                                " · escape goes back"), id="qr-alone-caption")
+            yield Label(
+                Content(
+                    f"Scan to open {plain(urlsplit(self.url).hostname or self.url)}"
+                    " · escape goes back"
+                ),
+                id="qr-alone-caption",
+            )
             yield Label(id="qr-alone-too-small")
 
     @staticmethod
@@ -71,7 +81,8 @@ class QrAloneScreen(ModalScreen[None]):
         if lacking:
             self.query_one("#qr-alone-too-small", Label).update(
                 f"The QR code needs a window {lacking} (this one is "
-                f"{self.size.width}×{self.size.height}); escape goes back.")
+                f"{self.size.width}×{self.size.height}); escape goes back."
+            )
 
 
 class ConnectNextcloudScreen(Screen[bool]):
@@ -81,13 +92,28 @@ class ConnectNextcloudScreen(Screen[bool]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="connect-cancel", tooltip="Stop waiting."),
-        Binding("o", "open_link", "Open in browser", id="connect-open",
-                tooltip="Open the authorize link (or show and copy it without a browser)."),
-        Binding("c", "copy_link", "Copy link", id="connect-copy",
-                tooltip="Copy the authorize link to the clipboard."),
-        Binding("q", "qr_alone", "QR code", id="connect-qr-alone",
-                tooltip="Show the QR code of the authorize link on its own, to scan it with a "
-                        "phone when the window has no room for it here."),
+        Binding(
+            "o",
+            "open_link",
+            "Open in browser",
+            id="connect-open",
+            tooltip="Open the authorize link (or show and copy it without a browser).",
+        ),
+        Binding(
+            "c",
+            "copy_link",
+            "Copy link",
+            id="connect-copy",
+            tooltip="Copy the authorize link to the clipboard.",
+        ),
+        Binding(
+            "q",
+            "qr_alone",
+            "QR code",
+            id="connect-qr-alone",
+            tooltip="Show the QR code of the authorize link on its own, to scan it with a "
+            "phone when the window has no room for it here.",
+        ),
     ]
 
     poll_seconds: float = 2.0
@@ -104,10 +130,15 @@ class ConnectNextcloudScreen(Screen[bool]):
         with VerticalScroll(id="connect"):
             yield Label(Content(f"Connect to {plain(self.storage.name)}"), id="connect-title")
             if self.url:
-                yield Label("Open this link in a browser where you can log in to Nextcloud, "
-                            "and allow the access:", id="connect-explain")
-                yield Label(Content(self.url).stylize(Style(link=self.url, underline=True)),
-                            id="connect-url")
+                yield Label(
+                    "Open this link in a browser where you can log in to Nextcloud, "
+                    "and allow the access:",
+                    id="connect-explain",
+                )
+                yield Label(
+                    Content(self.url).stylize(Style(link=self.url, underline=True)),
+                    id="connect-url",
+                )
                 with Horizontal(id="connect-actions"):
                     yield Button("Open in browser", id="connect-open-button", variant="primary")
                     yield Button("Copy link", id="connect-copy-button")
@@ -118,8 +149,11 @@ class ConnectNextcloudScreen(Screen[bool]):
                     yield Label(id="connect-qr-hint")
                 yield Label(WAITING, id="connect-status")
             else:
-                yield Label("This storage offers no way to connect from here; "
-                            "ask an administrator to check its setup.", id="connect-status")
+                yield Label(
+                    "This storage offers no way to connect from here; "
+                    "ask an administrator to check its setup.",
+                    id="connect-status",
+                )
                 yield Button("Close", id="connect-cancel-button")
         yield Footer()
 
@@ -141,18 +175,26 @@ class ConnectNextcloudScreen(Screen[bool]):
         qr = self.query_one(QRCode)
         hint = self.query_one("#connect-qr-hint", Label)
         # The box holds either the QR code or the hint; swapping in the QR code adds the difference.
-        laid_out = max(child.virtual_region_with_margin.bottom for child in scroll.displayed_children)
+        laid_out = max(
+            child.virtual_region_with_margin.bottom for child in scroll.displayed_children
+        )
         content_rows = laid_out - box.size.height + qr.rows
-        here = missing_room(self.size, self.size.width - scroll.size.width + qr.columns,
-                            self.size.height - scroll.size.height + content_rows)
+        here = missing_room(
+            self.size,
+            self.size.width - scroll.size.width + qr.columns,
+            self.size.height - scroll.size.height + content_rows,
+        )
         qr.display = here is None
         hint.display = here is not None
         if here is None:
             return
         # Too small even for q: the size q needs is the smaller, likelier ask.
         alone = QrAloneScreen.missing_room(self.size, qr)
-        hint.update(f"QR code: make the window {here}, or press q to show it alone" if alone is None
-                    else f"QR code: make the window {alone}, then press q to show it alone")
+        hint.update(
+            f"QR code: make the window {here}, or press q to show it alone"
+            if alone is None
+            else f"QR code: make the window {alone}, then press q to show it alone"
+        )
 
     @work(exclusive=True, group="connect-poll", exit_on_error=False)
     async def _poll(self) -> None:
@@ -163,15 +205,18 @@ class ConnectNextcloudScreen(Screen[bool]):
             try:
                 storage = await self.app.client.storage(self.storage.id)
             except NepError as error:
-                status.update(Content(f"Still waiting; the last check failed: {error_sentence(error)}"))
+                status.update(
+                    Content(f"Still waiting; the last check failed: {error_sentence(error)}")
+                )
                 continue
             if storage.authorization_state is AuthorizationState.CONNECTED:
                 self.notify(f"Connected to {plain(storage.name)}.", markup=False)
                 self.pop_until_active()  # the QR code alone, just scanned, goes too
                 self.dismiss(True)
                 return
-            status.update(UNREACHABLE if storage.authorization_state is AuthorizationState.ERROR
-                          else WAITING)
+            status.update(
+                UNREACHABLE if storage.authorization_state is AuthorizationState.ERROR else WAITING
+            )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_link", "copy_link", "qr_alone"):

@@ -36,8 +36,9 @@ class DownloadFolderDialog(ModalScreen[Path | None]):
     DownloadFolderDialog Button { margin: 0 0 0 2; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="download-cancel",
-                        tooltip="Do not download.")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="download-cancel", tooltip="Do not download.")
+    ]
 
     # The last folder chosen in this session is offered again.
     last_folder: Path | None = None
@@ -67,7 +68,8 @@ class DownloadFolderDialog(ModalScreen[Path | None]):
             folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir():
             self.query_one("#download-error", Label).update(
-                Content(f"{folder} is not an existing folder; type another."))
+                Content(f"{folder} is not an existing folder; type another.")
+            )
             return
         DownloadFolderDialog.last_folder = folder
         self.dismiss(folder)

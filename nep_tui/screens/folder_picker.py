@@ -18,8 +18,8 @@ from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile
-from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
 
 
@@ -39,18 +39,26 @@ async def default_location(client, storage_id: int, project_id: int | None) -> s
         return ROOT
     try:
         project_storages = await client.project_storages(project_id)
-        folder_ids = {ps.project_folder_id for ps in project_storages
-                      if ps.storage_id == storage_id and ps.project_folder_id}
+        folder_ids = {
+            ps.project_folder_id
+            for ps in project_storages
+            if ps.storage_id == storage_id and ps.project_folder_id
+        }
         if folder_ids:
-            return await _find_folder(client, storage_id, folder_ids, ROOT,
-                                      PROJECT_FOLDER_SEARCH_DEPTH) or ROOT
+            return (
+                await _find_folder(
+                    client, storage_id, folder_ids, ROOT, PROJECT_FOLDER_SEARCH_DEPTH
+                )
+                or ROOT
+            )
     except NepError:
         pass
     return ROOT
 
 
-async def _find_folder(client, storage_id: int, folder_ids: set[str], location: str,
-                       depth: int) -> str | None:
+async def _find_folder(
+    client, storage_id: int, folder_ids: set[str], location: str, depth: int
+) -> str | None:
     """The location of a folder with one of `folder_ids`, looking `depth` levels down."""
     listing = await client.storage_files(storage_id, location)
     folders = [f for f in listing.files if f.is_folder]
@@ -59,8 +67,9 @@ async def _find_folder(client, storage_id: int, folder_ids: set[str], location: 
             return folder.location
     if depth > 1:
         for folder in folders:
-            found = await _find_folder(client, storage_id, folder_ids, folder.location or ROOT,
-                                       depth - 1)
+            found = await _find_folder(
+                client, storage_id, folder_ids, folder.location or ROOT, depth - 1
+            )
             if found:
                 return found
     return None
@@ -72,24 +81,35 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
     CSS_PATH = "folder_picker.tcss"
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker-cancel", tooltip="Close without choosing."),
+        Binding(
+            "escape", "cancel", "Cancel", id="picker-cancel", tooltip="Close without choosing."
+        ),
         # One key, named after what it does here (check_action shows the one that applies).
-        Binding("ctrl+s", "confirm", "Choose", id="picker-confirm",
-                tooltip="Choose the folder shown."),
+        Binding(
+            "ctrl+s", "confirm", "Choose", id="picker-confirm", tooltip="Choose the folder shown."
+        ),
         Binding("ctrl+s", "link", "Link", id="picker-link", tooltip="Link the marked files."),
     ]
 
-    def __init__(self, storage_id: int, *, purpose: PickerPurpose, project_id: int | None = None,
-                 title: str | None = None, start_location: str | None = None,
-                 linked_ids: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        storage_id: int,
+        *,
+        purpose: PickerPurpose,
+        project_id: int | None = None,
+        title: str | None = None,
+        start_location: str | None = None,
+        linked_ids: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__()
         self.storage_id = storage_id
         self.linked_ids = linked_ids
         self.purpose = purpose
         self.project_id = project_id
         self.start_location = start_location
-        self.heading = title or ("Choose location" if purpose is PickerPurpose.CHOOSE_FOLDER
-                                 else "Link existing files")
+        self.heading = title or (
+            "Choose location" if purpose is PickerPurpose.CHOOSE_FOLDER else "Link existing files"
+        )
 
     def compose(self) -> ComposeResult:
         # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
@@ -97,14 +117,21 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
         yield AppHeader()
         with Vertical(id="picker"):
             yield Label(Content(plain(self.heading)), id="picker-title")
-            yield StorageFileList(self.storage_id,
-                                  multi_select=self.purpose is PickerPurpose.LINK_FILES,
-                                  linked_ids=self.linked_ids, id="picker-files")
+            yield StorageFileList(
+                self.storage_id,
+                multi_select=self.purpose is PickerPurpose.LINK_FILES,
+                linked_ids=self.linked_ids,
+                id="picker-files",
+            )
             with Horizontal(id="picker-actions"):
                 yield Label(self._hint(0), id="picker-status")
                 yield Button("Cancel", id="picker-cancel-button")
-                yield Button(self._confirm_label(0), id="picker-confirm-button", variant="primary",
-                             disabled=self.purpose is PickerPurpose.LINK_FILES)
+                yield Button(
+                    self._confirm_label(0),
+                    id="picker-confirm-button",
+                    variant="primary",
+                    disabled=self.purpose is PickerPurpose.LINK_FILES,
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -113,7 +140,8 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
     @work(exclusive=True, group="picker-start", exit_on_error=False)
     async def _open_start(self) -> None:
         location = self.start_location or await default_location(
-            self.app.client, self.storage_id, self.project_id)
+            self.app.client, self.storage_id, self.project_id
+        )
         self.query_one(StorageFileList).open(location)
 
     def _hint(self, marked: int) -> str:
@@ -136,7 +164,9 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
     @on(StorageFileList.FolderOpened)
     def _folder_opened(self, event: StorageFileList.FolderOpened) -> None:
         if self.purpose is PickerPurpose.CHOOSE_FOLDER:
-            self.query_one("#picker-confirm-button", Button).disabled = not event.files.parent.writeable
+            self.query_one(
+                "#picker-confirm-button", Button
+            ).disabled = not event.files.parent.writeable
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "confirm":

@@ -21,8 +21,13 @@ class HelpScreen(ModalScreen[None]):
 
     CSS_PATH = "help.tcss"
     BINDINGS = [
-        Binding("escape,f1,question_mark,q", "dismiss", "Close help", id="help-close",
-                tooltip="Back to where you were."),
+        Binding(
+            "escape,f1,question_mark,q",
+            "dismiss",
+            "Close help",
+            id="help-close",
+            tooltip="Back to where you were.",
+        ),
     ]
 
     def __init__(self, for_screen: Screen) -> None:

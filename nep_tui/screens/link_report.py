@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.models import LinkBatchResult, Storage, StorageFile, WorkPackage
-from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import plain
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
 
@@ -29,8 +29,9 @@ def _not_linked(failed: Sequence[tuple[StorageFile, BaseException]]) -> Content:
     by_reason: dict[str, list[str]] = {}
     for file, error in failed:
         by_reason.setdefault(plain(error_sentence(error)), []).append(plain(file.name))
-    groups = ["\n".join([reason, *(f"✗ {name}" for name in names)])
-              for reason, names in by_reason.items()]
+    groups = [
+        "\n".join([reason, *(f"✗ {name}" for name in names)]) for reason, names in by_reason.items()
+    ]
     return Content(f"Not linked ({len(failed)}): " + "\n\n".join(groups))
 
 
@@ -41,14 +42,26 @@ class LinkFilesScreen(Screen[bool]):
 
     # check_action shows one of the two escape bindings: Stop while linking, then Close.
     BINDINGS = [
-        Binding("escape", "stop", "Stop", id="link-stop",
-                tooltip="Link no more batches; the one under way finishes."),
+        Binding(
+            "escape",
+            "stop",
+            "Stop",
+            id="link-stop",
+            tooltip="Link no more batches; the one under way finishes.",
+        ),
         Binding("escape", "close", "Close", id="link-close", tooltip="Back to the work package."),
-        Binding("ctrl+r", "retry_rest", "Retry the rest", id="link-retry",
-                tooltip="Try again to link the files that failed."),
+        Binding(
+            "ctrl+r",
+            "retry_rest",
+            "Retry the rest",
+            id="link-retry",
+            tooltip="Try again to link the files that failed.",
+        ),
     ]
 
-    def __init__(self, work_package: WorkPackage, storage: Storage, files: list[StorageFile]) -> None:
+    def __init__(
+        self, work_package: WorkPackage, storage: Storage, files: list[StorageFile]
+    ) -> None:
         super().__init__()
         self.work_package = work_package
         self.storage = storage
@@ -63,8 +76,12 @@ class LinkFilesScreen(Screen[bool]):
         self.sub_title = "Link files"
         yield AppHeader()
         with Vertical(id="link"):
-            yield Label(Content(f"Linking to #{self.work_package.display_id} "
-                                f"from {plain(self.storage.name)}"), id="link-title")
+            yield Label(
+                Content(
+                    f"Linking to #{self.work_package.display_id} from {plain(self.storage.name)}"
+                ),
+                id="link-title",
+            )
             yield TransferProgress("Files linked", total=len(self.files), id="link-progress")
             # What failed comes first: it is what the user has to act on, and a long list of
             # linked files would push it out of sight.
@@ -90,9 +107,12 @@ class LinkFilesScreen(Screen[bool]):
         progress.update_count(0, len(files))
         try:
             result = await self.app.client.create_file_links(
-                self.work_package.id, self.storage.id, files,
+                self.work_package.id,
+                self.storage.id,
+                files,
                 progress=lambda done, total: progress.update_count(done, total or len(files)),
-                stop_requested=lambda: self.stopping)
+                stop_requested=lambda: self.stopping,
+            )
         except Exception as error:  # noqa: BLE001 - any failure is reported, the screen stays
             result = LinkBatchResult(linked=[], failed=[(file, error) for file in files])
         self.running = False
@@ -103,7 +123,8 @@ class LinkFilesScreen(Screen[bool]):
         self.stopping = True
         self.refresh_bindings()
         self.query_one("#link-progress", TransferProgress).show_step(
-            "Stopping after the batch under way…")
+            "Stopping after the batch under way…"
+        )
 
     def _report(self, result: LinkBatchResult) -> None:
         self.linked_names += [link.name for link in result.linked]
@@ -113,11 +134,17 @@ class LinkFilesScreen(Screen[bool]):
         if not self.failed:
             progress.finish(f"All {total} file{'s' if total != 1 else ''} linked.")
         else:
-            progress.finish(f"{len(self.linked_names)} of {total} linked; "
-                            f"{len(self.failed)} could not be linked.", failed=True)
+            progress.finish(
+                f"{len(self.linked_names)} of {total} linked; "
+                f"{len(self.failed)} could not be linked.",
+                failed=True,
+            )
         linked = "\n".join(f"  ✓ {plain(name)}" for name in self.linked_names)
         self.query_one("#link-linked", Label).update(
-            Content(f"Linked ({len(self.linked_names)}):\n{linked}" if linked else "Nothing linked."))
+            Content(
+                f"Linked ({len(self.linked_names)}):\n{linked}" if linked else "Nothing linked."
+            )
+        )
         not_linked = self.query_one("#link-failed", Label)
         not_linked.update(_not_linked(result.failed))
         not_linked.display = bool(self.failed)

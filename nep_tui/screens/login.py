@@ -45,14 +45,34 @@ class LoginScreen(Screen[None]):
     TITLE = "Log in"
     AUTO_FOCUS = ""
     BINDINGS = [
-        Binding("c", "copy_code", "Copy code", id="login-copy-code",
-                tooltip="Copy the login code to the clipboard (OSC 52)."),
-        Binding("b", "open_browser", "Open page", id="login-open-page",
-                tooltip="Open the approval page (in a browser when there is one here)."),
-        Binding("t", "focus_token", "API token", id="login-token",
-                tooltip="Log in with an API token instead."),
-        Binding("ctrl+r", "restart", "New code", id="login-restart",
-                tooltip="Start the login again with a new code."),
+        Binding(
+            "c",
+            "copy_code",
+            "Copy code",
+            id="login-copy-code",
+            tooltip="Copy the login code to the clipboard (OSC 52).",
+        ),
+        Binding(
+            "b",
+            "open_browser",
+            "Open page",
+            id="login-open-page",
+            tooltip="Open the approval page (in a browser when there is one here).",
+        ),
+        Binding(
+            "t",
+            "focus_token",
+            "API token",
+            id="login-token",
+            tooltip="Log in with an API token instead.",
+        ),
+        Binding(
+            "ctrl+r",
+            "restart",
+            "New code",
+            id="login-restart",
+            tooltip="Start the login again with a new code.",
+        ),
     ]
 
     def __init__(self, profile: str | None = None, server_url: str | None = None) -> None:
@@ -75,17 +95,22 @@ class LoginScreen(Screen[None]):
         with VerticalScroll(id="login-body"):
             yield Static(id="login-title")
             with Vertical(id="server-form"):
-                yield Input(placeholder="Server URL, e.g. https://nepenthes.example.org",
-                            id="server-input")
-                yield Input(placeholder="OAuth client id (for browser login; ask your admin)",
-                            id="client-id-input")
+                yield Input(
+                    placeholder="Server URL, e.g. https://nepenthes.example.org", id="server-input"
+                )
+                yield Input(
+                    placeholder="OAuth client id (for browser login; ask your admin)",
+                    id="client-id-input",
+                )
                 yield Button("Continue", id="server-continue", variant="primary")
             with ContentSwitcher(initial="login-starting", id="login-method"):
                 yield Static("Contacting the server…", id="login-starting", classes="state-message")
                 with Horizontal(id="device-flow"):
                     with Vertical(id="device-text"):
-                        yield Static("1. Open this page in a browser (here or on another device):",
-                                     classes="login-step")
+                        yield Static(
+                            "1. Open this page in a browser (here or on another device):",
+                            classes="login-step",
+                        )
                         yield Static(id="device-url", classes="login-url")
                         yield Static("2. Enter this code there and approve:", classes="login-step")
                         yield Static(id="device-code")
@@ -93,15 +118,21 @@ class LoginScreen(Screen[None]):
                         yield Static(id="device-status")
                     yield Vertical(id="device-qr-slot")
                 with Vertical(id="pkce-flow"):
-                    yield Static("1. Open this page, log in and approve access:", classes="login-step")
+                    yield Static(
+                        "1. Open this page, log in and approve access:", classes="login-step"
+                    )
                     yield Static(id="pkce-url", classes="login-url")
-                    yield Static("2. Paste the code the page shows, then press Enter:",
-                                 classes="login-step")
+                    yield Static(
+                        "2. Paste the code the page shows, then press Enter:", classes="login-step"
+                    )
                     yield Input(placeholder="Code from the browser", id="pkce-code")
                 yield Static(id="login-no-oauth", classes="state-message")
                 yield ErrorState(id="login-error")
-            yield Static("Or log in with an API token (My account → Access tokens), then Enter:",
-                         id="token-label", classes="login-step")
+            yield Static(
+                "Or log in with an API token (My account → Access tokens), then Enter:",
+                id="token-label",
+                classes="login-step",
+            )
             yield Input(placeholder="opapi-…", password=True, id="token-input")
         yield Footer()
 
@@ -118,7 +149,8 @@ class LoginScreen(Screen[None]):
     def _show_title(self) -> None:
         where = self.server_url or "a Nepenthes server"
         self.query_one("#login-title", Static).update(
-            Content.assemble(("Log in to ", "bold"), (plain(where), "bold")))
+            Content.assemble(("Log in to ", "bold"), (plain(where), "bold"))
+        )
 
     @property
     def method(self) -> ContentSwitcher:
@@ -131,8 +163,10 @@ class LoginScreen(Screen[None]):
         """Show the QR code only where it fits whole beside the text (a cut one does not scan)."""
         keys = "c copy the code · b open the page"
         for qr in self.query(QRCode):
-            fits = (self.size.width >= qr.columns + QR_MIN_TEXT_WIDTH
-                    and self.size.height >= qr.rows + 4)
+            fits = (
+                self.size.width >= qr.columns + QR_MIN_TEXT_WIDTH
+                and self.size.height >= qr.rows + 4
+            )
             qr.display = fits
             if fits:
                 keys += " · or scan the QR code with a phone"
@@ -150,7 +184,8 @@ class LoginScreen(Screen[None]):
         if not self.client_id:
             self.query_one("#login-no-oauth", Static).update(
                 "This profile has no OAuth client id, so only an API token works here "
-                "(or run `nep-tui login SERVER --client-id ID`).")
+                "(or run `nep-tui login SERVER --client-id ID`)."
+            )
             self.method.current = "login-no-oauth"
             return
         try:
@@ -163,15 +198,25 @@ class LoginScreen(Screen[None]):
             self._show_error(error)
 
     async def _device_login(self, metadata: auth.ServerMetadata) -> None:
-        device = await auth.start_device_flow(metadata, self.client_id or "",
-                                              ca_bundle=self.ca_bundle)
+        device = await auth.start_device_flow(
+            metadata, self.client_id or "", ca_bundle=self.ca_bundle
+        )
         self._show_device(device)
-        tokens = await auth.poll_device_flow(metadata, self.client_id or "", device,
-                                             ca_bundle=self.ca_bundle)
+        tokens = await auth.poll_device_flow(
+            metadata, self.client_id or "", device, ca_bundle=self.ca_bundle
+        )
         self._set_status("Approved. Logging in…")
-        await self._save(session.save_oauth_login(
-            self.server_url, self.client_id or "", tokens, profile=self.profile_name,
-            ca_bundle=self.ca_bundle, insecure_http=self.insecure_http, make_default=True))
+        await self._save(
+            session.save_oauth_login(
+                self.server_url,
+                self.client_id or "",
+                tokens,
+                profile=self.profile_name,
+                ca_bundle=self.ca_bundle,
+                insecure_http=self.insecure_http,
+                make_default=True,
+            )
+        )
 
     def _show_device(self, device: auth.DeviceCode) -> None:
         self.device = device
@@ -181,7 +226,9 @@ class LoginScreen(Screen[None]):
         self.query_one("#device-code", Static).update(Content(spaced(plain(device.user_code))))
         slot = self.query_one("#device-qr-slot", Vertical)
         slot.remove_children()
-        slot.mount(QRCode(device.verification_uri_complete or device.verification_uri, id="device-qr"))
+        slot.mount(
+            QRCode(device.verification_uri_complete or device.verification_uri, id="device-qr")
+        )
         self.method.current = "device-flow"
         self.query_one("#server-form").display = False  # room for the code at 80x24
         self.call_after_refresh(self._fit_qr)
@@ -205,9 +252,17 @@ class LoginScreen(Screen[None]):
     async def _exchange_pkce_code(self, pkce: auth.PkceLogin, code: str) -> None:
         try:
             tokens = await pkce.exchange(code)
-            await self._save(session.save_oauth_login(
-                self.server_url, self.client_id or "", tokens, profile=self.profile_name,
-                ca_bundle=self.ca_bundle, insecure_http=self.insecure_http, make_default=True))
+            await self._save(
+                session.save_oauth_login(
+                    self.server_url,
+                    self.client_id or "",
+                    tokens,
+                    profile=self.profile_name,
+                    ca_bundle=self.ca_bundle,
+                    insecure_http=self.insecure_http,
+                    make_default=True,
+                )
+            )
         except NepError as error:
             self._show_error(error)
 
@@ -224,9 +279,16 @@ class LoginScreen(Screen[None]):
     async def _token_login(self, token: str) -> None:
         self._set_status("Checking the token…")
         try:
-            await self._save(session.login_with_token(
-                self.server_url, token, profile=self.profile_name, ca_bundle=self.ca_bundle,
-                insecure_http=self.insecure_http, make_default=True))
+            await self._save(
+                session.login_with_token(
+                    self.server_url,
+                    token,
+                    profile=self.profile_name,
+                    ca_bundle=self.ca_bundle,
+                    insecure_http=self.insecure_http,
+                    make_default=True,
+                )
+            )
         except NepError as error:
             self.query_one("#login-method").display = True
             self._show_error(error)

@@ -27,12 +27,27 @@ class NotificationsScreen(Screen[None]):
     CSS_PATH = "notifications.tcss"
     TITLE = "Notifications"
     BINDINGS = [
-        Binding("r", "mark_read", "Mark read", id="notifications-mark-read",
-                tooltip="Mark the highlighted notification as read."),
-        Binding("R", "mark_all_read", "Mark all read", id="notifications-mark-all-read",
-                tooltip="Mark every notification as read (asks first)."),
-        Binding("ctrl+r", "reload", "Reload", id="notifications-reload",
-                tooltip="Fetch the notifications again now."),
+        Binding(
+            "r",
+            "mark_read",
+            "Mark read",
+            id="notifications-mark-read",
+            tooltip="Mark the highlighted notification as read.",
+        ),
+        Binding(
+            "R",
+            "mark_all_read",
+            "Mark all read",
+            id="notifications-mark-all-read",
+            tooltip="Mark every notification as read (asks first).",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="notifications-reload",
+            tooltip="Fetch the notifications again now.",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -41,10 +56,12 @@ class NotificationsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        yield StateView(NotificationList(id="notification-list"),
-                        loading_text="Loading notifications…",
-                        empty_text="No notifications. You are all caught up.",
-                        id="notifications-state")
+        yield StateView(
+            NotificationList(id="notification-list"),
+            loading_text="Loading notifications…",
+            empty_text="No notifications. You are all caught up.",
+            id="notifications-state",
+        )
         yield Static(id="notifications-summary")
         yield Footer()
 
@@ -111,8 +128,12 @@ class NotificationsScreen(Screen[None]):
         try:
             await client.mark_notification_read(notification.id)
         except NepError as error:
-            self.notify(f"{error.message} {error.hint}".strip(), title="Not marked as read",
-                        severity="error", markup=False)
+            self.notify(
+                f"{error.message} {error.hint}".strip(),
+                title="Not marked as read",
+                severity="error",
+                markup=False,
+            )
             return
         self.notifications = [
             item.model_copy(update={"read": True}) if item.id == notification.id else item
@@ -125,9 +146,12 @@ class NotificationsScreen(Screen[None]):
         if not self.unread:
             self.notify("There are no unread notifications.")
             return
-        dialog = ConfirmDialog("Mark all notifications as read?",
-                               f"{self.unread} unread notifications",
-                               confirm_label="Mark all read", destructive=False)
+        dialog = ConfirmDialog(
+            "Mark all notifications as read?",
+            f"{self.unread} unread notifications",
+            confirm_label="Mark all read",
+            destructive=False,
+        )
         self.app.push_screen(dialog, self._mark_all_confirmed)
 
     def _mark_all_confirmed(self, confirmed: bool | None) -> None:
@@ -140,8 +164,12 @@ class NotificationsScreen(Screen[None]):
         try:
             await client.mark_all_notifications_read()
         except NepError as error:
-            self.notify(f"{error.message} {error.hint}".strip(), title="Not marked as read",
-                        severity="error", markup=False)
+            self.notify(
+                f"{error.message} {error.hint}".strip(),
+                title="Not marked as read",
+                severity="error",
+                markup=False,
+            )
             return
         self.notifications = [item.model_copy(update={"read": True}) for item in self.notifications]
         self._show()
@@ -152,5 +180,7 @@ class NotificationsScreen(Screen[None]):
         self.load_notifications()
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
-        yield PaletteCommand("Mark all notifications read", "Asks first.", self.action_mark_all_read)
+        yield PaletteCommand(
+            "Mark all notifications read", "Asks first.", self.action_mark_all_read
+        )
         yield PaletteCommand("Reload notifications", "Fetch them again now.", self.action_reload)

@@ -21,9 +21,16 @@ class ProjectsScreen(Screen[None]):
     AUTO_FOCUS = ""
     TITLE = "Projects"
     BINDINGS = [
-        Binding("ctrl+r", "reload", "Reload", id="projects-reload", tooltip="Load the projects again."),
-        Binding("slash,ctrl+f", "focus_filter", "Filter", id="projects-filter",
-                tooltip="Type to narrow the tree to matching projects."),
+        Binding(
+            "ctrl+r", "reload", "Reload", id="projects-reload", tooltip="Load the projects again."
+        ),
+        Binding(
+            "slash,ctrl+f",
+            "focus_filter",
+            "Filter",
+            id="projects-filter",
+            tooltip="Type to narrow the tree to matching projects.",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -33,8 +40,12 @@ class ProjectsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Input(placeholder="Filter projects by name or identifier…", id="project-filter")
-        yield StateView(ProjectTree(id="project-tree"), loading_text="Loading projects…",
-                        empty_text="You are not a member of any project yet.", id="projects-state")
+        yield StateView(
+            ProjectTree(id="project-tree"),
+            loading_text="Loading projects…",
+            empty_text="You are not a member of any project yet.",
+            id="projects-state",
+        )
         yield Static(id="projects-count")
         yield Footer()
 
@@ -78,8 +89,11 @@ class ProjectsScreen(Screen[None]):
             self.state_view.show_empty(f"No project matches “{needle.strip()}”.")
         else:
             self.state_view.show_content()
-        count = f"{len(self.projects)} projects" if not needle.strip() else (
-            f"{matched} of {len(self.projects)} projects match")
+        count = (
+            f"{len(self.projects)} projects"
+            if not needle.strip()
+            else (f"{matched} of {len(self.projects)} projects match")
+        )
         self.query_one("#projects-count", Static).update(count)
 
     @on(Input.Changed, "#project-filter")

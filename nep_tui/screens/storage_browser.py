@@ -38,17 +38,33 @@ class StorageBrowserScreen(Screen[None]):
     CSS_PATH = "storage_browser.tcss"
 
     BINDINGS = [
-        Binding("ctrl+l", "link", "Link to…", id="browser-link",
-                tooltip="Link the highlighted file to a work package (search by subject or #id)."),
-        Binding("ctrl+n", "create", "New work package", id="browser-create",
-                tooltip="Create a work package in this project and link the file to it."),
-        Binding("ctrl+x", "unlink", "Unlink", id="browser-unlink",
-                tooltip="Remove the link between the file and the highlighted work package."),
+        Binding(
+            "ctrl+l",
+            "link",
+            "Link to…",
+            id="browser-link",
+            tooltip="Link the highlighted file to a work package (search by subject or #id).",
+        ),
+        Binding(
+            "ctrl+n",
+            "create",
+            "New work package",
+            id="browser-create",
+            tooltip="Create a work package in this project and link the file to it.",
+        ),
+        Binding(
+            "ctrl+x",
+            "unlink",
+            "Unlink",
+            id="browser-unlink",
+            tooltip="Remove the link between the file and the highlighted work package.",
+        ),
         Binding("escape", "app.back", "Back", id="browser-back", tooltip="Back."),
     ]
 
-    def __init__(self, storage_id: int, *, project_id: int | None = None,
-                 start_location: str = ROOT) -> None:
+    def __init__(
+        self, storage_id: int, *, project_id: int | None = None, start_location: str = ROOT
+    ) -> None:
         super().__init__()
         self.storage_id = storage_id
         self.project_id = project_id
@@ -88,10 +104,14 @@ class StorageBrowserScreen(Screen[None]):
             self.query_one("#browser-linked", OptionList).clear_options()
             return
         file = event.file
-        facts = [format_size(file.size) if not file.is_folder else "folder",
-                 format_datetime(file.last_modified_at), plain(file.last_modified_by or "")]
+        facts = [
+            format_size(file.size) if not file.is_folder else "folder",
+            format_datetime(file.last_modified_at),
+            plain(file.last_modified_by or ""),
+        ]
         self.query_one("#browser-file", Label).update(
-            Content(plain(file.name) + "\n" + " · ".join(fact for fact in facts if fact)))
+            Content(plain(file.name) + "\n" + " · ".join(fact for fact in facts if fact))
+        )
         self._load_linked(file)
 
     @work(exclusive=True, group="browser-linked", exit_on_error=False)
@@ -117,8 +137,11 @@ class StorageBrowserScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("link", "create"):
-            return self.file is not None and self.file.readable and (
-                action == "link" or self.project_id is not None)
+            return (
+                self.file is not None
+                and self.file.readable
+                and (action == "link" or self.project_id is not None)
+            )
         if action == "unlink":
             linked = self.query_one("#browser-linked", OptionList)
             return self.file is not None and linked.has_focus and linked.highlighted is not None
@@ -158,8 +181,9 @@ class StorageBrowserScreen(Screen[None]):
             if text.lstrip("#").isdigit():
                 self.found = [await client.work_package(int(text.lstrip("#")))]
             else:
-                page = await client.work_packages_page(self.project_id, search=text,
-                                                       page_size=SEARCH_LIMIT, open_only=False)
+                page = await client.work_packages_page(
+                    self.project_id, search=text, page_size=SEARCH_LIMIT, open_only=False
+                )
                 self.found = page.elements
         except NepError as error:
             self._status(error_sentence(error))
@@ -170,8 +194,11 @@ class StorageBrowserScreen(Screen[None]):
         found.focus()
         if self.found:
             found.highlighted = 0
-        self._status("Enter links the file to the chosen work package." if self.found
-                     else "No work package matches.")
+        self._status(
+            "Enter links the file to the chosen work package."
+            if self.found
+            else "No work package matches."
+        )
 
     @on(OptionList.OptionSelected, "#browser-found")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -194,10 +221,15 @@ class StorageBrowserScreen(Screen[None]):
         try:
             types = await client.types(self.project_id)
             kind = next((t for t in types if t.is_default), types[0])
-            work_package = await client.create_work_package(self.project_id, type_id=kind.id,
-                                                            subject=subject)
+            work_package = await client.create_work_package(
+                self.project_id, type_id=kind.id, subject=subject
+            )
         except (NepError, IndexError) as error:
-            message = error_sentence(error) if isinstance(error, NepError) else "The project has no types."
+            message = (
+                error_sentence(error)
+                if isinstance(error, NepError)
+                else "The project has no types."
+            )
             self._status(f"The work package was not created: {message}")
             return
         await self._link(file, work_package).wait()
@@ -221,17 +253,25 @@ class StorageBrowserScreen(Screen[None]):
             if yes:
                 self._unlink(file, work_package)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Remove the link between this file and #{work_package.display_id}?", plain(file.name),
-            detail="Only the link is removed; the file stays in Nextcloud.", confirm_label="Unlink"),
-            answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Remove the link between this file and #{work_package.display_id}?",
+                plain(file.name),
+                detail="Only the link is removed; the file stays in Nextcloud.",
+                confirm_label="Unlink",
+            ),
+            answered,
+        )
 
     @work(group="browser-change", exit_on_error=False)
     async def _unlink(self, file: StorageFile, work_package: WorkPackage) -> None:
         client = self.app.client
         try:
-            links = [link for link in await client.file_links(work_package.id)
-                     if link.origin_id == file.id and link.storage_id == self.storage_id]
+            links = [
+                link
+                for link in await client.file_links(work_package.id)
+                if link.origin_id == file.id and link.storage_id == self.storage_id
+            ]
             for link in links:
                 await client.delete_file_link(link.id)
         except NepError as error:

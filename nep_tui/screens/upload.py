@@ -25,9 +25,9 @@ from textual.worker import get_current_worker
 
 from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
 from nep_tui.api.models import Storage, StorageFile, WorkPackage
-from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_size, plain
 from nep_tui.paths import file_size
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.local_file_chooser import LocalFileChooser
 from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
@@ -64,14 +64,34 @@ class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
     """
 
     BINDINGS = [
-        Binding("o", "choose('overwrite')", "Overwrite", id="exists-overwrite",
-                tooltip="Replace the file in Nextcloud."),
-        Binding("k", "choose('keep-both')", "Keep both", id="exists-keep-both",
-                tooltip="Upload under a new name chosen by Nextcloud."),
-        Binding("s,escape", "choose('skip')", "Skip", id="exists-skip",
-                tooltip="Do not upload this file."),
-        Binding("c", "choose('cancel')", "Cancel upload", id="exists-cancel",
-                tooltip="Stop: nothing more is uploaded, finished files stay linked."),
+        Binding(
+            "o",
+            "choose('overwrite')",
+            "Overwrite",
+            id="exists-overwrite",
+            tooltip="Replace the file in Nextcloud.",
+        ),
+        Binding(
+            "k",
+            "choose('keep-both')",
+            "Keep both",
+            id="exists-keep-both",
+            tooltip="Upload under a new name chosen by Nextcloud.",
+        ),
+        Binding(
+            "s,escape",
+            "choose('skip')",
+            "Skip",
+            id="exists-skip",
+            tooltip="Do not upload this file.",
+        ),
+        Binding(
+            "c",
+            "choose('cancel')",
+            "Cancel upload",
+            id="exists-cancel",
+            tooltip="Stop: nothing more is uploaded, finished files stay linked.",
+        ),
     ]
 
     def __init__(self, file_name: str, *, more_to_come: bool) -> None:
@@ -118,9 +138,15 @@ def failure_sentence(path: Path, error: NepError) -> str:
 def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) -> StorageFile:
     """What a fresh upload is, as a storage file to link (the server fills in the rest)."""
     parent = (folder.location or "/").rstrip("/")
-    return StorageFile(id=result_id, name=name, size=file_size(path),
-                       mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                       location=f"{parent}/{name}", readable=True, writeable=True)
+    return StorageFile(
+        id=result_id,
+        name=name,
+        size=file_size(path),
+        mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        location=f"{parent}/{name}",
+        readable=True,
+        writeable=True,
+    )
 
 
 class UploadScreen(Screen[bool]):
@@ -130,16 +156,20 @@ class UploadScreen(Screen[bool]):
 
     # check_action shows one of the two escape bindings: Cancel until the batch has ended.
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="upload-cancel",
-                tooltip="Stop: nothing more is uploaded, finished files stay linked."),
-        Binding("escape", "close", "Close", id="upload-close",
-                tooltip="Back to the work package."),
-        Binding("ctrl+s", "next", "Next", id="upload-next",
-                tooltip="Go on with the chosen files."),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="upload-cancel",
+            tooltip="Stop: nothing more is uploaded, finished files stay linked.",
+        ),
+        Binding("escape", "close", "Close", id="upload-close", tooltip="Back to the work package."),
+        Binding("ctrl+s", "next", "Next", id="upload-next", tooltip="Go on with the chosen files."),
     ]
 
-    def __init__(self, work_package: WorkPackage, storage: Storage | None, *,
-                 start: Path | None = None) -> None:
+    def __init__(
+        self, work_package: WorkPackage, storage: Storage | None, *, start: Path | None = None
+    ) -> None:
         super().__init__()
         self.work_package = work_package
         self.storage = storage
@@ -155,8 +185,11 @@ class UploadScreen(Screen[bool]):
         # A fixed sub title: the server URL (a random port in tests) stays out of snapshots.
         self.sub_title = "Upload"
         yield AppHeader()
-        target = (f"Upload to {plain(self.storage.name)} and link to #{self.work_package.display_id}"
-                  if self.storage else f"Attach files to #{self.work_package.display_id}")
+        target = (
+            f"Upload to {plain(self.storage.name)} and link to #{self.work_package.display_id}"
+            if self.storage
+            else f"Attach files to #{self.work_package.display_id}"
+        )
         with Vertical(id="upload"):
             yield Label(Content(target), id="upload-title")
             yield LocalFileChooser(self.start, id="upload-chooser")
@@ -166,8 +199,11 @@ class UploadScreen(Screen[bool]):
             with Horizontal(id="upload-actions"):
                 yield Label("", id="upload-summary")
                 yield Button("Cancel", id="upload-cancel-button")
-                yield Button("Choose location" if self.to_storage else "Upload", id="upload-next-button",
-                             variant="primary")
+                yield Button(
+                    "Choose location" if self.to_storage else "Upload",
+                    id="upload-next-button",
+                    variant="primary",
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -221,8 +257,14 @@ class UploadScreen(Screen[bool]):
             if folders:
                 self._start(paths, folders[0])
 
-        self.app.push_screen(FolderPickerScreen(self.storage.id, purpose=PickerPurpose.CHOOSE_FOLDER,
-                                                project_id=self.work_package.project_id), picked)
+        self.app.push_screen(
+            FolderPickerScreen(
+                self.storage.id,
+                purpose=PickerPurpose.CHOOSE_FOLDER,
+                project_id=self.work_package.project_id,
+            ),
+            picked,
+        )
 
     def _start(self, paths: list[Path], folder: StorageFile | None) -> None:
         self.query_one(LocalFileChooser).display = False
@@ -230,9 +272,12 @@ class UploadScreen(Screen[bool]):
         transfers.display = True
         if folder is not None:
             self.query_one("#upload-destination", Label).update(
-                Content(f"Destination: {plain(folder.location or '/')}"))
+                Content(f"Destination: {plain(folder.location or '/')}")
+            )
         sizes = [file_size(path) for path in paths]
-        rows = [TransferProgress(path.name, total=size) for path, size in zip(paths, sizes)]
+        rows = [
+            TransferProgress(path.name, total=size) for path, size in zip(paths, sizes, strict=True)
+        ]
         transfers.mount_all(rows)
         self.query_one("#upload-next-button", Button).label = "Close"
         self._enter(Phase.RUNNING)
@@ -241,8 +286,13 @@ class UploadScreen(Screen[bool]):
     # --- the transfer -----------------------------------------------------------------
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def _upload_all(self, paths: list[Path], sizes: list[int], rows: list[TransferProgress],
-                          folder: StorageFile | None) -> None:
+    async def _upload_all(
+        self,
+        paths: list[Path],
+        sizes: list[int],
+        rows: list[TransferProgress],
+        folder: StorageFile | None,
+    ) -> None:
         batch = self.query_one("#upload-batch", TransferProgress)
         worker = get_current_worker()
         total = sum(sizes)
@@ -252,18 +302,30 @@ class UploadScreen(Screen[bool]):
         kept = "linked" if self.to_storage else "attached"
         name_choice: NameChoice | None = None
         try:
-            for index, (path, row, size) in enumerate(zip(paths, rows, sizes)):
+            for index, (path, row, size) in enumerate(zip(paths, rows, sizes, strict=True)):
                 if worker.is_cancelled:  # the cancel came during a link, which it let finish
                     cancelled = True
                     break
 
-                def progress(done: int, _total: int | None, row=row, before=finished_bytes) -> None:
+                def progress(
+                    done: int,
+                    _total: int | None,
+                    row: TransferProgress = row,
+                    size: int = size,
+                    before: int = finished_bytes,
+                ) -> None:
                     row.update_bytes(done, size)
                     batch.update_bytes(before + done, total)
 
                 try:
-                    outcome = await self._upload_one(path, folder, row, progress, name_choice,
-                                                     more_to_come=index < len(paths) - 1)
+                    outcome = await self._upload_one(
+                        path,
+                        folder,
+                        row,
+                        progress,
+                        name_choice,
+                        more_to_come=index < len(paths) - 1,
+                    )
                 except NepError as error:
                     row.finish(failure_sentence(path, error), failed=True)
                     failed += 1
@@ -287,17 +349,28 @@ class UploadScreen(Screen[bool]):
                 row.finish("Cancelled: not uploaded.", failed=True)
             self.query_one("#upload-cancel-button").display = False
             if cancelled:
-                batch.finish(f"Cancelled: finished files are uploaded and {kept}; "
-                             f"the others are not {kept}.", failed=True)
+                batch.finish(
+                    f"Cancelled: finished files are uploaded and {kept}; "
+                    f"the others are not {kept}.",
+                    failed=True,
+                )
             else:
                 summary = f"{succeeded} of {len(paths)} file{'s' if len(paths) != 1 else ''} done"
-                batch.finish(summary + (f", {failed} failed." if failed else "."),
-                             failed=bool(failed))
+                batch.finish(
+                    summary + (f", {failed} failed." if failed else "."), failed=bool(failed)
+                )
             self._enter(Phase.ENDED)
 
-    async def _upload_one(self, path: Path, folder: StorageFile | None, row: TransferProgress,
-                          progress, remembered: NameChoice | None, *, more_to_come: bool
-                          ) -> tuple[str, NameChoice | None]:
+    async def _upload_one(
+        self,
+        path: Path,
+        folder: StorageFile | None,
+        row: TransferProgress,
+        progress,
+        remembered: NameChoice | None,
+        *,
+        more_to_come: bool,
+    ) -> tuple[str, NameChoice | None]:
         client = self.app.client
         if folder is None:
             await client.upload_attachment(self.work_package.id, path, progress=progress)
@@ -315,14 +388,16 @@ class UploadScreen(Screen[bool]):
             if remembered is NameChoice.SKIP:
                 return f"Skipped {path.name}: a file with this name is already there.", remembered
             choice, for_all = await self.app.push_screen_wait(
-                NameExistsDialog(path.name, more_to_come=more_to_come))
+                NameExistsDialog(path.name, more_to_come=more_to_come)
+            )
             if choice is NameChoice.CANCEL:
-                raise asyncio.CancelledError  # ends the batch exactly as a cancel by escape does
+                raise asyncio.CancelledError from None  # ends the batch exactly as a cancel by escape does
             remembered = choice if for_all else remembered
             if choice is NameChoice.SKIP:
                 return f"Skipped {path.name}: a file with this name is already there.", remembered
-            result = await self._upload_to_storage(path, folder, choice is NameChoice.OVERWRITE,
-                                                   progress)
+            result = await self._upload_to_storage(
+                path, folder, choice is NameChoice.OVERWRITE, progress
+            )
         self.changed = True
         row.show_step("Uploaded, linking…")
         await self._link(uploaded_file(result.file_id, result.file_name, path, folder))
@@ -330,17 +405,24 @@ class UploadScreen(Screen[bool]):
         renamed = f" as {result.file_name}" if result.file_name != path.name else ""
         return f"{path.name} {how}{renamed} and linked.", remembered
 
-    async def _upload_to_storage(self, path: Path, folder: StorageFile, overwrite: bool | None,
-                                 progress):
+    async def _upload_to_storage(
+        self, path: Path, folder: StorageFile, overwrite: bool | None, progress
+    ):
         return await self.app.client.upload_file(
-            self.storage.id, project_id=self.work_package.project_id, folder_id=folder.id,
-            path=path, overwrite=overwrite, progress=progress)
+            self.storage.id,
+            project_id=self.work_package.project_id,
+            folder_id=folder.id,
+            path=path,
+            overwrite=overwrite,
+            progress=progress,
+        )
 
     async def _link(self, file: StorageFile) -> None:
         """Link an uploaded file; a cancel arriving meanwhile waits until the link exists (the
         batch stops before the next file, as the worker is marked cancelled)."""
-        linking = asyncio.ensure_future(self.app.client.create_file_links(
-            self.work_package.id, self.storage.id, [file]))
+        linking = asyncio.ensure_future(
+            self.app.client.create_file_links(self.work_package.id, self.storage.id, [file])
+        )
         try:
             result = await asyncio.shield(linking)
         except asyncio.CancelledError:
@@ -349,8 +431,10 @@ class UploadScreen(Screen[bool]):
             result = await linking
         if result.failed:
             _, error = result.failed[0]
-            raise NepError(f"{file.name} was uploaded but could not be linked: {error.message}",
-                           hint=error.hint)
+            raise NepError(
+                f"{file.name} was uploaded but could not be linked: {error.message}",
+                hint=error.hint,
+            )
 
     # --- leaving ----------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from nep_tui.api.models import WorkPackage
 from nep_tui.commands import PaletteCommand
-from nep_tui.widgets.app_header import AppHeader
 from nep_tui.formatting import format_date, format_datetime, plain
+from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.attachments_pane import AttachmentsPane
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.files_pane import FilesPane
@@ -29,13 +29,19 @@ def attributes_table(work_package: WorkPackage) -> Table:
     """Label/value pairs in two columns; every value is server text, so plain Text only."""
     pairs = [
         ("Type", work_package.type_name),
-        ("Status", (work_package.status_name or "") + (" (closed)" if work_package.status_closed else "")),
+        (
+            "Status",
+            (work_package.status_name or "") + (" (closed)" if work_package.status_closed else ""),
+        ),
         ("Priority", work_package.priority_name),
         ("Assignee", work_package.assignee_name or "Unassigned"),
         ("Project", work_package.project_name),
         ("Start", format_date(work_package.start_date)),
         ("Due", format_date(work_package.due_date)),
-        ("Done", f"{work_package.percentage_done} %" if work_package.percentage_done is not None else ""),
+        (
+            "Done",
+            f"{work_package.percentage_done} %" if work_package.percentage_done is not None else "",
+        ),
         ("Updated", format_datetime(work_package.updated_at)),
     ]
     shown = [(label, value) for label, value in pairs if value]
@@ -45,7 +51,7 @@ def attributes_table(work_package: WorkPackage) -> Table:
         grid.add_column(overflow="ellipsis", no_wrap=True, max_width=30)
     for index in range(0, len(shown), 2):
         cells: list[Text] = []
-        for label, value in shown[index:index + 2]:
+        for label, value in shown[index : index + 2]:
             cells += [Text(label), Text(plain(value))]
         grid.add_row(*cells)
     return grid
@@ -57,13 +63,27 @@ class WorkPackageScreen(Screen[None]):
     AUTO_FOCUS = ""
 
     BINDINGS = [
-        Binding("ctrl+r", "reload", "Reload", id="wp-reload", tooltip="Load the work package again."),
-        Binding("tab", "app.focus_next", "Next pane", show=False, id="wp-next-pane",
-                tooltip="Move to the next list."),
+        Binding(
+            "ctrl+r", "reload", "Reload", id="wp-reload", tooltip="Load the work package again."
+        ),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next pane",
+            show=False,
+            id="wp-next-pane",
+            tooltip="Move to the next list.",
+        ),
         # The pane's own "a" needs focus inside it, and a pane without attachments has nothing
         # to focus, though it tells the user to press a.
-        Binding("a", "attach", "Attach", show=False, id="wp-attach",
-                tooltip="Upload local files as attachments of this work package."),
+        Binding(
+            "a",
+            "attach",
+            "Attach",
+            show=False,
+            id="wp-attach",
+            tooltip="Upload local files as attachments of this work package.",
+        ),
     ]
 
     def __init__(self, work_package_id: int) -> None:
@@ -126,7 +146,8 @@ class WorkPackageScreen(Screen[None]):
         self.query_one(FilesPane).show_for(work_package)
         # Awaited: Markdown parses in a thread, and the load is handled once all of it is shown.
         await self.query_one("#wp-description", ServerMarkdown).show(
-            work_package.description, placeholder="No description.")
+            work_package.description, placeholder="No description."
+        )
 
     # --- command palette -----------------------------------------------------------------
 
@@ -134,5 +155,8 @@ class WorkPackageScreen(Screen[None]):
         description = self.query_one("#wp-description", ServerMarkdown)
         for link in description.web_links:
             label = f"{link.text} — {link.url}" if link.text else link.url
-            yield PaletteCommand(plain(f"Open link: {label}"), "Open this link of the description.",
-                                 lambda url=link.url: description.open_link(url))
+            yield PaletteCommand(
+                plain(f"Open link: {label}"),
+                "Open this link of the description.",
+                lambda url=link.url: description.open_link(url),
+            )

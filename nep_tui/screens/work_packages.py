@@ -36,8 +36,10 @@ class WorkPackageQuery:
     assigned_to_me: bool = False
 
     def describe(self) -> str:
-        parts = ["open only" if self.open_only else "open and closed",
-                 "assigned to me" if self.assigned_to_me else "anyone's"]
+        parts = [
+            "open only" if self.open_only else "open and closed",
+            "assigned to me" if self.assigned_to_me else "anyone's",
+        ]
         if self.search.strip():
             parts.append(f"matching “{self.search.strip()}”")
         return " · ".join(parts)
@@ -48,12 +50,27 @@ class WorkPackagesScreen(Screen[None]):
     # The table takes focus once rows arrive, so o/m/slash work straight away.
     AUTO_FOCUS = ""
     BINDINGS = [
-        Binding("slash,ctrl+f", "focus_search", "Search", id="wps-search",
-                tooltip="Search by title, or #ID for one work package."),
-        Binding("o", "toggle_open", "Closed", id="wps-open-only",
-                tooltip="Show only open work packages, or closed ones too."),
-        Binding("m", "toggle_mine", "Mine", id="wps-assigned-to-me",
-                tooltip="Show only work packages assigned to you, or everyone's."),
+        Binding(
+            "slash,ctrl+f",
+            "focus_search",
+            "Search",
+            id="wps-search",
+            tooltip="Search by title, or #ID for one work package.",
+        ),
+        Binding(
+            "o",
+            "toggle_open",
+            "Closed",
+            id="wps-open-only",
+            tooltip="Show only open work packages, or closed ones too.",
+        ),
+        Binding(
+            "m",
+            "toggle_mine",
+            "Mine",
+            id="wps-assigned-to-me",
+            tooltip="Show only work packages assigned to you, or everyone's.",
+        ),
         Binding("ctrl+r", "reload", "Reload", id="wps-reload", tooltip="Load the list again."),
     ]
 
@@ -70,8 +87,12 @@ class WorkPackagesScreen(Screen[None]):
         yield AppHeader()
         yield Input(placeholder="Search by title, or #ID…", id="wp-search")
         yield Static(id="wp-filters")
-        yield StateView(WorkPackageTable(id="wp-table"), loading_text="Loading work packages…",
-                        empty_text="No work packages.", id="wp-state")
+        yield StateView(
+            WorkPackageTable(id="wp-table"),
+            loading_text="Loading work packages…",
+            empty_text="No work packages.",
+            id="wp-state",
+        )
         yield Static(id="wp-count")
         yield Footer()
 
@@ -95,7 +116,8 @@ class WorkPackagesScreen(Screen[None]):
 
     def _show_filters(self) -> None:
         self.query_one("#wp-filters", Static).update(
-            Content(f"Showing {self.query_state.describe()}"))
+            Content(f"Showing {self.query_state.describe()}")
+        )
 
     @work(exclusive=True, exit_on_error=False, group="work-packages")
     async def load_first_page(self, query: WorkPackageQuery, debounce: bool = True) -> None:
@@ -131,11 +153,17 @@ class WorkPackagesScreen(Screen[None]):
         if by_id:
             return await self._fetch_one(client, int(by_id.group(1)), query)
         return await client.work_packages_page(
-            self.project, page=page, page_size=PAGE_SIZE, search=query.search.strip() or None,
-            open_only=query.open_only, assigned_to_me=query.assigned_to_me)
+            self.project,
+            page=page,
+            page_size=PAGE_SIZE,
+            search=query.search.strip() or None,
+            open_only=query.open_only,
+            assigned_to_me=query.assigned_to_me,
+        )
 
-    async def _fetch_one(self, client, work_package_id: int,
-                         query: WorkPackageQuery) -> Page[WorkPackage]:
+    async def _fetch_one(
+        self, client, work_package_id: int, query: WorkPackageQuery
+    ) -> Page[WorkPackage]:
         """`#ID`: that one work package, if it belongs to this project."""
         try:
             work_package = await client.work_package(work_package_id)
@@ -154,8 +182,12 @@ class WorkPackagesScreen(Screen[None]):
         try:
             page = await self._fetch(client, query, self.pages_loaded + 1)
         except NepError as error:
-            self.notify(f"{error.message} {error.hint}".strip(), title="Loading more failed",
-                        severity="error", markup=False)
+            self.notify(
+                f"{error.message} {error.hint}".strip(),
+                title="Loading more failed",
+                severity="error",
+                markup=False,
+            )
             return
         finally:
             self._loading_more = False
@@ -230,14 +262,25 @@ class WorkPackagesScreen(Screen[None]):
     def palette_commands(self) -> Iterable[PaletteCommand]:
         work_package = self.table.highlighted
         if work_package is not None:
-            yield PaletteCommand(f"Open #{work_package.id}", "Show this work package.",
-                                 lambda: self.app.open_work_package(work_package.id))  # type: ignore[attr-defined]
+            yield PaletteCommand(
+                f"Open #{work_package.id}",
+                "Show this work package.",
+                lambda: self.app.open_work_package(work_package.id),
+            )  # type: ignore[attr-defined]
             web_url = self.app.client.work_package_web_url(work_package.id)  # type: ignore[attr-defined]
-            yield PaletteCommand(f"Open #{work_package.id} in the browser", "Its page in the web UI.",
-                                 lambda: self.app.safe_open_url(web_url, what="work package link"))  # type: ignore[attr-defined]
-            yield PaletteCommand(f"Copy link to #{work_package.id}", "Copy its web address.",
-                                 lambda: self.app.copy_with_toast(web_url, "work package link"))  # type: ignore[attr-defined]
-        yield PaletteCommand("Toggle open/all", "Show closed work packages too, or not.",
-                             self.action_toggle_open)
-        yield PaletteCommand("Toggle assigned to me", "Only yours, or everyone's.",
-                             self.action_toggle_mine)
+            yield PaletteCommand(
+                f"Open #{work_package.id} in the browser",
+                "Its page in the web UI.",
+                lambda: self.app.safe_open_url(web_url, what="work package link"),
+            )  # type: ignore[attr-defined]
+            yield PaletteCommand(
+                f"Copy link to #{work_package.id}",
+                "Copy its web address.",
+                lambda: self.app.copy_with_toast(web_url, "work package link"),
+            )  # type: ignore[attr-defined]
+        yield PaletteCommand(
+            "Toggle open/all", "Show closed work packages too, or not.", self.action_toggle_open
+        )
+        yield PaletteCommand(
+            "Toggle assigned to me", "Only yours, or everyone's.", self.action_toggle_mine
+        )

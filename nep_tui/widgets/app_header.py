@@ -24,6 +24,7 @@ class AppHeader(Header):
         # replaced (e.g. right after logging in); a header that is going away just skips it.
         # prevent_default keeps Header._on_mount from adding that watcher as well.
         event.prevent_default()
+
         def set_title() -> None:
             try:
                 self.query_one(HeaderTitle).update(self.format_title())

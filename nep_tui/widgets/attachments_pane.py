@@ -16,8 +16,9 @@ from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
 
 class AttachmentList(OptionList):
     def __init__(self, attachments: list[Attachment]) -> None:
-        super().__init__(*(Option(attachment_row(a), id=str(a.id)) for a in attachments),
-                         classes="attachments")
+        super().__init__(
+            *(Option(attachment_row(a), id=str(a.id)) for a in attachments), classes="attachments"
+        )
         self.attachments = attachments
 
     @property
@@ -27,13 +28,30 @@ class AttachmentList(OptionList):
 
 class AttachmentsPane(TransferPane):
     BINDINGS = [
-        Binding("a", "add_attachment", "Attach", id="attachment-add",
-                tooltip="Upload local files as attachments of this work package."),
-        Binding("d", "download_attachment", "Download", id="attachment-download",
-                tooltip="Download the attachment to a folder of your choice."),
-        Binding("x,delete", "delete_attachment", "Delete", id="attachment-delete",
-                tooltip="Delete the attachment (asks first)."),
-        Binding("r", "reload", "Reload", id="attachment-reload", tooltip="Load the attachments again."),
+        Binding(
+            "a",
+            "add_attachment",
+            "Attach",
+            id="attachment-add",
+            tooltip="Upload local files as attachments of this work package.",
+        ),
+        Binding(
+            "d",
+            "download_attachment",
+            "Download",
+            id="attachment-download",
+            tooltip="Download the attachment to a folder of your choice.",
+        ),
+        Binding(
+            "x,delete",
+            "delete_attachment",
+            "Delete",
+            id="attachment-delete",
+            tooltip="Delete the attachment (asks first).",
+        ),
+        Binding(
+            "r", "reload", "Reload", id="attachment-reload", tooltip="Load the attachments again."
+        ),
     ]
 
     TITLE = "Attachments"
@@ -60,11 +78,18 @@ class AttachmentsPane(TransferPane):
             if attachments:
                 await body.mount(AttachmentList(attachments))
             else:
-                await body.mount(Label("No attachments. Press a to attach files.", classes="pane-empty"))
+                await body.mount(
+                    Label("No attachments. Press a to attach files.", classes="pane-empty")
+                )
         elif event.state is WorkerState.ERROR:
             await body.mount(
-                Label(Content("The attachments could not be fetched. "
-                              + error_sentence(event.worker.error)), classes="pane-error"),
+                Label(
+                    Content(
+                        "The attachments could not be fetched. "
+                        + error_sentence(event.worker.error)
+                    ),
+                    classes="pane-error",
+                ),
                 Button("Retry", id="attachments-retry", classes="pane-retry"),
             )
         self.refresh_bindings()
@@ -111,16 +136,22 @@ class AttachmentsPane(TransferPane):
         attachment = self.highlighted_attachment
         if attachment is None:
             return
-        self.confirm_and_remove(Removal(
-            "Delete this attachment?", attachment.file_name,
-            detail="It is removed from the work package for everyone.", confirm_label="Delete",
-            remove=lambda: self.app.client.delete_attachment(attachment.id),  # type: ignore[attr-defined]
-            done="Deleted", failed_title="Not deleted",
-        ))
+        self.confirm_and_remove(
+            Removal(
+                "Delete this attachment?",
+                attachment.file_name,
+                detail="It is removed from the work package for everyone.",
+                confirm_label="Delete",
+                remove=lambda: self.app.client.delete_attachment(attachment.id),  # type: ignore[attr-defined]
+                done="Deleted",
+                failed_title="Not deleted",
+            )
+        )
 
     def action_add_attachment(self) -> None:
         from nep_tui.screens.upload import UploadScreen
 
         if self.work_package is not None:
-            self.app.push_screen(UploadScreen(self.work_package, None),
-                                 lambda _: self.action_reload())
+            self.app.push_screen(
+                UploadScreen(self.work_package, None), lambda _: self.action_reload()
+            )

@@ -32,7 +32,7 @@ def collapse(levels: list[Crumb], max_levels: int = 4) -> list[Crumb]:
     """
     if len(levels) <= max_levels:
         return list(levels)
-    tail = levels[-(max_levels - 1):]
+    tail = levels[-(max_levels - 1) :]
     return [levels[0], Crumb(ELLIPSIS, None), *tail]
 
 

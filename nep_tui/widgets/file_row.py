@@ -56,8 +56,13 @@ def file_link_row(link: FileLink) -> Table:
 
 def attachment_row(attachment: Attachment) -> Table:
     size = Text(format_size(attachment.file_size).rjust(SIZE_WIDTH))
-    return _row(Text(FILE_ICON), Text(plain(attachment.file_name)), size,
-                _when(attachment.created_at), _who(attachment.author_name))
+    return _row(
+        Text(FILE_ICON),
+        Text(plain(attachment.file_name)),
+        size,
+        _when(attachment.created_at),
+        _who(attachment.author_name),
+    )
 
 
 def _storage_columns(width: int, mark: Text, name: Text, size: Text, modified: Text) -> Text:
@@ -65,8 +70,12 @@ def _storage_columns(width: int, mark: Text, name: Text, size: Text, modified: T
     # A leading space, then each cell followed by a space.
     name_width = max(width - (1 + 1 + SIZE_WIDTH + TIME_WIDTH + 4), 8)
     line = Text(" ", no_wrap=True, end="")
-    for cell, cell_width, justify in ((mark, 1, "left"), (name, name_width, "left"),
-                                      (size, SIZE_WIDTH, "right"), (modified, TIME_WIDTH, "left")):
+    for cell, cell_width, justify in (
+        (mark, 1, "left"),
+        (name, name_width, "left"),
+        (size, SIZE_WIDTH, "right"),
+        (modified, TIME_WIDTH, "left"),
+    ):
         cell.overflow = "ellipsis"
         cell.align(justify, cell_width)
         line.append_text(cell)
@@ -78,8 +87,7 @@ def storage_file_header(width: int) -> Text:
     return _storage_columns(width, Text(""), Text("Name"), Text("Size"), Text("Modified"))
 
 
-def storage_file_line(file: StorageFile, *, marked: bool, width: int,
-                      linked: bool = False) -> Text:
+def storage_file_line(file: StorageFile, *, marked: bool, width: int, linked: bool = False) -> Text:
     """A storage file as one line of `width` cells; unreadable files are dimmed and say why,
     files already `linked` to the work package at hand say so."""
     icon = FOLDER_ICON if file.is_folder else FILE_ICON
@@ -91,8 +99,13 @@ def storage_file_line(file: StorageFile, *, marked: bool, width: int,
     elif linked:
         name += "  (linked)"
     size = "" if file.is_folder else format_size(file.size)
-    line = _storage_columns(width, Text("✓" if marked else " "), Text(name), Text(size),
-                            Text(format_datetime(file.last_modified_at)))
+    line = _storage_columns(
+        width,
+        Text("✓" if marked else " "),
+        Text(name),
+        Text(size),
+        Text(format_datetime(file.last_modified_at)),
+    )
     if not file.readable:
         line.stylize("dim")
     return line

@@ -46,7 +46,9 @@ async def load_sections(client, work_package: WorkPackage) -> list[StorageSectio
     sections = []
     for storage_id in dict.fromkeys(storage_ids):
         storage = await client.storage(storage_id)
-        sections.append(StorageSection(storage, [l for l in links if l.storage_id == storage_id]))
+        sections.append(
+            StorageSection(storage, [link for link in links if link.storage_id == storage_id])
+        )
     return sections
 
 
@@ -54,10 +56,17 @@ class FileLinkList(OptionList):
     """The links of one storage; a link whose file is gone is shown but disabled."""
 
     def __init__(self, section: StorageSection) -> None:
-        super().__init__(*(Option(file_link_row(link), id=str(link.id),
-                                  disabled=link.status is FileLinkStatus.NOT_FOUND)
-                           for link in section.links),
-                         classes="file-links")
+        super().__init__(
+            *(
+                Option(
+                    file_link_row(link),
+                    id=str(link.id),
+                    disabled=link.status is FileLinkStatus.NOT_FOUND,
+                )
+                for link in section.links
+            ),
+            classes="file-links",
+        )
         self.section = section
 
     @property
@@ -72,20 +81,55 @@ class FilesPane(TransferPane):
 
     BINDINGS = [
         Binding("o", "open_file", "Open", id="file-open", tooltip="Open the file in Nextcloud."),
-        Binding("d", "download_file", "Download", id="file-download",
-                tooltip="Download the file to a folder of your choice."),
-        Binding("f", "show_folder", "Folder", id="file-folder",
-                tooltip="Show the folder that contains the file in Nextcloud."),
-        Binding("x,delete", "unlink_file", "Unlink", id="file-unlink",
-                tooltip="Remove the link (the file stays in Nextcloud)."),
-        Binding("l", "link_existing", "Link existing", id="file-link-existing",
-                tooltip="Link files that are already in Nextcloud."),
-        Binding("u", "upload", "Upload", id="file-upload",
-                tooltip="Upload local files to Nextcloud and link them."),
-        Binding("c", "connect", "Connect", id="file-connect",
-                tooltip="Connect your account to Nextcloud."),
-        Binding("b", "browse", "Browse Nextcloud", id="file-browse",
-                tooltip="Browse the storage and see which work packages each file is linked to."),
+        Binding(
+            "d",
+            "download_file",
+            "Download",
+            id="file-download",
+            tooltip="Download the file to a folder of your choice.",
+        ),
+        Binding(
+            "f",
+            "show_folder",
+            "Folder",
+            id="file-folder",
+            tooltip="Show the folder that contains the file in Nextcloud.",
+        ),
+        Binding(
+            "x,delete",
+            "unlink_file",
+            "Unlink",
+            id="file-unlink",
+            tooltip="Remove the link (the file stays in Nextcloud).",
+        ),
+        Binding(
+            "l",
+            "link_existing",
+            "Link existing",
+            id="file-link-existing",
+            tooltip="Link files that are already in Nextcloud.",
+        ),
+        Binding(
+            "u",
+            "upload",
+            "Upload",
+            id="file-upload",
+            tooltip="Upload local files to Nextcloud and link them.",
+        ),
+        Binding(
+            "c",
+            "connect",
+            "Connect",
+            id="file-connect",
+            tooltip="Connect your account to Nextcloud.",
+        ),
+        Binding(
+            "b",
+            "browse",
+            "Browse Nextcloud",
+            id="file-browse",
+            tooltip="Browse the storage and see which work packages each file is linked to.",
+        ),
         Binding("r", "reload", "Reload", id="file-reload", tooltip="Load the files again."),
     ]
 
@@ -120,8 +164,12 @@ class FilesPane(TransferPane):
         elif event.state is WorkerState.ERROR:
             await body.remove_children()
             await body.mount(
-                Label(Content(f"The files could not be fetched. {error_sentence(event.worker.error)}"),
-                      classes="pane-error"),
+                Label(
+                    Content(
+                        f"The files could not be fetched. {error_sentence(event.worker.error)}"
+                    ),
+                    classes="pane-error",
+                ),
                 Button("Retry", id="files-retry", classes="pane-retry"),
             )
         self.refresh_bindings()
@@ -129,14 +177,17 @@ class FilesPane(TransferPane):
     async def _render_sections(self, body: Vertical) -> None:
         await body.remove_children()
         if not self.sections:
-            await body.mount(Label("No file storage is set up for this project.", classes="pane-empty"))
+            await body.mount(
+                Label("No file storage is set up for this project.", classes="pane-empty")
+            )
             return
         for section in self.sections:
             await body.mount(Label(Content(plain(section.storage.name)), classes="storage-name"))
             await body.mount(*self._section_body(section))
         if self.screen.focused is None:
-            first = next(iter(self.query("FileLinkList, .connect-button, .link-existing-button")),
-                         None)
+            first = next(
+                iter(self.query("FileLinkList, .connect-button, .link-existing-button")), None
+            )
             if first is not None:
                 first.focus()
 
@@ -145,22 +196,34 @@ class FilesPane(TransferPane):
         if state in NOT_CONNECTED_STATES:
             return [
                 Label("Login to Nextcloud", classes="storage-state"),
-                Label("To see, link and upload files, connect your account to this storage.",
-                      classes="storage-state-detail"),
-                Horizontal(Button("Connect to Nextcloud", id=f"connect-{section.storage.id}",
-                                  classes="connect-button", variant="primary"),
-                           classes="storage-actions"),
+                Label(
+                    "To see, link and upload files, connect your account to this storage.",
+                    classes="storage-state-detail",
+                ),
+                Horizontal(
+                    Button(
+                        "Connect to Nextcloud",
+                        id=f"connect-{section.storage.id}",
+                        classes="connect-button",
+                        variant="primary",
+                    ),
+                    classes="storage-actions",
+                ),
             ]
         if state is AuthorizationState.ERROR:
             return [
                 Label("No Nextcloud connection", classes="storage-state"),
-                Label("The server cannot reach Nextcloud right now, so the files cannot be shown. "
-                      "Press r to try again later.", classes="storage-state-detail"),
+                Label(
+                    "The server cannot reach Nextcloud right now, so the files cannot be shown. "
+                    "Press r to try again later.",
+                    classes="storage-state-detail",
+                ),
             ]
         actions = Horizontal(
             Button("Link existing files", classes="link-existing-button"),
             Button("Upload and link", classes="upload-button"),
-            classes="storage-actions")
+            classes="storage-actions",
+        )
         if not section.links:
             return [Label("No files linked yet.", classes="pane-empty"), actions]
         return [FileLinkList(section), actions]
@@ -202,8 +265,11 @@ class FilesPane(TransferPane):
             link = self._actionable_link()
             return link is not None and link.can_delete
         if action in ("link_existing", "upload"):
-            return (self.work_package is not None and self.work_package.can_add_file_link
-                    and self._target_storage() is not None)
+            return (
+                self.work_package is not None
+                and self.work_package.can_add_file_link
+                and self._target_storage() is not None
+            )
         if action == "browse":
             return self._target_storage() is not None
         if action == "connect":
@@ -225,7 +291,9 @@ class FilesPane(TransferPane):
         try:
             url = await self.app.client.file_link_open_url(link.id, location=location)
         except NepError as error:
-            self.notify(error_sentence(error), title="Could not open", severity="error", markup=False)
+            self.notify(
+                error_sentence(error), title="Could not open", severity="error", markup=False
+            )
             return
         self.app.safe_open_url(url, what="folder" if location else "file")
 
@@ -243,12 +311,17 @@ class FilesPane(TransferPane):
         link = self._actionable_link()
         if link is None:
             return
-        self.confirm_and_remove(Removal(
-            "Remove the link to this file?", link.name,
-            detail="Only the link is removed; the file stays in Nextcloud.", confirm_label="Unlink",
-            remove=lambda: self.app.client.delete_file_link(link.id),  # type: ignore[attr-defined]
-            done="Unlinked", failed_title="Not unlinked",
-        ))
+        self.confirm_and_remove(
+            Removal(
+                "Remove the link to this file?",
+                link.name,
+                detail="Only the link is removed; the file stays in Nextcloud.",
+                confirm_label="Unlink",
+                remove=lambda: self.app.client.delete_file_link(link.id),  # type: ignore[attr-defined]
+                done="Unlinked",
+                failed_title="Not unlinked",
+            )
+        )
 
     # --- workflows --------------------------------------------------------------------
 
@@ -277,16 +350,19 @@ class FilesPane(TransferPane):
 
         storage = self._target_storage(connected=False)
         if storage is not None:
-            self.app.push_screen(ConnectNextcloudScreen(storage),
-                                 lambda connected: self.action_reload() if connected else None)
+            self.app.push_screen(
+                ConnectNextcloudScreen(storage),
+                lambda connected: self.action_reload() if connected else None,
+            )
 
     def action_browse(self) -> None:
         from nep_tui.screens.storage_browser import StorageBrowserScreen
 
         storage = self._target_storage()
         if storage is not None and self.work_package is not None:
-            self.app.push_screen(StorageBrowserScreen(storage.id,
-                                                      project_id=self.work_package.project_id))
+            self.app.push_screen(
+                StorageBrowserScreen(storage.id, project_id=self.work_package.project_id)
+            )
 
     def action_link_existing(self) -> None:
         from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
@@ -300,16 +376,24 @@ class FilesPane(TransferPane):
             if files:
                 from nep_tui.screens.link_report import LinkFilesScreen
 
-                self.app.push_screen(LinkFilesScreen(work_package, storage, files),
-                                     lambda _: self.action_reload())
+                self.app.push_screen(
+                    LinkFilesScreen(work_package, storage, files), lambda _: self.action_reload()
+                )
 
-        linked = frozenset(link.origin_id for section in self.sections
-                           if section.storage.id == storage.id for link in section.links)
+        linked = frozenset(
+            link.origin_id
+            for section in self.sections
+            if section.storage.id == storage.id
+            for link in section.links
+        )
         self.app.push_screen(
-            FolderPickerScreen(storage.id, purpose=PickerPurpose.LINK_FILES,
-                               project_id=work_package.project_id,
-                               title=f"Link existing files to #{work_package.display_id}",
-                               linked_ids=linked),
+            FolderPickerScreen(
+                storage.id,
+                purpose=PickerPurpose.LINK_FILES,
+                project_id=work_package.project_id,
+                title=f"Link existing files to #{work_package.display_id}",
+                linked_ids=linked,
+            ),
             picked,
         )
 
@@ -319,5 +403,6 @@ class FilesPane(TransferPane):
         storage = self._target_storage()
         if storage is None or self.work_package is None:
             return
-        self.app.push_screen(UploadScreen(self.work_package, storage),
-                             lambda _: self.action_reload())
+        self.app.push_screen(
+            UploadScreen(self.work_package, storage), lambda _: self.action_reload()
+        )

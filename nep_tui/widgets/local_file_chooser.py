@@ -19,8 +19,13 @@ from nep_tui.widgets.local_path_input import LocalPathInput
 
 class ChosenFiles(OptionList):
     BINDINGS = [
-        Binding("x,delete", "remove", "Remove", id="chosen-remove",
-                tooltip="Take the highlighted file off the list."),
+        Binding(
+            "x,delete",
+            "remove",
+            "Remove",
+            id="chosen-remove",
+            tooltip="Take the highlighted file off the list.",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -30,8 +35,9 @@ class ChosenFiles(OptionList):
     def add(self, paths: tuple[Path, ...] | list[Path]) -> int:
         new = [path for path in paths if path not in self.paths]
         self.paths.extend(new)
-        self.add_options(Option(Content(f"{path}  ({format_size(file_size(path))})"))
-                         for path in new)
+        self.add_options(
+            Option(Content(f"{path}  ({format_size(file_size(path))})")) for path in new
+        )
         return len(new)
 
     def action_remove(self) -> None:
@@ -64,8 +70,9 @@ class LocalFileChooser(Vertical):
             with Vertical(id="chosen-side"):
                 yield Label("To upload (Enter in the tree adds)", id="chosen-title")
                 yield ChosenFiles()
-        yield LocalPathInput(placeholder="Paste or type paths (several at once work), then Enter",
-                             id="path-input")
+        yield LocalPathInput(
+            placeholder="Paste or type paths (several at once work), then Enter", id="path-input"
+        )
         yield Label("", id="path-problems")
 
     @property

@@ -52,9 +52,15 @@ def group_notifications(notifications: Iterable[Notification]) -> list[Notificat
     """One group per work package; groups with unread notifications first, then newest first."""
     groups: dict[int | None, NotificationGroup] = {}
     for notification in notifications:
-        group = groups.setdefault(notification.resource_id, NotificationGroup(
-            notification.resource_id, notification.resource_title or "",
-            notification.project_name or "", []))
+        group = groups.setdefault(
+            notification.resource_id,
+            NotificationGroup(
+                notification.resource_id,
+                notification.resource_title or "",
+                notification.project_name or "",
+                [],
+            ),
+        )
         group.notifications.append(notification)
 
     def newest(notification: Notification) -> float:
@@ -62,7 +68,9 @@ def group_notifications(notifications: Iterable[Notification]) -> list[Notificat
 
     for group in groups.values():
         group.notifications.sort(key=lambda n: (n.read, -newest(n), -n.id))
-    return sorted(groups.values(), key=lambda g: (g.unread == 0, -max(map(newest, g.notifications))))
+    return sorted(
+        groups.values(), key=lambda g: (g.unread == 0, -max(map(newest, g.notifications)))
+    )
 
 
 def group_header(group: NotificationGroup) -> Content:
@@ -78,7 +86,9 @@ def group_header(group: NotificationGroup) -> Content:
 
 def notification_line(notification: Notification) -> Content:
     # The marker is a glyph and a word, so unread shows without colour (NO_COLOR).
-    marker = Content.styled("  ● unread ", "bold") if not notification.read else Content("  ○ read   ")
+    marker = (
+        Content.styled("  ● unread ", "bold") if not notification.read else Content("  ○ read   ")
+    )
     reasons = ", ".join(REASON_LABELS[reason] for reason in reasons_of(notification))
     actor = plain(notification.actor_name) or "System"
     when = format_datetime(notification.created_at)
@@ -108,7 +118,9 @@ class NotificationList(OptionList):
         for group in group_notifications(notifications):
             if options:
                 options.append(None)
-            options.append(Option(group_header(group), id=f"group-{group.resource_id}", disabled=True))
+            options.append(
+                Option(group_header(group), id=f"group-{group.resource_id}", disabled=True)
+            )
             for notification in group.notifications:
                 option_id = f"n-{notification.id}"
                 self._by_option[option_id] = notification
@@ -123,8 +135,9 @@ class NotificationList(OptionList):
             self.highlighted = self.get_option_index(option_id)
             return
         selectable = [index for index, option in enumerate(self.options) if not option.disabled]
-        unread = [index for index in selectable
-                  if not self._by_option[self.options[index].id or ""].read]
+        unread = [
+            index for index in selectable if not self._by_option[self.options[index].id or ""].read
+        ]
         self.highlighted = (unread or selectable or [None])[0]
 
     @property

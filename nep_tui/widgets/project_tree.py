@@ -46,8 +46,13 @@ class ProjectTree(Tree[Project]):
     """Enter on a project posts `ProjectChosen`; printable keys go to the filter via `TypedAhead`."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open", id="project-open",
-                tooltip="Show the work packages of the highlighted project."),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open",
+            id="project-open",
+            tooltip="Show the work packages of the highlighted project.",
+        ),
     ]
 
     @dataclass
@@ -77,7 +82,9 @@ class ProjectTree(Tree[Project]):
         self.clear()
         self._add_children(self.root, None, children)
         self.root.expand_all()
-        matched = [project for project in shown if not needle.strip() or matches(project, needle.strip())]
+        matched = [
+            project for project in shown if not needle.strip() or matches(project, needle.strip())
+        ]
         if matched:
             self._move_cursor_to_first(matched)
         return len(matched)
@@ -92,8 +99,12 @@ class ProjectTree(Tree[Project]):
                 return
             line += 1
 
-    def _add_children(self, node: TreeNode[Project], parent_id: int | None,
-                      children: dict[int | None, list[Project]]) -> None:
+    def _add_children(
+        self,
+        node: TreeNode[Project],
+        parent_id: int | None,
+        children: dict[int | None, list[Project]],
+    ) -> None:
         for project in sorted(children.get(parent_id, []), key=lambda p: p.name.casefold()):
             has_children = project.id in children
             child = node.add(project_label(project), data=project, allow_expand=has_children)

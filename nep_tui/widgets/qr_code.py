@@ -18,8 +18,8 @@ def qr_lines(data: str, border: int = QUIET_ZONE) -> list[str]:
     if len(rows) % 2:
         rows.append([False] * len(rows[0]))
     return [
-        "".join(_HALF_BLOCKS[(upper, lower)] for upper, lower in zip(top, bottom))
-        for top, bottom in zip(rows[0::2], rows[1::2])
+        "".join(_HALF_BLOCKS[(upper, lower)] for upper, lower in zip(top, bottom, strict=True))
+        for top, bottom in zip(rows[0::2], rows[1::2], strict=True)
     ]
 
 

@@ -38,7 +38,9 @@ _LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Tags whose boundary separates words, so dropping them must not glue `a</td><td>b` into `ab`.
 _SEPARATING_TAG = re.compile(
     r"</?(?:p|div|li|ul|ol|dl|dt|dd|table|thead|tbody|tr|td|th|h[1-6]|figure|figcaption|"
-    r"blockquote|pre|hr)\b", re.IGNORECASE)
+    r"blockquote|pre|hr)\b",
+    re.IGNORECASE,
+)
 
 
 def _clean_inline(children: list[Token]) -> list[Token]:
@@ -112,23 +114,58 @@ class ServerMarkdown(Markdown):
     """Server Markdown; focusable only when it overflows, so its keys can scroll it."""
 
     BINDINGS = [
-        Binding("up", "scroll_up", "Scroll up", show=False, id="markdown-scroll-up",
-                tooltip="Scroll the text up."),
-        Binding("down", "scroll_down", "Scroll down", show=False, id="markdown-scroll-down",
-                tooltip="Scroll the text down."),
-        Binding("pageup", "page_up", "Page up", show=False, id="markdown-page-up",
-                tooltip="Scroll the text up by a page."),
-        Binding("pagedown", "page_down", "Page down", show=False, id="markdown-page-down",
-                tooltip="Scroll the text down by a page."),
-        Binding("home", "scroll_home", "Top", show=False, id="markdown-top",
-                tooltip="Go to the start of the text."),
-        Binding("end", "scroll_end", "End", show=False, id="markdown-end",
-                tooltip="Go to the end of the text."),
+        Binding(
+            "up",
+            "scroll_up",
+            "Scroll up",
+            show=False,
+            id="markdown-scroll-up",
+            tooltip="Scroll the text up.",
+        ),
+        Binding(
+            "down",
+            "scroll_down",
+            "Scroll down",
+            show=False,
+            id="markdown-scroll-down",
+            tooltip="Scroll the text down.",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            show=False,
+            id="markdown-page-up",
+            tooltip="Scroll the text up by a page.",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="markdown-page-down",
+            tooltip="Scroll the text down by a page.",
+        ),
+        Binding(
+            "home",
+            "scroll_home",
+            "Top",
+            show=False,
+            id="markdown-top",
+            tooltip="Go to the start of the text.",
+        ),
+        Binding(
+            "end",
+            "scroll_end",
+            "End",
+            show=False,
+            id="markdown-end",
+            tooltip="Go to the end of the text.",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, parser_factory=self._parser,
-                         open_links=False)
+        super().__init__(id=id, classes=classes, parser_factory=self._parser, open_links=False)
         self._links: tuple[tuple[str, str], ...] = ()
 
     def _parser(self) -> MarkdownIt:
@@ -174,7 +211,11 @@ class ServerMarkdown(Markdown):
     def open_link(self, url: str) -> None:
         """Hand the (absolute) `url` to the browser if it is a web link; say so if not."""
         if not is_web_url(url):
-            self.notify(f"Only web links are opened from here; not opened: {url}",
-                        title="Link not opened", severity="warning", markup=False)
+            self.notify(
+                f"Only web links are opened from here; not opened: {url}",
+                title="Link not opened",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.safe_open_url(url)  # type: ignore[attr-defined]

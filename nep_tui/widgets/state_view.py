@@ -22,8 +22,9 @@ class StateView(ContentSwitcher):
     }
     """
 
-    def __init__(self, content: Widget, *, loading_text: str, empty_text: str,
-                 id: str | None = None) -> None:
+    def __init__(
+        self, content: Widget, *, loading_text: str, empty_text: str, id: str | None = None
+    ) -> None:
         super().__init__(initial="state-loading", id=id)
         if content.id is None:
             raise ValueError("the content widget of a StateView needs an id")
@@ -39,9 +40,10 @@ class StateView(ContentSwitcher):
 
     @property
     def state(self) -> str:
-        """"loading", "content", "empty" or "error"."""
-        return {"state-loading": "loading", "state-empty": "empty",
-                "state-error": "error"}.get(self.current or "", "content")
+        """ "loading", "content", "empty" or "error"."""
+        return {"state-loading": "loading", "state-empty": "empty", "state-error": "error"}.get(
+            self.current or "", "content"
+        )
 
     def show_loading(self) -> None:
         self.current = "state-loading"

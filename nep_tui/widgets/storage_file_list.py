@@ -57,14 +57,30 @@ class StorageFileList(Vertical):
     """
 
     BINDINGS = [
-        Binding("space", "toggle_mark", "Mark", id="files-mark",
-                tooltip="Mark or unmark the highlighted file."),
-        Binding("backspace", "backspace", "Up", id="files-up",
-                tooltip="Delete a filter character, or go to the parent folder."),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            id="files-mark",
+            tooltip="Mark or unmark the highlighted file.",
+        ),
+        Binding(
+            "backspace",
+            "backspace",
+            "Up",
+            id="files-up",
+            tooltip="Delete a filter character, or go to the parent folder.",
+        ),
         Binding("ctrl+t", "root", "Root", id="files-root", tooltip="Go to the storage root."),
         Binding("ctrl+r", "reload", "Reload", id="files-reload", tooltip="Load the folder again."),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="files-clear-filter",
-                tooltip="Clear the filter."),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            id="files-clear-filter",
+            tooltip="Clear the filter.",
+        ),
     ]
 
     @dataclass
@@ -96,8 +112,15 @@ class StorageFileList(Vertical):
         def control(self) -> StorageFileList:
             return self.file_list
 
-    def __init__(self, storage_id: int, *, multi_select: bool = False, folders_only: bool = False,
-                 linked_ids: frozenset[str] = frozenset(), id: str | None = None) -> None:
+    def __init__(
+        self,
+        storage_id: int,
+        *,
+        multi_select: bool = False,
+        folders_only: bool = False,
+        linked_ids: frozenset[str] = frozenset(),
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.storage_id = storage_id
         self.multi_select = multi_select
@@ -163,8 +186,10 @@ class StorageFileList(Vertical):
 
     def _crumbs(self, listing: StorageFiles) -> list[Crumb]:
         levels = [*listing.ancestors, listing.parent]
-        crumbs = [Crumb(level.name if index else "Root", level.location or ROOT)
-                  for index, level in enumerate(levels)]
+        crumbs = [
+            Crumb(level.name if index else "Root", level.location or ROOT)
+            for index, level in enumerate(levels)
+        ]
         return crumbs or [Crumb("Root", ROOT)]
 
     def _show_error(self, error: BaseException | None) -> None:
@@ -177,13 +202,18 @@ class StorageFileList(Vertical):
         self.query_one("#files-retry", Button).focus()
 
     def _fill(self) -> None:
-        self.shown = [f for f in self.entries if matches(f, self.filter_text)] \
-            if self.filter_text else self.entries
+        self.shown = (
+            [f for f in self.entries if matches(f, self.filter_text)]
+            if self.filter_text
+            else self.entries
+        )
         self.query_one(StorageFileTable).show(self.shown, frozenset(self.marked), self.linked_ids)
         empty = self.query_one("#files-empty", Label)
         empty.display = not self.shown
         if not self.shown:
-            empty.update("No entry matches the filter." if self.filter_text else "This folder is empty.")
+            empty.update(
+                "No entry matches the filter." if self.filter_text else "This folder is empty."
+            )
 
     @property
     def highlighted(self) -> StorageFile | None:
@@ -263,8 +293,9 @@ class StorageFileList(Vertical):
             self.notify("You may not read this file, so it cannot be linked.", severity="warning")
             return
         if entry.id in self.linked_ids:
-            self.notify(f"{plain(entry.name)} is already linked to this work package.",
-                        markup=False)
+            self.notify(
+                f"{plain(entry.name)} is already linked to this work package.", markup=False
+            )
             return
         if entry.id in self.marked:
             del self.marked[entry.id]

@@ -66,22 +66,65 @@ class StorageFileTable(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False, id="files-cursor-up",
-                tooltip="Highlight the entry above."),
-        Binding("down", "cursor(1)", "Down", show=False, id="files-cursor-down",
-                tooltip="Highlight the entry below."),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="files-page-up",
-                tooltip="Highlight one screen up."),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="files-page-down",
-                tooltip="Highlight one screen down."),
-        Binding("home", "first", "First", show=False, id="files-first",
-                tooltip="Highlight the first entry."),
-        Binding("end", "last", "Last", show=False, id="files-last",
-                tooltip="Highlight the last entry."),
-        Binding("enter", "select", "Open", show=False, id="files-select",
-                tooltip="Open the highlighted folder, or mark the highlighted file."),
-        Binding("left", "parent", "Up", show=False, id="files-left-up",
-                tooltip="Go to the parent folder."),
+        Binding(
+            "up",
+            "cursor(-1)",
+            "Up",
+            show=False,
+            id="files-cursor-up",
+            tooltip="Highlight the entry above.",
+        ),
+        Binding(
+            "down",
+            "cursor(1)",
+            "Down",
+            show=False,
+            id="files-cursor-down",
+            tooltip="Highlight the entry below.",
+        ),
+        Binding(
+            "pageup",
+            "page(-1)",
+            "Page up",
+            show=False,
+            id="files-page-up",
+            tooltip="Highlight one screen up.",
+        ),
+        Binding(
+            "pagedown",
+            "page(1)",
+            "Page down",
+            show=False,
+            id="files-page-down",
+            tooltip="Highlight one screen down.",
+        ),
+        Binding(
+            "home",
+            "first",
+            "First",
+            show=False,
+            id="files-first",
+            tooltip="Highlight the first entry.",
+        ),
+        Binding(
+            "end", "last", "Last", show=False, id="files-last", tooltip="Highlight the last entry."
+        ),
+        Binding(
+            "enter",
+            "select",
+            "Open",
+            show=False,
+            id="files-select",
+            tooltip="Open the highlighted folder, or mark the highlighted file.",
+        ),
+        Binding(
+            "left",
+            "parent",
+            "Up",
+            show=False,
+            id="files-left-up",
+            tooltip="Go to the parent folder.",
+        ),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
@@ -116,8 +159,12 @@ class StorageFileTable(ScrollView, can_focus=True):
         self.marked_ids: frozenset[str] = frozenset()
         self.linked_ids: frozenset[str] = frozenset()
 
-    def show(self, files: list[StorageFile], marked_ids: frozenset[str],
-             linked_ids: frozenset[str] = frozenset()) -> None:
+    def show(
+        self,
+        files: list[StorageFile],
+        marked_ids: frozenset[str],
+        linked_ids: frozenset[str] = frozenset(),
+    ) -> None:
         """Show these rows (in this order) with the cursor on the first one; `linked_ids` are
         files already linked to the work package at hand."""
         self.files = files
@@ -206,8 +253,9 @@ class StorageFileTable(ScrollView, can_focus=True):
         style = self.rich_style
         if row == self.cursor_row:
             style += self.get_component_rich_style("storage-file-table--cursor")
-        line = storage_file_line(file, marked=file.id in self.marked_ids,
-                                 linked=file.id in self.linked_ids, width=width)
+        line = storage_file_line(
+            file, marked=file.id in self.marked_ids, linked=file.id in self.linked_ids, width=width
+        )
         return self._strip(line, width, style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:

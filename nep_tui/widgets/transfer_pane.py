@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -74,8 +74,12 @@ class TransferPane(Vertical):
                 self._remove(removal)
 
         self.app.push_screen(
-            ConfirmDialog(removal.question, plain(removal.name), detail=removal.detail,
-                          confirm_label=removal.confirm_label),
+            ConfirmDialog(
+                removal.question,
+                plain(removal.name),
+                detail=removal.detail,
+                confirm_label=removal.confirm_label,
+            ),
             answered,
         )
 
@@ -84,7 +88,9 @@ class TransferPane(Vertical):
         try:
             await removal.remove()
         except NepError as error:
-            self.notify(error_sentence(error), title=removal.failed_title, severity="error", markup=False)
+            self.notify(
+                error_sentence(error), title=removal.failed_title, severity="error", markup=False
+            )
             return
         self.notify(f"{removal.done} {plain(removal.name)}.", markup=False)
         self.action_reload()  # type: ignore[attr-defined]

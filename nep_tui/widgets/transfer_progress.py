@@ -29,8 +29,14 @@ class TransferProgress(Vertical):
     TransferProgress.-failed > ProgressBar { display: none; }
     """
 
-    def __init__(self, title: str, *, total: int | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        total: int | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
         self.total = total

@@ -28,8 +28,12 @@ PREFETCH_ROWS = 10
 
 def cell(text: object, style: str = "") -> Text:
     """Server text for one table cell: one line, never markup, cut with an ellipsis."""
-    return Text(plain(text).replace("\n", " ").replace("\t", " "), style=style,
-                no_wrap=True, overflow="ellipsis")
+    return Text(
+        plain(text).replace("\n", " ").replace("\t", " "),
+        style=style,
+        no_wrap=True,
+        overflow="ellipsis",
+    )
 
 
 def work_package_id_label(work_package: WorkPackage) -> str:
@@ -41,8 +45,13 @@ class WorkPackageTable(DataTable[Text]):
     """Enter opens the highlighted work package (posts `OpenWorkPackage`)."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open", id="wp-open",
-                tooltip="Open the highlighted work package."),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open",
+            id="wp-open",
+            tooltip="Open the highlighted work package.",
+        ),
     ]
 
     @dataclass

@@ -32,7 +32,6 @@ from nep_tui.sandbox.nepenthes.hal import (
 )
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
-
 CORE_MODULES = (
     "meta",
     "projects",
@@ -108,7 +107,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 def _internal_error(request: Request) -> Response:
     error = ApiError(500, "InternalServerError", "An internal error has occurred.")
-    return JSONResponse(error.body(), status_code=500, media_type="application/hal+json; charset=utf-8")
+    return JSONResponse(
+        error.body(), status_code=500, media_type="application/hal+json; charset=utf-8"
+    )
 
 
 def create_app(store: NepenthesStore, faults: FaultState, *, config: NepenthesConfig) -> Starlette:

@@ -65,7 +65,9 @@ def _can_delete(store: NepenthesStore, viewer_id: int, project_id: int) -> bool:
     return permissions.allowed(store, viewer_id, "edit_work_packages", project_id)
 
 
-def represent_attachment(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
+def represent_attachment(
+    store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
+) -> dict[str, Any]:
     aid = row["id"]
     wp = store.work_package(row["container_id"])
     assert wp is not None
@@ -116,7 +118,9 @@ def _metadata(form_value: Any) -> dict[str, Any]:
     try:
         metadata = json.loads(form_value)
     except ValueError:
-        raise ApiError(400, "InvalidRequestBody", "The request could not be parsed as JSON.") from None
+        raise ApiError(
+            400, "InvalidRequestBody", "The request could not be parsed as JSON."
+        ) from None
     if not isinstance(metadata, dict):
         raise ApiError(400, "InvalidRequestBody", "The metadata part must be a single JSON object.")
     return metadata
@@ -147,7 +151,9 @@ async def upload_attachment(request: Request) -> JSONResponse:
         raise MissingContentType()
     if not content_type.lower().startswith("multipart/form-data"):
         raise ApiError(
-            415, "TypeNotSupported", f"Expected CONTENT-TYPE to be (expected: multipart/form-data) but got ({content_type})."
+            415,
+            "TypeNotSupported",
+            f"Expected CONTENT-TYPE to be (expected: multipart/form-data) but got ({content_type}).",
         )
     limit = request.app.state.config.max_attachment_bytes
     declared = request.headers.get("content-length", "")
@@ -168,14 +174,28 @@ async def upload_attachment(request: Request) -> JSONResponse:
         if size > limit:
             target.unlink(missing_ok=True)
             raise _too_large(limit)
-        mime = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
+        mime = (
+            upload.content_type
+            if upload.content_type not in (None, "", "application/octet-stream")
+            else None
+        )
         mime = mime or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
     description = metadata.get("description")
     description_text = description.get("raw", "") if isinstance(description, dict) else ""
     cursor = store.db.execute(
         "INSERT INTO attachments (container_id, author_id, file_name, file_size, content_type, digest, description,"
         " disk_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (wp["id"], viewer_id, file_name, size, mime, digest, str(description_text or ""), disk_name, now_iso()),
+        (
+            wp["id"],
+            viewer_id,
+            file_name,
+            size,
+            mime,
+            digest,
+            str(description_text or ""),
+            disk_name,
+            now_iso(),
+        ),
     )
     row = store.one("SELECT * FROM attachments WHERE id=?", (cursor.lastrowid,))
     assert row is not None
@@ -188,7 +208,11 @@ def _visible_attachment(request: Request) -> tuple[int, sqlite3.Row, sqlite3.Row
     viewer_id = current_user(request)
     row = store.one("SELECT * FROM attachments WHERE id=?", (request.path_params["id"],))
     wp = store.work_package(row["container_id"]) if row is not None else None
-    if row is None or wp is None or not permissions.allowed(store, viewer_id, "view_work_packages", wp["project_id"]):
+    if (
+        row is None
+        or wp is None
+        or not permissions.allowed(store, viewer_id, "view_work_packages", wp["project_id"])
+    ):
         raise not_found()
     return viewer_id, row, wp
 
@@ -204,7 +228,10 @@ async def download_attachment(request: Request) -> Response:
     if not path.is_file():
         raise not_found()
     return FileResponse(
-        path, media_type=row["content_type"], filename=row["file_name"], content_disposition_type="attachment"
+        path,
+        media_type=row["content_type"],
+        filename=row["file_name"],
+        content_disposition_type="attachment",
     )
 
 

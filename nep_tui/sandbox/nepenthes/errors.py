@@ -26,7 +26,7 @@ class ApiError(Exception):
         *,
         attribute: str | None = None,
         headers: dict[str, str] | None = None,
-        errors: list["ApiError"] | None = None,
+        errors: list[ApiError] | None = None,
     ) -> None:
         super().__init__(message or MESSAGES.get(status, identifier))
         self.status = status
@@ -99,4 +99,6 @@ def outbound_failure(status: int) -> ApiError:
 
 async def render_api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers, media_type=HAL_JSON)
+    return JSONResponse(
+        error.body(), status_code=error.status, headers=error.headers, media_type=HAL_JSON
+    )

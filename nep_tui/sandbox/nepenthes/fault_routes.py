@@ -25,7 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from nep_tui.sandbox.faults import FaultState
 from nep_tui.sandbox.nepenthes import file_links, permissions, storage_store
 from nep_tui.sandbox.nepenthes.auth import optional_user
-from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden, render_api_error
+from nep_tui.sandbox.nepenthes.errors import (
+    ApiError,
+    constraint_violation,
+    forbidden,
+    render_api_error,
+)
 from nep_tui.sandbox.nepenthes.hal import hal_response
 from nep_tui.sandbox.nepenthes.storage_context import internal_error, json_body
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
@@ -64,17 +69,25 @@ def _validate(changes: Any) -> dict[str, Any]:
     if unknown:
         raise constraint_violation(f"Unknown fault switches: {', '.join(unknown)}.")
     quota = changes.get("quota_bytes", {})
-    if not isinstance(quota, dict) or not all(value is None or isinstance(value, int) for value in quota.values()):
-        raise constraint_violation("quota_bytes maps logins to a number of bytes or null.", "quota_bytes")
+    if not isinstance(quota, dict) or not all(
+        value is None or isinstance(value, int) for value in quota.values()
+    ):
+        raise constraint_violation(
+            "quota_bytes maps logins to a number of bytes or null.", "quota_bytes"
+        )
     limit = changes.get("upload_limit_bytes")
     if limit is not None and not isinstance(limit, int):
-        raise constraint_violation("upload_limit_bytes is a number of bytes or null.", "upload_limit_bytes")
+        raise constraint_violation(
+            "upload_limit_bytes is a number of bytes or null.", "upload_limit_bytes"
+        )
     if not isinstance(changes.get("delay_ms", 0), int):
         raise constraint_violation("delay_ms is a number of milliseconds.", "delay_ms")
     failures = changes.get("file_link_failures", 0)
     # bool is an int to Python, but `true` is no count in JSON.
     if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
-        raise constraint_violation("file_link_failures is a number of requests.", "file_link_failures")
+        raise constraint_violation(
+            "file_link_failures is a number of requests.", "file_link_failures"
+        )
     return changes
 
 
@@ -83,7 +96,9 @@ def apply_faults(app: Starlette, changes: dict[str, Any]) -> dict[str, Any]:
     changes = _validate(changes)
     store: NepenthesStore = app.state.store
     faults: FaultState = app.state.faults
-    disconnect = _user_id(store, changes["disconnect_user"]) if "disconnect_user" in changes else None
+    disconnect = (
+        _user_id(store, changes["disconnect_user"]) if "disconnect_user" in changes else None
+    )
     connect = _user_id(store, changes["connect_user"]) if "connect_user" in changes else None
     faults.update(changes)
     if disconnect is not None:
@@ -111,7 +126,9 @@ async def set_faults(request: Request) -> Response:
     return hal_response(apply_faults(request.app, await json_body(request)))
 
 
-CREATE_FILE_LINKS = next(route for route in file_links.routes if route.endpoint is file_links.create_file_links)
+CREATE_FILE_LINKS = next(
+    route for route in file_links.routes if route.endpoint is file_links.create_file_links
+)
 
 
 class FileLinkFailures:

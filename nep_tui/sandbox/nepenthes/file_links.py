@@ -13,7 +13,14 @@ from starlette.routing import Route
 from nep_tui.sandbox.nepenthes import storage_context, storage_store
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import ApiError, constraint_violation, forbidden, not_found
-from nep_tui.sandbox.nepenthes.hal import API, Paging, hal_response, link, paginated_collection, parse_paging
+from nep_tui.sandbox.nepenthes.hal import (
+    API,
+    Paging,
+    hal_response,
+    link,
+    paginated_collection,
+    parse_paging,
+)
 from nep_tui.sandbox.nepenthes.nextcloud_client import NextcloudClient, StorageProblem
 from nep_tui.sandbox.nepenthes.query import integer_values, parse_filters
 from nep_tui.sandbox.nepenthes.storage_files import timestamp_from_unix
@@ -51,17 +58,26 @@ class LinkRenderer:
             self._storages[storage_id] = await storage_json(self.request, storage, self.user_id)
         return self._storages[storage_id]
 
-    async def render(self, row: dict[str, Any], status: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def render(
+        self, row: dict[str, Any], status: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         request, link_id = self.request, row["id"]
         storage = await self._storage(row["storage_id"])
         work_package = storage_context.store(request).work_package(row["container_id"])
         links: dict[str, Any] = {
             "self": link(f"{API}/file_links/{link_id}", row["origin_name"]),
             "storage": link(f"{API}/storages/{row['storage_id']}", storage["name"]),
-            "container": link(f"{API}/work_packages/{row['container_id']}", work_package["subject"]),
-            "creator": link(f"{API}/users/{row['creator_id']}", storage_context.user_name(request, row["creator_id"])),
+            "container": link(
+                f"{API}/work_packages/{row['container_id']}", work_package["subject"]
+            ),
+            "creator": link(
+                f"{API}/users/{row['creator_id']}",
+                storage_context.user_name(request, row["creator_id"]),
+            ),
         }
-        if storage_context.allowed(request, self.user_id, "manage_file_links", work_package["project_id"]):
+        if storage_context.allowed(
+            request, self.user_id, "manage_file_links", work_package["project_id"]
+        ):
             links["delete"] = link(f"{API}/file_links/{link_id}", method="delete")
         if status is not None:
             links["status"] = status
@@ -69,7 +85,9 @@ class LinkRenderer:
         links["staticOriginOpenLocation"] = link(f"{API}/file_links/{link_id}/open?location=true")
         links["staticOriginDownload"] = link(f"{API}/file_links/{link_id}/download")
         origin = {"id": row["origin_id"]} | {
-            key: row[column] for key, column in storage_store.ORIGIN_FIELDS.items() if row[column] is not None
+            key: row[column]
+            for key, column in storage_store.ORIGIN_FIELDS.items()
+            if row[column] is not None
         }
         return {
             "_type": "FileLink",
@@ -89,7 +107,9 @@ class LinkRenderer:
 
 def _visible_work_package(request: Request, user_id: int) -> Any:
     raw_id = request.path_params["work_package_id"]
-    work_package = storage_context.store(request).work_package(int(raw_id)) if raw_id.isdigit() else None
+    work_package = (
+        storage_context.store(request).work_package(int(raw_id)) if raw_id.isdigit() else None
+    )
     if work_package is None or not storage_context.allowed(
         request, user_id, "view_work_packages", work_package["project_id"]
     ):
@@ -113,7 +133,9 @@ def _origin_from_file_info(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _sync(request: Request, user_id: int, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+async def _sync(
+    request: Request, user_id: int, rows: list[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
     """Each link's status for this user from one `filesinfo` call per storage; only a 200
     refreshes the cached origin data, and a failed call makes every status `Error`."""
     db = storage_context.db(request)
@@ -133,7 +155,11 @@ async def _sync(request: Request, user_id: int, rows: list[dict[str, Any]]) -> d
             statuscode = info.get("statuscode")
             if statuscode == 200:
                 cached = _cached_origin(row)
-                live = {key: value for key, value in _origin_from_file_info(info).items() if value is not None}
+                live = {
+                    key: value
+                    for key, value in _origin_from_file_info(info).items()
+                    if value is not None
+                }
                 if {**cached, **live} != cached:
                     storage_store.refresh_origin_data(db, row["id"], {**cached, **live})
                     row.update(storage_store.file_link(db, row["id"]) or {})
@@ -162,7 +188,9 @@ async def list_file_links(request: Request) -> Response:
         wanted = _storage_filter(request)
         if wanted is not None:
             storage_ids = [storage_id for storage_id in storage_ids if storage_id in wanted]
-        rows = storage_store.file_links_of(storage_context.db(request), work_package["id"], storage_ids)
+        rows = storage_store.file_links_of(
+            storage_context.db(request), work_package["id"], storage_ids
+        )
     page = rows[paging.sql_offset : paging.sql_offset + paging.page_size]
     # pageSize=0 renders no element, so nothing is synced (the real server's cheap count).
     statuses = await _sync(request, user_id, page) if page else {}
@@ -190,27 +218,43 @@ def _storage_of_element(request: Request, element: dict[str, Any], project_id: i
     return None
 
 
-def _element_errors(request: Request, element: Any, project_id: int) -> tuple[int | None, list[ApiError]]:
+def _element_errors(
+    request: Request, element: Any, project_id: int
+) -> tuple[int | None, list[ApiError]]:
     """The storage an element links to, and what is wrong with it."""
     origin = element.get("originData") if isinstance(element, dict) else None
     if not isinstance(origin, dict):
-        return None, [constraint_violation("The request was invalid. File Link - Origin data can't be blank.")]
+        return None, [
+            constraint_violation("The request was invalid. File Link - Origin data can't be blank.")
+        ]
     name = origin.get("name")
     label = f"File Link {name}" if isinstance(name, str) and name else "File Link"
     errors = []
     if origin.get("id") in (None, ""):
-        errors.append(constraint_violation(f"The request was invalid. {label} - Origin id can't be blank.", "originId"))
+        errors.append(
+            constraint_violation(
+                f"The request was invalid. {label} - Origin id can't be blank.", "originId"
+            )
+        )
     if not isinstance(name, str) or not name:
         errors.append(
-            constraint_violation(f"The request was invalid. {label} - Origin name can't be blank.", "originName")
+            constraint_violation(
+                f"The request was invalid. {label} - Origin name can't be blank.", "originName"
+            )
         )
     storage_id = _storage_of_element(request, element, project_id)
     if storage_id is None:
-        errors.append(constraint_violation(f"The request was invalid. {label} - Storage was invalid.", "storage"))
+        errors.append(
+            constraint_violation(
+                f"The request was invalid. {label} - Storage was invalid.", "storage"
+            )
+        )
     return storage_id, errors
 
 
-def _validated(request: Request, elements: list[Any], project_id: int) -> list[tuple[int, dict[str, Any]]]:
+def _validated(
+    request: Request, elements: list[Any], project_id: int
+) -> list[tuple[int, dict[str, Any]]]:
     """(storage id, origin data) per element, or one 422 naming everything that is wrong."""
     valid, errors = [], []
     for element in elements:
@@ -222,17 +266,23 @@ def _validated(request: Request, elements: list[Any], project_id: int) -> list[t
     if len(errors) == 1:
         raise errors[0]
     if errors:
-        raise ApiError(422, "MultipleErrors", "Multiple field constraints have been violated.", errors=errors)
+        raise ApiError(
+            422, "MultipleErrors", "Multiple field constraints have been violated.", errors=errors
+        )
     return valid
 
 
 async def create_file_links(request: Request) -> Response:
     user_id = current_user(request)
     work_package = _visible_work_package(request, user_id)
-    if not storage_context.allowed(request, user_id, "manage_file_links", work_package["project_id"]):
+    if not storage_context.allowed(
+        request, user_id, "manage_file_links", work_package["project_id"]
+    ):
         raise forbidden()
     body = await storage_context.json_body(request)
-    elements = ((body or {}).get("_embedded") or {}).get("elements") if isinstance(body, dict) else None
+    elements = (
+        ((body or {}).get("_embedded") or {}).get("elements") if isinstance(body, dict) else None
+    )
     if not isinstance(elements, list):
         raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.")
     if len(elements) > MAX_LINKS_PER_REQUEST:
@@ -244,7 +294,11 @@ async def create_file_links(request: Request) -> Response:
     with store.transaction() as db:
         link_ids = [
             storage_store.create_file_link(
-                db, storage_id=storage_id, origin=origin, container_id=work_package["id"], creator_id=user_id
+                db,
+                storage_id=storage_id,
+                origin=origin,
+                container_id=work_package["id"],
+                creator_id=user_id,
             )
             for storage_id, origin in valid
         ]
@@ -256,7 +310,11 @@ async def create_file_links(request: Request) -> Response:
     ]
     paging = Paging(1, max(MAX_LINKS_PER_REQUEST, len(rendered)))
     body = paginated_collection(
-        request, rendered, len(rendered), paging, self_path=f"{API}/work_packages/{work_package['id']}/file_links"
+        request,
+        rendered,
+        len(rendered),
+        paging,
+        self_path=f"{API}/work_packages/{work_package['id']}/file_links",
     )
     return hal_response(body, status=201)
 
@@ -265,7 +323,11 @@ def _visible_link(request: Request, user_id: int) -> dict[str, Any]:
     """A link the user may see: its work package is visible with `view_file_links` and its
     storage is still active in that project (else 404, as on the real server)."""
     link_id = storage_context.path_id(request, "file_link_id")
-    row = storage_store.file_link(storage_context.db(request), link_id) if link_id is not None else None
+    row = (
+        storage_store.file_link(storage_context.db(request), link_id)
+        if link_id is not None
+        else None
+    )
     if row is None or row["container_id"] is None:
         raise not_found()
     work_package = storage_context.store(request).work_package(row["container_id"])
@@ -290,7 +352,9 @@ async def delete_file_link(request: Request) -> Response:
     user_id = current_user(request)
     row = _visible_link(request, user_id)
     work_package = storage_context.store(request).work_package(row["container_id"])
-    if not storage_context.allowed(request, user_id, "manage_file_links", work_package["project_id"]):
+    if not storage_context.allowed(
+        request, user_id, "manage_file_links", work_package["project_id"]
+    ):
         raise forbidden()
     storage_store.delete_file_link(storage_context.db(request), row["id"])
     return Response(status_code=204)
@@ -306,7 +370,9 @@ async def open_file_link(request: Request) -> Response:
     user_id = current_user(request)
     row = _visible_link(request, user_id)
     location = request.query_params.get("location", "").lower() in ("true", "1", "t")
-    return storage_context.redirect(_client_for(request, row).open_file_url(row["origin_id"], location=location))
+    return storage_context.redirect(
+        _client_for(request, row).open_file_url(row["origin_id"], location=location)
+    )
 
 
 async def download_file_link(request: Request) -> Response:
@@ -319,7 +385,9 @@ async def download_file_link(request: Request) -> Response:
 
 routes = [
     Route(f"{API}/work_packages/{{work_package_id}}/file_links", list_file_links, methods=["GET"]),
-    Route(f"{API}/work_packages/{{work_package_id}}/file_links", create_file_links, methods=["POST"]),
+    Route(
+        f"{API}/work_packages/{{work_package_id}}/file_links", create_file_links, methods=["POST"]
+    ),
     Route(f"{API}/file_links/{{file_link_id}}", show_file_link, methods=["GET"]),
     Route(f"{API}/file_links/{{file_link_id}}", delete_file_link, methods=["DELETE"]),
     Route(f"{API}/file_links/{{file_link_id}}/open", open_file_link, methods=["GET"]),

@@ -27,8 +27,12 @@ PER_PAGE_OPTIONS = [20, 100]
 MAX_PAGE_SIZE = 1000
 
 
-def hal_response(body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(dict(body), status_code=status, media_type=HAL_JSON, headers=dict(headers or {}))
+def hal_response(
+    body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        dict(body), status_code=status, media_type=HAL_JSON, headers=dict(headers or {})
+    )
 
 
 def link(href: str | None, title: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -47,7 +51,9 @@ def formattable(raw: str | None) -> dict[str, Any]:
 
 
 def _escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,11 @@ def paginated_collection(
     The query parameters of the request (filters, sortBy, ...) are kept in every link.
     """
     path = self_path or request.url.path
-    kept = {key: value for key, value in request.query_params.items() if key not in ("offset", "pageSize")}
+    kept = {
+        key: value
+        for key, value in request.query_params.items()
+        if key not in ("offset", "pageSize")
+    }
 
     def page_href(page: Any, size: Any) -> str:
         return _href(path, {**kept, "offset": page, "pageSize": size})
@@ -158,12 +168,18 @@ async def read_json_body(request: Request) -> dict[str, Any]:
     if not content_type:
         raise MissingContentType()
     if content_type.split(";")[0].strip().lower() not in _JSON_TYPES:
-        raise ApiError(415, "TypeNotSupported", f"Expected CONTENT-TYPE to be (expected: application/json) but got ({content_type}).")
+        raise ApiError(
+            415,
+            "TypeNotSupported",
+            f"Expected CONTENT-TYPE to be (expected: application/json) but got ({content_type}).",
+        )
     raw = await request.body()
     try:
         body = json.loads(raw or b"{}")
     except ValueError:
-        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.") from None
+        raise ApiError(
+            400, "InvalidRequestBody", "The request body was not a single JSON object."
+        ) from None
     if not isinstance(body, dict):
         raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.")
     return body

@@ -56,10 +56,18 @@ def represent_user(row: sqlite3.Row, *, viewer_id: int, viewer_admin: bool) -> d
         "updatedAt": row["updated_at"],
     }
     if own:
-        body.update(login=row["login"], email=row["email"], admin=bool(row["admin"]), language=row["language"])
+        body.update(
+            login=row["login"],
+            email=row["email"],
+            admin=bool(row["admin"]),
+            language=row["language"],
+        )
     body["_links"] = {
         "self": link(f"{API}/users/{row['id']}", user_name(row)),
-        "memberships": link(f'{API}/memberships?filters=[{{"principal":{{"operator":"=","values":["{row["id"]}"]}}}}]', "Memberships"),
+        "memberships": link(
+            f'{API}/memberships?filters=[{{"principal":{{"operator":"=","values":["{row["id"]}"]}}}}]',
+            "Memberships",
+        ),
         "showUser": link(f"/users/{row['id']}", type="text/html"),
     }
     return body
@@ -183,7 +191,9 @@ async def user(request: Request) -> JSONResponse:
     else:
         row = None
     viewer_admin = permissions.is_admin(store, viewer_id)
-    if row is None or not (viewer_admin or row["id"] == viewer_id or _shares_a_project(store, viewer_id, row["id"])):
+    if row is None or not (
+        viewer_admin or row["id"] == viewer_id or _shares_a_project(store, viewer_id, row["id"])
+    ):
         raise not_found()
     return hal_response(represent_user(row, viewer_id=viewer_id, viewer_admin=viewer_admin))
 

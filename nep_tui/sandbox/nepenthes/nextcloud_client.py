@@ -113,7 +113,9 @@ def parse_multistatus(body: bytes, dav_root: str) -> list[DavEntry]:
                 name=location.rsplit("/", 1)[-1] or "Root",
                 location=location,
                 size=int(size.text) if size is not None and size.text else None,
-                mime_type=DIRECTORY_MIME_TYPE if is_folder else _text(props, f"{DAV}getcontenttype") or "",
+                mime_type=DIRECTORY_MIME_TYPE
+                if is_folder
+                else _text(props, f"{DAV}getcontenttype") or "",
                 last_modified_at=_iso_from_http_date(_text(props, f"{DAV}getlastmodified")),
                 owner_name=_text(props, f"{OC}owner-display-name"),
                 permissions=dav_permissions(_text(props, f"{OC}permissions") or "", is_folder),
@@ -189,7 +191,11 @@ class NextcloudClient:
             if not current.get("refresh_token"):
                 raise StorageUnauthorized("no refresh token")
             answer = await self._token_request(
-                {"grant_type": "refresh_token", "scope": "", "refresh_token": current["refresh_token"]}
+                {
+                    "grant_type": "refresh_token",
+                    "scope": "",
+                    "refresh_token": current["refresh_token"],
+                }
             )
             answer.setdefault("user_id", current.get("origin_user_id"))
             storage_store.save_nextcloud_token(self.db, user_id, answer)
@@ -197,7 +203,9 @@ class NextcloudClient:
             assert refreshed is not None
             return refreshed
 
-    async def _user_request(self, user_id: int, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _user_request(
+        self, user_id: int, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
         """A call with the user's Bearer token; an expired or refused token is refreshed once,
         as OpenProject does, and a refused refresh means the authorization failed."""
         token = storage_store.nextcloud_token(self.db, user_id)
@@ -217,7 +225,9 @@ class NextcloudClient:
         return response
 
     async def _ocs_data(self, user_id: int, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self._user_request(user_id, method, path, headers=dict(OCS_HEADERS), **kwargs)
+        response = await self._user_request(
+            user_id, method, path, headers=dict(OCS_HEADERS), **kwargs
+        )
         if response.status_code >= 400:
             raise StorageFailure(response.status_code)
         return response.json()["ocs"]["data"]
@@ -242,7 +252,9 @@ class NextcloudClient:
     async def file_info(self, user_id: int, file_id: str) -> dict[str, Any]:
         """`fileinfo`: the file's data, or StorageFailure with the per-file statuscode."""
         data = await self._ocs_data(
-            user_id, "GET", f"/ocs/v1.php/apps/integration_openproject/fileinfo/{quote(file_id, safe='')}"
+            user_id,
+            "GET",
+            f"/ocs/v1.php/apps/integration_openproject/fileinfo/{quote(file_id, safe='')}",
         )
         if data.get("statuscode") != 200:
             raise StorageFailure(int(data.get("statuscode") or 500), str(data.get("status", "")))
@@ -252,7 +264,10 @@ class NextcloudClient:
         """`filesinfo`: per requested id the entry with its own statuscode (200/403/404)."""
         ids: list[int | str] = [int(i) if i.isdigit() else i for i in file_ids]
         data = await self._ocs_data(
-            user_id, "POST", "/ocs/v1.php/apps/integration_openproject/filesinfo", json={"fileIds": ids}
+            user_id,
+            "POST",
+            "/ocs/v1.php/apps/integration_openproject/filesinfo",
+            json={"fileIds": ids},
         )
         return {str(key): value for key, value in (data or {}).items()}
 
@@ -276,7 +291,9 @@ class NextcloudClient:
         uid = await self.origin_user_id(user_id)
         dav_root = f"/remote.php/dav/files/{uid}"
         location = f"{parent_location.rstrip('/')}/{name}"
-        response = await self._user_request(user_id, "MKCOL", f"{quote(dav_root)}/{dav_path(location)}")
+        response = await self._user_request(
+            user_id, "MKCOL", f"{quote(dav_root)}/{dav_path(location)}"
+        )
         if response.status_code != 201:
             raise StorageFailure(response.status_code)
         return (await self.list_folder(user_id, location, depth=0))[0]
@@ -306,9 +323,7 @@ class NextcloudClient:
             user_id, "POST", "/ocs/v2.php/apps/dav/api/v1/direct", json={"fileId": int(info["id"])}
         )
         token = urlsplit(data["url"]).path.rstrip("/").rsplit("/", 1)[-1]
-        return (
-            f"{self.base_url}/index.php/apps/integration_openproject/direct/{token}/{quote(str(info['name']), safe='')}"
-        )
+        return f"{self.base_url}/index.php/apps/integration_openproject/direct/{token}/{quote(str(info['name']), safe='')}"
 
     async def exchange_code(self, code: str) -> dict[str, Any]:
         """The authorization code of the consent page, traded for the user's tokens."""
@@ -319,7 +334,9 @@ class NextcloudClient:
     # --- URLs that need no call -------------------------------------------------------------
 
     def open_file_url(self, file_id: str, *, location: bool = False) -> str:
-        return f"{self.base_url}/index.php/f/{quote(file_id, safe='')}?openfile={0 if location else 1}"
+        return (
+            f"{self.base_url}/index.php/f/{quote(file_id, safe='')}?openfile={0 if location else 1}"
+        )
 
     def open_storage_url(self) -> str:
         return f"{self.base_url}/index.php/apps/files"

@@ -74,7 +74,9 @@ def _details_schema(property_name: str) -> dict[str, Any]:
     }
 
 
-def represent_notification(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
+def represent_notification(
+    store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
+) -> dict[str, Any]:
     nid = row["id"]
     viewer_admin = permissions.is_admin(store, viewer_id)
     project = store.project(row["project_id"])
@@ -98,14 +100,18 @@ def represent_notification(store: NepenthesStore, row: sqlite3.Row, *, viewer_id
         project=project_link(project),
         actor=user_link(store, row["actor_id"]),
         activity=link(None),
-        resource=link(f"{API}/work_packages/{resource['id']}", resource["subject"]) if resource else link(None),
+        resource=link(f"{API}/work_packages/{resource['id']}", resource["subject"])
+        if resource
+        else link(None),
     )
     return {
         "_type": "Notification",
         "id": nid,
         "readIAN": read,
         "reason": row["reason"],
-        "details": [_detail(nid, index, detail) for index, detail in enumerate(json.loads(row["details"]))],
+        "details": [
+            _detail(nid, index, detail) for index, detail in enumerate(json.loads(row["details"]))
+        ],
         "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
         "_embedded": embedded,
@@ -162,16 +168,28 @@ async def list_notifications(request: Request) -> JSONResponse:
         [*params, paging.page_size, paging.sql_offset],
     )
     elements = [represent_notification(store, row, viewer_id=viewer_id) for row in rows]
-    properties = sorted({detail["property"] for row in rows for detail in json.loads(row["details"])})
-    extra = {"_embedded": {"elements": elements, "detailsSchemas": [_details_schema(name) for name in properties]}}
+    properties = sorted(
+        {detail["property"] for row in rows for detail in json.loads(row["details"])}
+    )
+    extra = {
+        "_embedded": {
+            "elements": elements,
+            "detailsSchemas": [_details_schema(name) for name in properties],
+        }
+    }
     return hal_response(paginated_collection(request, elements, total, paging, extra=extra))
 
 
 def _own_notification(request: Request) -> tuple[int, sqlite3.Row]:
     store = _store(request)
     viewer_id = current_user(request)
-    row = store.one("SELECT * FROM notifications WHERE id=? AND recipient_id=?", (request.path_params["id"], viewer_id))
-    if row is None or not permissions.allowed(store, viewer_id, "view_work_packages", row["project_id"]):
+    row = store.one(
+        "SELECT * FROM notifications WHERE id=? AND recipient_id=?",
+        (request.path_params["id"], viewer_id),
+    )
+    if row is None or not permissions.allowed(
+        store, viewer_id, "view_work_packages", row["project_id"]
+    ):
         raise not_found()
     return viewer_id, row
 
@@ -188,7 +206,8 @@ def _mark_one(read: bool) -> Endpoint:
     async def mark(request: Request) -> Response:
         _viewer, row = _own_notification(request)
         _store(request).db.execute(
-            "UPDATE notifications SET read_ian=?, updated_at=? WHERE id=?", (int(read), now_iso(), row["id"])
+            "UPDATE notifications SET read_ian=?, updated_at=? WHERE id=?",
+            (int(read), now_iso(), row["id"]),
         )
         return Response(status_code=204)
 

@@ -83,14 +83,17 @@ class OAuthServer:
     ) -> None:
         """`check_password(login, password)` and `find_user(login)` give the user's id or None;
         `clock` is there so tests can let codes and tokens expire without waiting."""
-        self._grant_types = ["authorization_code", "refresh_token"] + ([DEVICE_GRANT_TYPE] if device_grant else [])
+        self._grant_types = ["authorization_code", "refresh_token"] + (
+            [DEVICE_GRANT_TYPE] if device_grant else []
+        )
         self._store = OAuthStore(lambda: store.db, clock, frozenset(self._grant_types))
         self._device_grant = device_grant
         self._public_url = public_url
         self._check_password = check_password
         self._find_user = find_user
-        self._server = SandboxAuthorizationServer(self._store, token_ttl=token_ttl,
-                                                  native_uri=lambda: public_url() + NATIVE_PATH)
+        self._server = SandboxAuthorizationServer(
+            self._store, token_ttl=token_ttl, native_uri=lambda: public_url() + NATIVE_PATH
+        )
         self._server.register_grant(AuthorizationCodeGrant, [S256Only(required=True)])
         self._server.register_grant(RefreshTokenGrant)
         self._server.register_endpoint(SandboxRevocationEndpoint)
@@ -107,13 +110,19 @@ class OAuthServer:
         ]
         if device_grant:
             self._server.register_grant(SandboxDeviceCodeGrant)
-            self._server.register_endpoint(SandboxDeviceAuthorizationEndpoint(
-                self._server,
-                verification_uri=lambda: public_url() + DEVICE_VERIFICATION_PATH,
-                fixed_user_code=fixed_user_code,
-            ))
+            self._server.register_endpoint(
+                SandboxDeviceAuthorizationEndpoint(
+                    self._server,
+                    verification_uri=lambda: public_url() + DEVICE_VERIFICATION_PATH,
+                    fixed_user_code=fixed_user_code,
+                )
+            )
             self.routes += [
-                Route(DEVICE_AUTHORIZATION_PATH, self._endpoint("device_authorization"), methods=["POST"]),
+                Route(
+                    DEVICE_AUTHORIZATION_PATH,
+                    self._endpoint("device_authorization"),
+                    methods=["POST"],
+                ),
                 Route(DEVICE_VERIFICATION_PATH, self._device_form, methods=["GET"]),
                 Route(DEVICE_VERIFICATION_PATH, self._device_decision, methods=["POST"]),
             ]
@@ -123,10 +132,22 @@ class OAuthServer:
     def init_schema(self, db: Any) -> None:
         OAuthStore.init_schema(db)
 
-    def register_client(self, client_id: str, *, name: str, redirect_uris: list[str],
-                        confidential: bool = False, secret: str | None = None) -> None:
-        self._store.save_client(client_id, name=name, redirect_uris=redirect_uris,
-                                confidential=confidential, secret=secret)
+    def register_client(
+        self,
+        client_id: str,
+        *,
+        name: str,
+        redirect_uris: list[str],
+        confidential: bool = False,
+        secret: str | None = None,
+    ) -> None:
+        self._store.save_client(
+            client_id,
+            name=name,
+            redirect_uris=redirect_uris,
+            confidential=confidential,
+            secret=secret,
+        )
 
     def verify_access_token(self, token: str) -> int | None:
         """The user an access token acts for, or None when it is unknown, expired or revoked."""
@@ -138,7 +159,9 @@ class OAuthServer:
     def approve_device_code(self, user_code: str, user: int | str) -> None:
         """Approves a pending device authorization as if the user had used the page (demo).
         `user` is a user id or a login (`RunningSandbox.approve_device_code` passes a login)."""
-        user_id = user if isinstance(user, int) else (self._find_user(user) if self._find_user else None)
+        user_id = (
+            user if isinstance(user, int) else (self._find_user(user) if self._find_user else None)
+        )
         if user_id is None:
             raise LookupError(f"No user with the login {user!r}")
         device = self._store.device_by_user_code(user_code_from(user_code))
@@ -159,7 +182,11 @@ class OAuthServer:
             "scopes_supported": SCOPES,
             "response_types_supported": ["code"],
             "grant_types_supported": list(self._grant_types),
-            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": [
+                "none",
+                "client_secret_basic",
+                "client_secret_post",
+            ],
             "code_challenge_methods_supported": ["S256"],
         }
         if self._device_grant:
@@ -172,8 +199,14 @@ class OAuthServer:
     async def _resource_metadata(self, request: Request) -> Response:
         """RFC 9728: the API is protected by this same authorization server."""
         base = self._public_url()
-        return JSONResponse({"resource": base, "authorization_servers": [base], "scopes_supported": SCOPES,
-                             "bearer_methods_supported": ["header"]})
+        return JSONResponse(
+            {
+                "resource": base,
+                "authorization_servers": [base],
+                "scopes_supported": SCOPES,
+                "bearer_methods_supported": ["header"],
+            }
+        )
 
     # Authorization endpoint: login + consent page
 
@@ -197,16 +230,40 @@ class OAuthServer:
             login = str(form.get("login", ""))
             user_id = self._check_password(login, str(form.get("password", "")))
             if user_id is None:
-                return self._consent_page(oauth_request, grant.client.name, login=login,
-                                          error="Invalid login or password.", status=422)
-        return self._server.create_authorization_response(oauth_request, grant_user=user_id, grant=grant)
+                return self._consent_page(
+                    oauth_request,
+                    grant.client.name,
+                    login=login,
+                    error="Invalid login or password.",
+                    status=422,
+                )
+        return self._server.create_authorization_response(
+            oauth_request, grant_user=user_id, grant=grant
+        )
 
-    def _consent_page(self, oauth_request: StarletteOAuth2Request, client_name: str, *,
-                      login: str = "", error: str | None = None, status: int = 200) -> Response:
-        params = {key: value for key, value in oauth_request.payload.data.items() if key not in _FORM_FIELDS}
-        return pages.authorize_page(action=AUTHORIZE_PATH, client_name=client_name,
-                                    scope=oauth_request.scope or "", params=params,
-                                    login=login, error=error, status=status)
+    def _consent_page(
+        self,
+        oauth_request: StarletteOAuth2Request,
+        client_name: str,
+        *,
+        login: str = "",
+        error: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        params = {
+            key: value
+            for key, value in oauth_request.payload.data.items()
+            if key not in _FORM_FIELDS
+        }
+        return pages.authorize_page(
+            action=AUTHORIZE_PATH,
+            client_name=client_name,
+            scope=oauth_request.scope or "",
+            params=params,
+            login=login,
+            error=error,
+            status=status,
+        )
 
     def _authorization_error(self, error: OAuth2Error) -> Response:
         """Redirects the error to the client only once its redirect URI is known to be its own
@@ -215,7 +272,9 @@ class OAuthServer:
             status, _, headers = error()
             return RedirectResponse(dict(headers)["Location"], status_code=status)
         message = f"{error.error}: {error.description}" if error.description else error.error
-        return pages.message_page("Authorization failed", message, status=error.status_code, error=True)
+        return pages.message_page(
+            "Authorization failed", message, status=error.status_code, error=True
+        )
 
     async def _native_result(self, request: Request) -> Response:
         """Doorkeeper's page for the oob redirect: the code to copy, or the error."""
@@ -245,30 +304,42 @@ class OAuthServer:
     # Device verification page (RFC 8628 §3.3)
 
     async def _device_form(self, request: Request) -> Response:
-        return pages.device_page(action=DEVICE_VERIFICATION_PATH,
-                                 user_code=request.query_params.get("user_code", ""))
+        return pages.device_page(
+            action=DEVICE_VERIFICATION_PATH, user_code=request.query_params.get("user_code", "")
+        )
 
     async def _device_decision(self, request: Request) -> Response:
         form = await request.form()
         typed_code, login = str(form.get("user_code", "")), str(form.get("login", ""))
 
         def again(error: str) -> Response:
-            return pages.device_page(action=DEVICE_VERIFICATION_PATH, user_code=typed_code,
-                                     login=login, error=error, status=422)
+            return pages.device_page(
+                action=DEVICE_VERIFICATION_PATH,
+                user_code=typed_code,
+                login=login,
+                error=error,
+                status=422,
+            )
 
         device = self._store.device_by_user_code(user_code_from(typed_code))
         if device is None or device.is_expired() or device.approved is not None:
-            return again("This code is unknown, expired or already used. "
-                         "Check the code your device shows, or start again on the device.")
+            return again(
+                "This code is unknown, expired or already used. "
+                "Check the code your device shows, or start again on the device."
+            )
         user_id = self._check_password(login, str(form.get("password", "")))
         if user_id is None:
             return again("Invalid login or password.")
         approved = form.get("decision") != "deny"
         self._store.decide_device(device, user_id=user_id, approved=approved)
         if approved:
-            return pages.message_page("Device connected",
-                                      "Your device is now connected to your account. You can return to it.")
-        return pages.message_page("Device denied", "The device was not given access to your account.")
+            return pages.message_page(
+                "Device connected",
+                "Your device is now connected to your account. You can return to it.",
+            )
+        return pages.message_page(
+            "Device denied", "The device was not given access to your account."
+        )
 
 
 # The core app's plug-in interface (see app.py)

@@ -34,7 +34,11 @@ async def callback(request: Request) -> Response:
         return _page("Unknown storage", "No storage uses this OAuth client.", 404)
     pending = storage_store.take_oauth_state(db, request.query_params.get("state", ""))
     if pending is None or pending["storage_id"] != storage["id"]:
-        return _page("Link expired", "This authorization link is unknown or expired. Start again from nep-tui.", 400)
+        return _page(
+            "Link expired",
+            "This authorization link is unknown or expired. Start again from nep-tui.",
+            400,
+        )
     code = request.query_params.get("code")
     if not code:
         reason = request.query_params.get("error", "no authorization code")

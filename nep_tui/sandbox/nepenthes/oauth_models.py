@@ -124,7 +124,9 @@ class Client(ClientMixin):
         return any(redirect_uri_matches(uri, redirect_uri) for uri in self.redirect_uris)
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.secret_hash is not None and hmac.compare_digest(self.secret_hash, digest(client_secret))
+        return self.secret_hash is not None and hmac.compare_digest(
+            self.secret_hash, digest(client_secret)
+        )
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.confidential:
@@ -212,8 +214,12 @@ class DeviceCredential(DeviceCredentialMixin):
 class OAuthStore:
     """The OAuth tables, on the Nepenthes store's one connection (event-loop thread only)."""
 
-    def __init__(self, connection: Callable[[], sqlite3.Connection], clock: Callable[[], float],
-                 grant_types: frozenset[str]) -> None:
+    def __init__(
+        self,
+        connection: Callable[[], sqlite3.Connection],
+        clock: Callable[[], float],
+        grant_types: frozenset[str],
+    ) -> None:
         self._connection = connection
         self.clock = clock
         self._grant_types = grant_types
@@ -228,8 +234,15 @@ class OAuthStore:
 
     # Clients
 
-    def save_client(self, client_id: str, *, name: str, redirect_uris: list[str],
-                    confidential: bool, secret: str | None) -> None:
+    def save_client(
+        self,
+        client_id: str,
+        *,
+        name: str,
+        redirect_uris: list[str],
+        confidential: bool,
+        secret: str | None,
+    ) -> None:
         if confidential and not secret:
             raise ValueError("a confidential OAuth client needs a secret")
         with self.db:
@@ -238,14 +251,20 @@ class OAuthStore:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET name = excluded.name,"
                 " redirect_uris = excluded.redirect_uris, confidential = excluded.confidential,"
                 " secret_hash = excluded.secret_hash",
-                (client_id, name, json.dumps(redirect_uris), int(confidential),
-                 digest(secret) if secret else None),
+                (
+                    client_id,
+                    name,
+                    json.dumps(redirect_uris),
+                    int(confidential),
+                    digest(secret) if secret else None,
+                ),
             )
 
     def client(self, client_id: str) -> Client | None:
         row = self.db.execute(
             "SELECT client_id, name, redirect_uris, confidential, secret_hash FROM oauth_clients"
-            " WHERE client_id = ?", (client_id,),
+            " WHERE client_id = ?",
+            (client_id,),
         ).fetchone()
         if row is None:
             return None
@@ -253,14 +272,31 @@ class OAuthStore:
 
     # Authorization codes
 
-    def save_code(self, code: str, *, client_id: str, user_id: int, redirect_uri: str | None,
-                  scope: str, code_challenge: str | None, code_challenge_method: str | None,
-                  lifetime: int) -> None:
+    def save_code(
+        self,
+        code: str,
+        *,
+        client_id: str,
+        user_id: int,
+        redirect_uri: str | None,
+        scope: str,
+        code_challenge: str | None,
+        code_challenge_method: str | None,
+        lifetime: int,
+    ) -> None:
         with self.db:
             self.db.execute(
                 "INSERT INTO oauth_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (digest(code), client_id, user_id, redirect_uri, scope, code_challenge,
-                 code_challenge_method, self.clock() + lifetime),
+                (
+                    digest(code),
+                    client_id,
+                    user_id,
+                    redirect_uri,
+                    scope,
+                    code_challenge,
+                    code_challenge_method,
+                    self.clock() + lifetime,
+                ),
             )
 
     def code(self, code: str, client_id: str) -> AuthorizationCode | None:
@@ -282,14 +318,22 @@ class OAuthStore:
             self.db.execute(
                 "INSERT INTO oauth_tokens (client_id, user_id, scope, access_hash, refresh_hash,"
                 " issued_at, expires_in) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (client_id, user_id, token["scope"], digest(token["access_token"]),
-                 digest(refresh) if refresh else None, self.clock(), token["expires_in"]),
+                (
+                    client_id,
+                    user_id,
+                    token["scope"],
+                    digest(token["access_token"]),
+                    digest(refresh) if refresh else None,
+                    self.clock(),
+                    token["expires_in"],
+                ),
             )
 
     def _token(self, column: str, value: str) -> Token | None:
         row = self.db.execute(
             f"SELECT id, client_id, user_id, scope, issued_at, expires_in, revoked"
-            f" FROM oauth_tokens WHERE {column} = ?", (digest(value),),
+            f" FROM oauth_tokens WHERE {column} = ?",
+            (digest(value),),
         ).fetchone()
         if row is None:
             return None
@@ -308,22 +352,40 @@ class OAuthStore:
 
     # Device codes
 
-    def save_device_code(self, device_code: str, *, user_code: str, client_id: str, scope: str,
-                         lifetime: int, interval: int) -> None:
+    def save_device_code(
+        self,
+        device_code: str,
+        *,
+        user_code: str,
+        client_id: str,
+        scope: str,
+        lifetime: int,
+        interval: int,
+    ) -> None:
         with self.db:
             # A fixed user code (snapshot tests) is reused: the newest device code takes it over.
-            self.db.execute("DELETE FROM oauth_device_codes WHERE user_code = ? OR expires_at <= ?",
-                            (user_code, self.clock()))
+            self.db.execute(
+                "DELETE FROM oauth_device_codes WHERE user_code = ? OR expires_at <= ?",
+                (user_code, self.clock()),
+            )
             self.db.execute(
                 "INSERT INTO oauth_device_codes (device_hash, user_code, client_id, scope,"
                 " expires_at, interval) VALUES (?, ?, ?, ?, ?, ?)",
-                (digest(device_code), user_code, client_id, scope, self.clock() + lifetime, interval),
+                (
+                    digest(device_code),
+                    user_code,
+                    client_id,
+                    scope,
+                    self.clock() + lifetime,
+                    interval,
+                ),
             )
 
     def _device(self, column: str, value: str) -> DeviceCredential | None:
         row = self.db.execute(
             f"SELECT device_hash, user_code, client_id, scope, expires_at, interval, last_poll_at,"
-            f" user_id, approved FROM oauth_device_codes WHERE {column} = ?", (value,),
+            f" user_id, approved FROM oauth_device_codes WHERE {column} = ?",
+            (value,),
         ).fetchone()
         if row is None:
             return None
@@ -357,4 +419,6 @@ class OAuthStore:
 
     def delete_device(self, device: DeviceCredential) -> None:
         with self.db:
-            self.db.execute("DELETE FROM oauth_device_codes WHERE device_hash = ?", (device.device_hash,))
+            self.db.execute(
+                "DELETE FROM oauth_device_codes WHERE device_hash = ?", (device.device_hash,)
+            )

@@ -108,8 +108,15 @@ class DoorkeeperTokenGenerator(BearerTokenGenerator):
         super().__init__(unique_token, unique_token, expires_generator=token_ttl)
         self._clock = clock
 
-    def generate(self, grant_type: str, client: Client, user: int | None = None, scope: str | None = None,
-                 expires_in: int | None = None, include_refresh_token: bool = True) -> dict:
+    def generate(
+        self,
+        grant_type: str,
+        client: Client,
+        user: int | None = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict:
         token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
         token["created_at"] = int(self._clock())
         return token
@@ -120,7 +127,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         super().__init__(scopes_supported=SCOPES)
         self.store = store
         self.native_uri = native_uri
-        self.register_token_generator("default", DoorkeeperTokenGenerator(token_ttl=token_ttl, clock=store.clock))
+        self.register_token_generator(
+            "default", DoorkeeperTokenGenerator(token_ttl=token_ttl, clock=store.clock)
+        )
 
     def query_client(self, client_id: str) -> Client | None:
         return self.store.client(client_id)
@@ -128,11 +137,15 @@ class SandboxAuthorizationServer(AuthorizationServer):
     def save_token(self, token: dict, request: OAuth2Request) -> None:
         self.store.save_token(token, client_id=request.client.client_id, user_id=request.user)
 
-    def create_oauth2_request(self, request: StarletteOAuth2Request | OAuth2Request) -> OAuth2Request:
+    def create_oauth2_request(
+        self, request: StarletteOAuth2Request | OAuth2Request
+    ) -> OAuth2Request:
         # Handlers build the adapter themselves, because reading the form is asynchronous.
         return request
 
-    def handle_response(self, status: int, body: dict | str, headers: list[tuple[str, str]]) -> Response:
+    def handle_response(
+        self, status: int, body: dict | str, headers: list[tuple[str, str]]
+    ) -> Response:
         content = json.dumps(body) if isinstance(body, dict) else body
         return Response(content, status_code=status, headers=dict(headers))
 
@@ -250,8 +263,13 @@ class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):
     EXPIRES_IN = DEVICE_CODE_LIFETIME
     INTERVAL = DEVICE_POLL_INTERVAL
 
-    def __init__(self, server: SandboxAuthorizationServer, *, verification_uri: Callable[[], str],
-                 fixed_user_code: str | None) -> None:
+    def __init__(
+        self,
+        server: SandboxAuthorizationServer,
+        *,
+        verification_uri: Callable[[], str],
+        fixed_user_code: str | None,
+    ) -> None:
         super().__init__(server)
         self._verification_uri = verification_uri
         self._fixed_user_code = fixed_user_code

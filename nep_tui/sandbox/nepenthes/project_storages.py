@@ -33,11 +33,17 @@ def project_storage_json(request: Request, row: dict[str, Any], user_id: int) ->
             f"{API}/users/{row['creator_id']}" if row["creator_id"] else None,
             storage_context.user_name(request, row["creator_id"]) or None,
         ),
-        "storage": link(f"{API}/storages/{row['storage_id']}", storage["name"] if storage else None),
-        "project": link(f"{API}/projects/{row['project_id']}", project["name"] if project else None),
+        "storage": link(
+            f"{API}/storages/{row['storage_id']}", storage["name"] if storage else None
+        ),
+        "project": link(
+            f"{API}/projects/{row['project_id']}", project["name"] if project else None
+        ),
     }
     if row["project_folder_id"]:
-        links["projectFolder"] = link(f"{API}/storages/{row['storage_id']}/files/{row['project_folder_id']}")
+        links["projectFolder"] = link(
+            f"{API}/storages/{row['storage_id']}/files/{row['project_folder_id']}"
+        )
     # Automatic folders are only opened for users who may read the files in them.
     if row["project_folder_mode"] != "automatic" or storage_context.allowed(
         request, user_id, "read_files", row["project_id"]
@@ -62,7 +68,8 @@ def _matches(request: Request, row: dict[str, Any], filters: list[Filter]) -> bo
         if flt.name == "storage" and str(row["storage_id"]) not in flt.values:
             return False
         if flt.name == "storageurl" and not any(
-            storage_context.same_origin(value, storage_context.nextcloud_url(request)) for value in flt.values
+            storage_context.same_origin(value, storage_context.nextcloud_url(request))
+            for value in flt.values
         ):
             return False
     return True
@@ -121,5 +128,7 @@ async def open_project_storage(request: Request) -> Response:
 routes = [
     Route(f"{API}/project_storages", list_project_storages, methods=["GET"]),
     Route(f"{API}/project_storages/{{project_storage_id}}", show_project_storage, methods=["GET"]),
-    Route(f"{API}/project_storages/{{project_storage_id}}/open", open_project_storage, methods=["GET"]),
+    Route(
+        f"{API}/project_storages/{{project_storage_id}}/open", open_project_storage, methods=["GET"]
+    ),
 ]

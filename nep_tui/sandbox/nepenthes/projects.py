@@ -49,7 +49,13 @@ FILTERS = {
     "nameandidentifier": {"~", "!~", "="},
     "visible": {"="},
 }
-SORTS = {"id": "id", "name": "name COLLATE NOCASE", "createdat": "created_at", "updatedat": "updated_at", "public": "public"}
+SORTS = {
+    "id": "id",
+    "name": "name COLLATE NOCASE",
+    "createdat": "created_at",
+    "updatedat": "updated_at",
+    "public": "public",
+}
 
 
 def _store(request: Request) -> NepenthesStore:
@@ -77,7 +83,11 @@ def project_link(row: sqlite3.Row | None) -> dict[str, Any]:
 
 def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int) -> dict[str, Any]:
     pid = row["id"]
-    ancestors = [ancestor for ancestor in ancestors_of(store, row) if permissions.can_see_project(store, viewer_id, ancestor["id"])]
+    ancestors = [
+        ancestor
+        for ancestor in ancestors_of(store, row)
+        if permissions.can_see_project(store, viewer_id, ancestor["id"])
+    ]
     # The real server hides the ancestors (and so the parent) the viewer cannot see.
     parent = ancestors[-1] if ancestors and ancestors[-1]["id"] == row["parent_id"] else None
     links: dict[str, Any] = {
@@ -85,7 +95,10 @@ def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
         "parent": project_link(parent),
         "ancestors": [project_link(ancestor) for ancestor in ancestors],
         "status": (
-            link(f"{API}/project_statuses/{row['status_code']}", STATUS_TITLES.get(row["status_code"], row["status_code"]))
+            link(
+                f"{API}/project_statuses/{row['status_code']}",
+                STATUS_TITLES.get(row["status_code"], row["status_code"]),
+            )
             if row["status_code"]
             else link(None)
         ),
@@ -93,11 +106,15 @@ def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
         "types": link(f"{API}/projects/{pid}/types"),
         "categories": link(f"{API}/projects/{pid}/categories"),
         "versions": link(f"{API}/projects/{pid}/versions"),
-        "memberships": link(f'{API}/memberships?filters=[{{"project":{{"operator":"=","values":["{pid}"]}}}}]'),
+        "memberships": link(
+            f'{API}/memberships?filters=[{{"project":{{"operator":"=","values":["{pid}"]}}}}]'
+        ),
     }
     if permissions.allowed(store, viewer_id, "add_work_packages", pid):
         links["createWorkPackage"] = link(f"{API}/projects/{pid}/work_packages/form", method="post")
-        links["createWorkPackageImmediate"] = link(f"{API}/projects/{pid}/work_packages", method="post")
+        links["createWorkPackageImmediate"] = link(
+            f"{API}/projects/{pid}/work_packages", method="post"
+        )
     if store.table_exists("project_storages"):
         links["storages"] = [
             link(f"{API}/storages/{storage['id']}", storage["name"])
@@ -136,7 +153,9 @@ def visible_project(request: Request, ref: str) -> tuple[int, sqlite3.Row]:
 def descendants(store: NepenthesStore, roots: list[int]) -> set[int]:
     """Every project below the given ones (children, grandchildren, ...)."""
     children: dict[int, list[int]] = {}
-    for pid, parent_id in store.all("SELECT id, parent_id FROM projects WHERE parent_id IS NOT NULL"):
+    for pid, parent_id in store.all(
+        "SELECT id, parent_id FROM projects WHERE parent_id IS NOT NULL"
+    ):
         children.setdefault(parent_id, []).append(pid)
     found: set[int] = set()
     pending = list(roots)

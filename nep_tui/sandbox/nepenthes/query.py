@@ -68,8 +68,10 @@ def parse_filters(
     filters: list[Filter] = []
     for entry in parsed:
         if not isinstance(entry, dict) or len(entry) != 1:
-            raise _error("Each filter must be an object with exactly one filter name.", error_status)
-        (name, spec), = entry.items()
+            raise _error(
+                "Each filter must be an object with exactly one filter name.", error_status
+            )
+        ((name, spec),) = entry.items()
         canonical = canonical_name(str(name), allowed)
         if canonical not in allowed:
             raise _error(f"Filter {name} does not exist.", error_status)
@@ -79,7 +81,9 @@ def parse_filters(
         if operator not in allowed[canonical]:
             raise _error(f"{name}: operator {operator} is not valid for this filter.", error_status)
         values = spec.get("values", [])
-        if not isinstance(values, list) or not all(isinstance(value, (str, int)) for value in values):
+        if not isinstance(values, list) or not all(
+            isinstance(value, (str, int)) for value in values
+        ):
             raise _error(f"{name}: values must be a list of strings.", error_status)
         values = [str(value) for value in values]
         if operator not in ("o", "c", "*", "!*") and not values:
@@ -109,7 +113,11 @@ _SORT_DIRECTIONS = {"asc", "desc"}
 
 
 def parse_sort(
-    request: Request, allowed: Mapping[str, str], default: list[tuple[str, str]], *, error_status: int = 400
+    request: Request,
+    allowed: Mapping[str, str],
+    default: list[tuple[str, str]],
+    *,
+    error_status: int = 400,
 ) -> str:
     """An SQL ORDER BY clause from `sortBy`; `allowed` maps canonical names to SQL columns."""
     raw = request.query_params.get("sortBy")
@@ -120,7 +128,10 @@ def parse_sort(
         except ValueError:
             raise _error("sortBy is not valid JSON.", error_status) from None
         if not isinstance(parsed, list) or not all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in parsed
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+            for pair in parsed
         ):
             raise _error("sortBy must be a list of [name, direction] pairs.", error_status)
         pairs = [(canonical_name(name, allowed), direction) for name, direction in parsed]

@@ -18,12 +18,28 @@ from nep_tui.sandbox.nepenthes.projects import enabled_types
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 
-def _field(kind: str, name: str, *, required: bool = False, writable: bool = True, **extra: Any) -> dict[str, Any]:
-    return {"type": kind, "name": name, "required": required, "hasDefault": False, "writable": writable, **extra}
+def _field(
+    kind: str, name: str, *, required: bool = False, writable: bool = True, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "name": name,
+        "required": required,
+        "hasDefault": False,
+        "writable": writable,
+        **extra,
+    }
 
 
-def _allowed(kind: str, name: str, items: list[tuple[str, str]], *, required: bool = True) -> dict[str, Any]:
-    return _field(kind, name, required=required, _links={"allowedValues": [link(href, title) for href, title in items]})
+def _allowed(
+    kind: str, name: str, items: list[tuple[str, str]], *, required: bool = True
+) -> dict[str, Any]:
+    return _field(
+        kind,
+        name,
+        required=required,
+        _links={"allowedValues": [link(href, title) for href, title in items]},
+    )
 
 
 def work_package_schema(store: NepenthesStore, project_id: int, type_id: int) -> dict[str, Any]:
@@ -54,16 +70,31 @@ def work_package_schema(store: NepenthesStore, project_id: int, type_id: int) ->
         "project": _allowed(
             "Project",
             "Project",
-            [(f"{API}/projects/{row['id']}", row["name"]) for row in store.all("SELECT * FROM projects WHERE id=?", (project_id,))],
+            [
+                (f"{API}/projects/{row['id']}", row["name"])
+                for row in store.all("SELECT * FROM projects WHERE id=?", (project_id,))
+            ],
         ),
-        "type": _allowed("Type", "Type", [(f"{API}/types/{row['id']}", row["name"]) for row in enabled_types(store, project_id)]),
+        "type": _allowed(
+            "Type",
+            "Type",
+            [(f"{API}/types/{row['id']}", row["name"]) for row in enabled_types(store, project_id)],
+        ),
         "status": _allowed(
-            "Status", "Status", [(f"{API}/statuses/{row['id']}", row["name"]) for row in store.all("SELECT * FROM statuses ORDER BY position")]
+            "Status",
+            "Status",
+            [
+                (f"{API}/statuses/{row['id']}", row["name"])
+                for row in store.all("SELECT * FROM statuses ORDER BY position")
+            ],
         ),
         "priority": _allowed(
             "Priority",
             "Priority",
-            [(f"{API}/priorities/{row['id']}", row["name"]) for row in store.all("SELECT * FROM priorities ORDER BY position")],
+            [
+                (f"{API}/priorities/{row['id']}", row["name"])
+                for row in store.all("SELECT * FROM priorities ORDER BY position")
+            ],
         ),
         "assignee": _allowed("User", "Assignee", assignable, required=False),
         "responsible": _allowed("User", "Accountable", assignable, required=False),
@@ -78,9 +109,10 @@ async def get_schema(request: Request) -> JSONResponse:
     if not (project_part.isdigit() and type_part.isdigit()):
         raise not_found()
     project_id, type_id = int(project_part), int(type_part)
-    if not permissions.allowed(store, viewer_id, "view_work_packages", project_id) or store.one(
-        "SELECT 1 FROM types WHERE id=?", (type_id,)
-    ) is None:
+    if (
+        not permissions.allowed(store, viewer_id, "view_work_packages", project_id)
+        or store.one("SELECT 1 FROM types WHERE id=?", (type_id,)) is None
+    ):
         raise not_found()
     return hal_response(work_package_schema(store, project_id, type_id))
 

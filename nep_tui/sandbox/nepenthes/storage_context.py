@@ -68,7 +68,9 @@ def _http(request: Request) -> httpx.AsyncClient:
     """
     client = getattr(request.app.state, _HTTP_STATE, None)
     if client is None:
-        client = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0))
+        client = httpx.AsyncClient(
+            follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+        )
         setattr(request.app.state, _HTTP_STATE, client)
     return client
 
@@ -106,7 +108,8 @@ def visible_storage_ids(request: Request, user_id: int) -> list[int]:
         storage_id
         for storage_id in all_ids
         if any(
-            row["project_id"] in projects for row in storage_store.project_storages(db(request), storage_id=storage_id)
+            row["project_id"] in projects
+            for row in storage_store.project_storages(db(request), storage_id=storage_id)
         )
     ]
 
@@ -165,17 +168,25 @@ async def json_body(request: Request) -> Any:
         raise MissingContentType()
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type not in ("application/json", "application/hal+json"):
-        raise ApiError(415, "TypeNotSupported", f"Expected CONTENT-TYPE to be application/json but got {media_type}.")
+        raise ApiError(
+            415,
+            "TypeNotSupported",
+            f"Expected CONTENT-TYPE to be application/json but got {media_type}.",
+        )
     try:
         return json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.") from None
+        raise ApiError(
+            400, "InvalidRequestBody", "The request body was not a single JSON object."
+        ) from None
 
 
 def redirect(location: str) -> PlainTextResponse:
     """The 303 of the `open`/`download` endpoints: clients read `Location`, never follow it."""
     return PlainTextResponse(
-        f"The requested resource can be viewed at {location}", status_code=303, headers={"Location": location}
+        f"The requested resource can be viewed at {location}",
+        status_code=303,
+        headers={"Location": location},
     )
 
 

@@ -16,7 +16,11 @@ from nep_tui.sandbox.nepenthes import storage_context, storage_store
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import ApiError, forbidden, invalid_query
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link
-from nep_tui.sandbox.nepenthes.nextcloud_client import DIRECTORY_MIME_TYPE, DavEntry, dav_permissions
+from nep_tui.sandbox.nepenthes.nextcloud_client import (
+    DIRECTORY_MIME_TYPE,
+    DavEntry,
+    dav_permissions,
+)
 
 NO_LINK = "urn:openproject-org:api:v3:storages:storage_file:no_link_provided"
 FILES_NO_LINK = "urn:openproject-org:api:v3:storages:storage_files:no_link_provided"
@@ -50,7 +54,9 @@ def ancestors_json(location: str) -> list[dict[str, Any]]:
     parts = [part for part in location.strip("/").split("/") if part]
     if not parts:
         return []
-    chain = [("Root", "/")] + [(part, "/" + "/".join(parts[: index + 1])) for index, part in enumerate(parts[:-1])]
+    chain = [("Root", "/")] + [
+        (part, "/" + "/".join(parts[: index + 1])) for index, part in enumerate(parts[:-1])
+    ]
     return [
         {
             "_type": "StorageFile",
@@ -112,7 +118,9 @@ async def show_file(request: Request) -> Response:
     user_id = current_user(request)
     storage = storage_context.visible_storage(request, user_id)
     async with storage_context.storage_errors():
-        data = await storage_context.nextcloud(request, storage).file_info(user_id, request.path_params["file_id"])
+        data = await storage_context.nextcloud(request, storage).file_info(
+            user_id, request.path_params["file_id"]
+        )
     return hal_response(storage_file_json(storage["id"], entry_from_file_info(data)))
 
 
@@ -164,16 +172,22 @@ async def create_folder(request: Request) -> Response:
         raise _malformed()
     project_ids = [
         row["project_id"]
-        for row in storage_store.project_storages(storage_context.db(request), storage_id=storage["id"])
+        for row in storage_store.project_storages(
+            storage_context.db(request), storage_id=storage["id"]
+        )
     ]
-    if not any(storage_context.allowed(request, user_id, "manage_file_links", pid) for pid in project_ids):
+    if not any(
+        storage_context.allowed(request, user_id, "manage_file_links", pid) for pid in project_ids
+    ):
         raise forbidden()
     client = storage_context.nextcloud(request, storage)
     async with storage_context.storage_errors():
         if str(parent_id) == "/":
             parent_location = "/"
         else:
-            parent_location = entry_from_file_info(await client.file_info(user_id, str(parent_id))).location
+            parent_location = entry_from_file_info(
+                await client.file_info(user_id, str(parent_id))
+            ).location
         entry = await client.create_folder(user_id, parent_location, name.strip())
     return hal_response(storage_file_json(storage["id"], entry), status=201)
 

@@ -270,7 +270,13 @@ def save_nextcloud_token(db: sqlite3.Connection, user_id: int, token: dict[str, 
     db.execute(
         "INSERT OR REPLACE INTO nextcloud_tokens (user_id, access_token, refresh_token,"
         " expires_at, origin_user_id) VALUES (?, ?, ?, ?, ?)",
-        (user_id, token["access_token"], token.get("refresh_token"), expires_at, token.get("user_id")),
+        (
+            user_id,
+            token["access_token"],
+            token.get("refresh_token"),
+            expires_at,
+            token.get("user_id"),
+        ),
     )
 
 

@@ -52,7 +52,9 @@ def _upload_project_ids(request: Request, storage_id: int, user_id: int) -> list
 
 
 def project_storages_href(storage_id: int) -> str:
-    filters = json.dumps([{"storageId": {"operator": "=", "values": [str(storage_id)]}}], separators=(",", ":"))
+    filters = json.dumps(
+        [{"storageId": {"operator": "=", "values": [str(storage_id)]}}], separators=(",", ":")
+    )
     return f"{API}/project_storages?filters={filters}"
 
 
@@ -65,9 +67,13 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         "self": link(f"{API}/storages/{storage_id}", storage["name"]),
         "type": link(f"{URN_STORAGES}{storage['provider_type']}", storage["provider_type"]),
         "origin": link(storage_context.nextcloud_url(request)),
-        "authenticationMethod": link(f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"),
+        "authenticationMethod": link(
+            f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"
+        ),
         "open": link(f"{API}/storages/{storage_id}/open"),
-        "authorizationState": link(f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]),
+        "authorizationState": link(
+            f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]
+        ),
         "projectStorages": link(project_storages_href(storage_id)),
         "prepareUpload": [
             link(
@@ -81,7 +87,9 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         ],
     }
     if state in ("NotConnected", "FailedAuthorization"):
-        oauth_state = storage_store.oauth_state_for(storage_context.db(request), user_id, storage_id)
+        oauth_state = storage_store.oauth_state_for(
+            storage_context.db(request), user_id, storage_id
+        )
         links["authorize"] = link(client.authorize_url(oauth_state), "Authorize")
     return {
         "_type": "Storage",
@@ -119,7 +127,9 @@ async def open_storage(request: Request) -> Response:
 
 
 def install(app: Starlette) -> None:
-    app.add_exception_handler(storage_context.MissingContentType, storage_context.render_missing_content_type)
+    app.add_exception_handler(
+        storage_context.MissingContentType, storage_context.render_missing_content_type
+    )
 
 
 routes = [

@@ -195,7 +195,10 @@ class NepenthesStore:
         return self.scalar("SELECT COUNT(*) FROM users") == 0
 
     def table_exists(self, name: str) -> bool:
-        return self.one("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)) is not None
+        return (
+            self.one("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
+            is not None
+        )
 
     # Lookups every module needs
 

@@ -31,9 +31,7 @@ from nep_tui.sandbox.nepenthes.work_packages import (
     visible_work_package,
 )
 
-UPDATE_CONFLICT = (
-    "Your changes could not be saved, because the work package was changed since you've seen it the last time."
-)
+UPDATE_CONFLICT = "Your changes could not be saved, because the work package was changed since you've seen it the last time."
 # `_links` name → (API resource, column)
 LINKED = {
     "project": ("projects", "project_id"),
@@ -72,9 +70,23 @@ class Fields:
     @classmethod
     def defaults(cls, store: NepenthesStore, project_id: int | None) -> Fields:
         def default(table: str) -> int | None:
-            return store.scalar(f"SELECT id FROM {table} ORDER BY is_default DESC, position LIMIT 1")
+            return store.scalar(
+                f"SELECT id FROM {table} ORDER BY is_default DESC, position LIMIT 1"
+            )
 
-        return cls(project_id, default("types"), default("statuses"), default("priorities"), None, None, "", "", None, None, 0)
+        return cls(
+            project_id,
+            default("types"),
+            default("statuses"),
+            default("priorities"),
+            None,
+            None,
+            "",
+            "",
+            None,
+            None,
+            0,
+        )
 
 
 def _linked_id(value: Any, name: str, resource: str) -> tuple[int | None, str | None]:
@@ -83,16 +95,31 @@ def _linked_id(value: Any, name: str, resource: str) -> tuple[int | None, str | 
     if href is None:
         return None, None
     prefix = f"{API}/{resource}/"
-    if not isinstance(href, str) or not href.startswith(prefix) or not href[len(prefix):].isdigit():
-        return None, f"For property '{name}' a link like '{prefix}:id' is expected, but got '{href}'."
-    return int(href[len(prefix):]), None
+    if (
+        not isinstance(href, str)
+        or not href.startswith(prefix)
+        or not href[len(prefix) :].isdigit()
+    ):
+        return (
+            None,
+            f"For property '{name}' a link like '{prefix}:id' is expected, but got '{href}'.",
+        )
+    return int(href[len(prefix) :]), None
 
 
 class Draft:
     """A body applied to a base state (defaults when creating, the row when updating), with
     every problem found on the way, as the real contracts collect them."""
 
-    def __init__(self, store: NepenthesStore, viewer_id: int, body: dict[str, Any], base: Fields, *, fixed_project: bool) -> None:
+    def __init__(
+        self,
+        store: NepenthesStore,
+        viewer_id: int,
+        body: dict[str, Any],
+        base: Fields,
+        *,
+        fixed_project: bool,
+    ) -> None:
         self.store = store
         self.viewer_id = viewer_id
         self.errors: list[ApiError] = []
@@ -115,7 +142,9 @@ class Draft:
             if name in links and not (name == "project" and fixed_project):
                 value, problem = _linked_id(links[name], name, resource)
                 if problem:
-                    self.errors.append(ApiError(422, "ResourceTypeMismatch", problem, attribute=name))
+                    self.errors.append(
+                        ApiError(422, "ResourceTypeMismatch", problem, attribute=name)
+                    )
                 else:
                     changes[column] = value
         self.fields = replace(base, **changes)
@@ -127,20 +156,34 @@ class Draft:
         try:
             return date.fromisoformat(str(value)).isoformat()
         except ValueError:
-            self.errors.append(ApiError(422, "PropertyFormatError", f"{name} is not a valid date (YYYY-MM-DD).", attribute=name))
+            self.errors.append(
+                ApiError(
+                    422,
+                    "PropertyFormatError",
+                    f"{name} is not a valid date (YYYY-MM-DD).",
+                    attribute=name,
+                )
+            )
             return None
 
     def _percentage(self, value: Any) -> int | None:
-        if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100):
+        if value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+        ):
             return value
         self._violation("percentageDone", "% Complete must be between 0 and 100.")
         return None
 
     def _violation(self, attribute: str, message: str) -> None:
-        self.errors.append(ApiError(422, "PropertyConstraintViolation", message, attribute=attribute))
+        self.errors.append(
+            ApiError(422, "PropertyConstraintViolation", message, attribute=attribute)
+        )
 
     def _exists(self, table: str, row_id: int | None) -> bool:
-        return row_id is not None and self.store.one(f"SELECT 1 FROM {table} WHERE id=?", (row_id,)) is not None
+        return (
+            row_id is not None
+            and self.store.one(f"SELECT 1 FROM {table} WHERE id=?", (row_id,)) is not None
+        )
 
     def _validate(self) -> None:
         store, fields = self.store, self.fields
@@ -148,7 +191,9 @@ class Draft:
             self._violation("subject", "Subject can't be blank.")
         elif len(fields.subject) > 255:
             self._violation("subject", "Subject is too long (maximum is 255 characters).")
-        if fields.project_id is None or not permissions.can_see_project(store, self.viewer_id, fields.project_id):
+        if fields.project_id is None or not permissions.can_see_project(
+            store, self.viewer_id, fields.project_id
+        ):
             self._violation("project", "Project can't be blank.")
         elif fields.type_id not in [row["id"] for row in enabled_types(store, fields.project_id)]:
             self._violation("type", "Type is not set to one of the allowed values.")
@@ -156,12 +201,21 @@ class Draft:
             self._violation("status", "Status is not set to one of the allowed values.")
         if not self._exists("priorities", fields.priority_id):
             self._violation("priority", "Priority is not set to one of the allowed values.")
-        for attribute, user_id in (("assignee", fields.assignee_id), ("responsible", fields.responsible_id)):
+        for attribute, user_id in (
+            ("assignee", fields.assignee_id),
+            ("responsible", fields.responsible_id),
+        ):
             if user_id is not None and (
                 fields.project_id is None
-                or store.one("SELECT 1 FROM memberships WHERE user_id=? AND project_id=?", (user_id, fields.project_id)) is None
+                or store.one(
+                    "SELECT 1 FROM memberships WHERE user_id=? AND project_id=?",
+                    (user_id, fields.project_id),
+                )
+                is None
             ):
-                self._violation(attribute, f"{attribute.capitalize()} is not set to one of the allowed values.")
+                self._violation(
+                    attribute, f"{attribute.capitalize()} is not set to one of the allowed values."
+                )
         if fields.start_date and fields.due_date and fields.due_date < fields.start_date:
             self._violation("dueDate", "Finish date must be greater than or equal to start date.")
 
@@ -169,7 +223,12 @@ class Draft:
         if len(self.errors) == 1:
             raise self.errors[0]
         if self.errors:
-            raise ApiError(422, "MultipleErrors", "Multiple field constraints have been violated.", errors=self.errors)
+            raise ApiError(
+                422,
+                "MultipleErrors",
+                "Multiple field constraints have been violated.",
+                errors=self.errors,
+            )
 
     def payload(self) -> dict[str, Any]:
         fields = self.fields
@@ -180,7 +239,11 @@ class Draft:
             "dueDate": fields.due_date,
             "percentageDone": fields.percentage_done,
             "_links": {
-                name: link(f"{API}/{resource}/{value}" if (value := getattr(fields, column)) is not None else None)
+                name: link(
+                    f"{API}/{resource}/{value}"
+                    if (value := getattr(fields, column)) is not None
+                    else None
+                )
                 for name, (resource, column) in LINKED.items()
             },
         }
@@ -189,7 +252,9 @@ class Draft:
         fields = self.fields
         schema = (
             work_package_schema(self.store, fields.project_id, fields.type_id)
-            if fields.project_id is not None and fields.type_id is not None and self.store.project(fields.project_id)
+            if fields.project_id is not None
+            and fields.type_id is not None
+            and self.store.project(fields.project_id)
             else {"_type": "Schema", "_links": {}}
         )
         links: dict[str, Any] = {
@@ -204,7 +269,9 @@ class Draft:
             "_embedded": {
                 "payload": self.payload(),
                 "schema": schema,
-                "validationErrors": {error.attribute or "base": error.body() for error in self.errors},
+                "validationErrors": {
+                    error.attribute or "base": error.body() for error in self.errors
+                },
             },
             "_links": links,
         }
@@ -219,7 +286,13 @@ async def _new_draft(request: Request, project_ref: str | None) -> tuple[int, Dr
     viewer_id = current_user(request)
     project_id = visible_project(request, project_ref)[1]["id"] if project_ref is not None else None
     body = await read_json_body(request)
-    draft = Draft(store, viewer_id, body, Fields.defaults(store, project_id), fixed_project=project_ref is not None)
+    draft = Draft(
+        store,
+        viewer_id,
+        body,
+        Fields.defaults(store, project_id),
+        fixed_project=project_ref is not None,
+    )
     target = draft.fields.project_id
     if target is not None and permissions.can_see_project(store, viewer_id, target):
         if not permissions.allowed(store, viewer_id, "add_work_packages", target):
@@ -235,9 +308,22 @@ def _insert(store: NepenthesStore, viewer_id: int, fields: Fields) -> int:
         "INSERT INTO work_packages (project_id, type_id, status_id, priority_id, author_id, assignee_id,"
         " responsible_id, subject, description, start_date, due_date, percentage_done, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (fields.project_id, fields.type_id, fields.status_id, fields.priority_id, viewer_id, fields.assignee_id,
-         fields.responsible_id, fields.subject, fields.description, fields.start_date, fields.due_date,
-         fields.percentage_done, stamp, stamp),
+        (
+            fields.project_id,
+            fields.type_id,
+            fields.status_id,
+            fields.priority_id,
+            viewer_id,
+            fields.assignee_id,
+            fields.responsible_id,
+            fields.subject,
+            fields.description,
+            fields.start_date,
+            fields.due_date,
+            fields.percentage_done,
+            stamp,
+            stamp,
+        ),
     )
     return int(cursor.lastrowid)
 
@@ -286,7 +372,11 @@ async def _update_draft(request: Request) -> tuple[int, sqlite3.Row, dict[str, A
     body = await read_json_body(request)
     draft = Draft(store, viewer_id, body, Fields.of(row), fixed_project=False)
     target = draft.fields.project_id
-    if target is not None and target != row["project_id"] and permissions.can_see_project(store, viewer_id, target):
+    if (
+        target is not None
+        and target != row["project_id"]
+        and permissions.can_see_project(store, viewer_id, target)
+    ):
         if not permissions.allowed(store, viewer_id, "add_work_packages", target):
             raise forbidden()
     return viewer_id, row, body, draft
@@ -302,7 +392,12 @@ async def update(request: Request) -> JSONResponse:
     viewer_id, row, body, draft = await _update_draft(request)
     lock_version = body.get("lockVersion")
     if not isinstance(lock_version, int) or isinstance(lock_version, bool):
-        raise ApiError(422, "PropertyConstraintViolation", "Lock Version can't be blank.", attribute="lockVersion")
+        raise ApiError(
+            422,
+            "PropertyConstraintViolation",
+            "Lock Version can't be blank.",
+            attribute="lockVersion",
+        )
     if lock_version != row["lock_version"]:
         raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
     draft.raise_errors()
@@ -312,9 +407,22 @@ async def update(request: Request) -> JSONResponse:
         "UPDATE work_packages SET project_id=?, type_id=?, status_id=?, priority_id=?, assignee_id=?, responsible_id=?,"
         " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, lock_version=lock_version+1,"
         " updated_at=? WHERE id=? AND lock_version=?",
-        (fields.project_id, fields.type_id, fields.status_id, fields.priority_id, fields.assignee_id,
-         fields.responsible_id, fields.subject, fields.description, fields.start_date, fields.due_date,
-         fields.percentage_done, now_iso(), row["id"], lock_version),
+        (
+            fields.project_id,
+            fields.type_id,
+            fields.status_id,
+            fields.priority_id,
+            fields.assignee_id,
+            fields.responsible_id,
+            fields.subject,
+            fields.description,
+            fields.start_date,
+            fields.due_date,
+            fields.percentage_done,
+            now_iso(),
+            row["id"],
+            lock_version,
+        ),
     ).rowcount
     if changed != 1:
         raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
@@ -329,7 +437,10 @@ async def delete(request: Request) -> Response:
     if not permissions.allowed(store, viewer_id, "delete_work_packages", row["project_id"]):
         raise forbidden()
     attachments_dir = request.app.state.config.attachments_dir
-    disk_names = [r["disk_name"] for r in store.all("SELECT disk_name FROM attachments WHERE container_id=?", (row["id"],))]
+    disk_names = [
+        r["disk_name"]
+        for r in store.all("SELECT disk_name FROM attachments WHERE container_id=?", (row["id"],))
+    ]
     with store.transaction():
         store.db.execute("DELETE FROM attachments WHERE container_id=?", (row["id"],))
         store.db.execute("DELETE FROM notifications WHERE resource_id=?", (row["id"],))

@@ -116,19 +116,25 @@ class _Lookups:
 
     def project(self, project_id: int) -> dict[str, Any]:
         if project_id not in self._projects:
-            self._projects[project_id] = represent_project(self.store, self.row("projects", project_id), viewer_id=self.viewer_id)
+            self._projects[project_id] = represent_project(
+                self.store, self.row("projects", project_id), viewer_id=self.viewer_id
+            )
         return self._projects[project_id]
 
     def user(self, user_id: int) -> dict[str, Any]:
         if user_id not in self._users:
             row = self.row("users", user_id)
-            self._users[user_id] = represent_user(row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin)
+            self._users[user_id] = represent_user(
+                row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin
+            )
         return self._users[user_id]
 
     def allowed(self, permission: str, project_id: int) -> bool:
         key = (permission, project_id)
         if key not in self._allowed:
-            self._allowed[key] = permissions.allowed(self.store, self.viewer_id, permission, project_id)
+            self._allowed[key] = permissions.allowed(
+                self.store, self.viewer_id, permission, project_id
+            )
         return self._allowed[key]
 
 
@@ -166,7 +172,9 @@ def represent_work_package(
         links["update"] = link(f"{API}/work_packages/{wp_id}/form", method="post")
         links["updateImmediately"] = link(f"{API}/work_packages/{wp_id}", method="patch")
         links["addAttachment"] = link(f"{API}/work_packages/{wp_id}/attachments", method="post")
-        links["addComment"] = link(f"{API}/work_packages/{wp_id}/activities", method="post", title="Add comment")
+        links["addComment"] = link(
+            f"{API}/work_packages/{wp_id}/activities", method="post", title="Add comment"
+        )
     if lookups.allowed("delete_work_packages", project_id):
         links["delete"] = link(f"{API}/work_packages/{wp_id}", method="delete")
     if lookups.allowed("manage_file_links", project_id):
@@ -185,7 +193,11 @@ def represent_work_package(
         # Milestones have one date instead of a start and a due date.
         body["date"] = row["due_date"] or row["start_date"]
     else:
-        body.update(startDate=row["start_date"], dueDate=row["due_date"], duration=_duration(row["start_date"], row["due_date"]))
+        body.update(
+            startDate=row["start_date"],
+            dueDate=row["due_date"],
+            duration=_duration(row["start_date"], row["due_date"]),
+        )
     body.update(
         derivedStartDate=None,
         derivedDueDate=None,
@@ -240,7 +252,9 @@ def _storage_ids_for_url(request: Request, urls: list[str]) -> list[int]:
     return [row[0] for row in store.all("SELECT id FROM storages")]
 
 
-def _linkable_clause(request: Request, viewer_id: int, storage_ids: list[int]) -> tuple[str, list[Any]]:
+def _linkable_clause(
+    request: Request, viewer_id: int, storage_ids: list[int]
+) -> tuple[str, list[Any]]:
     store = _store(request)
     allowed = set(permissions.project_ids_with(store, viewer_id, "manage_file_links"))
     projects: set[int] = set()
@@ -248,12 +262,17 @@ def _linkable_clause(request: Request, viewer_id: int, storage_ids: list[int]) -
         marks = ",".join("?" * len(storage_ids))
         projects = {
             row[0]
-            for row in store.all(f"SELECT project_id FROM project_storages WHERE storage_id IN ({marks})", storage_ids)
+            for row in store.all(
+                f"SELECT project_id FROM project_storages WHERE storage_id IN ({marks})",
+                storage_ids,
+            )
         } & allowed
     return _ids_clause("wp.project_id", "=", projects)
 
 
-def _linked_clause(request: Request, viewer_id: int, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+def _linked_clause(
+    request: Request, viewer_id: int, column: str, values: list[Any]
+) -> tuple[str, list[Any]]:
     """Work packages with a file link matching; only in projects where links are visible."""
     store = _store(request)
     if not store.table_exists("file_links") or not values:
@@ -270,7 +289,9 @@ def _linked_clause(request: Request, viewer_id: int, column: str, values: list[A
 
 def _text_clause(columns: list[str], text: str) -> tuple[str, list[Any]]:
     pattern = like_pattern(text)
-    return "(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in columns) + ")", [pattern] * len(columns)
+    return "(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in columns) + ")", [
+        pattern
+    ] * len(columns)
 
 
 def _typeahead_clause(text: str) -> tuple[str, list[Any]]:
@@ -323,7 +344,9 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
         case "storageid":
             return _linked_clause(request, viewer_id, "storage_id", integer_values(flt))
         case "storageurl":
-            return _linked_clause(request, viewer_id, "storage_id", _storage_ids_for_url(request, flt.values))
+            return _linked_clause(
+                request, viewer_id, "storage_id", _storage_ids_for_url(request, flt.values)
+            )
         case "linkabletostorageid":
             return _linkable_clause(request, viewer_id, integer_values(flt))
         case "linkabletostorageurl":
@@ -331,12 +354,16 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
     raise AssertionError(f"unhandled filter {flt.name}")
 
 
-def _list(request: Request, viewer_id: int, project_ids: list[int] | set[int], self_path: str) -> JSONResponse:
+def _list(
+    request: Request, viewer_id: int, project_ids: list[int] | set[int], self_path: str
+) -> JSONResponse:
     store = _store(request)
     filters = parse_filters(request, FILTERS, default=OPEN_ONLY)
     order = parse_sort(request, SORTS, [("id", "asc")])
     paging = parse_paging(request)
-    visible = set(permissions.project_ids_with(store, viewer_id, "view_work_packages")) & set(project_ids)
+    visible = set(permissions.project_ids_with(store, viewer_id, "view_work_packages")) & set(
+        project_ids
+    )
     clause, params = _ids_clause("wp.project_id", "=", visible)
     clauses = [clause]
     for flt in filters:
@@ -354,7 +381,9 @@ def _list(request: Request, viewer_id: int, project_ids: list[int] | set[int], s
         [*params, paging.page_size, paging.sql_offset],
     )
     lookups = _Lookups(store, viewer_id)
-    elements = [represent_work_package(store, row, viewer_id=viewer_id, lookups=lookups) for row in rows]
+    elements = [
+        represent_work_package(store, row, viewer_id=viewer_id, lookups=lookups) for row in rows
+    ]
     return hal_response(paginated_collection(request, elements, total, paging, self_path=self_path))
 
 
@@ -375,7 +404,9 @@ def visible_work_package(request: Request, wp_id: int) -> tuple[int, sqlite3.Row
     store = _store(request)
     viewer_id = current_user(request)
     row = store.work_package(wp_id)
-    if row is None or not permissions.allowed(store, viewer_id, "view_work_packages", row["project_id"]):
+    if row is None or not permissions.allowed(
+        store, viewer_id, "view_work_packages", row["project_id"]
+    ):
         raise not_found()
     return viewer_id, row
 

@@ -54,10 +54,14 @@ def _ocs_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseR
 
 def _app_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
     """App routes answer with and without `index.php` (pretty URLs)."""
-    return [Route(f"{prefix}/apps/{path}", endpoint, methods=methods) for prefix in ("/index.php", "")]
+    return [
+        Route(f"{prefix}/apps/{path}", endpoint, methods=methods) for prefix in ("/index.php", "")
+    ]
 
 
-def create_app(store: NextcloudStore, faults: FaultState, *, public_url: Callable[[], str]) -> Starlette:
+def create_app(
+    store: NextcloudStore, faults: FaultState, *, public_url: Callable[[], str]
+) -> Starlette:
     context = NextcloudContext(store, faults, public_url)
     ocs = OcsRoutes(context)
     uploads = DirectUpload(context)
@@ -112,7 +116,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response.status_code = 404
         return response
     if path.startswith("/remote.php/"):
-        return sabre_error(404, "Sabre\\DAV\\Exception\\NotFound", f"File not found: {path} in 'root'")
+        return sabre_error(
+            404, "Sabre\\DAV\\Exception\\NotFound", f"File not found: {path} in 'root'"
+        )
     if exc.status_code == 404:
         return not_found_page()
     return message_page("Error", exc.detail, exc.status_code)
@@ -123,7 +129,11 @@ def _crash_response(request: Request) -> Response:
     if path.startswith("/ocs/"):
         # Recorded: v1 keeps HTTP 200 and says 996 in the meta; v2 answers a plain 500.
         ocs_code = 996 if api_version(request) == 1 else None
-        return ocs_response(request, [], status=500, message="Internal Server Error\n", ocs_code=ocs_code)
+        return ocs_response(
+            request, [], status=500, message="Internal Server Error\n", ocs_code=ocs_code
+        )
     if path.startswith("/remote.php/"):
-        return sabre_error(500, "Internal Server Error", "The server was unable to complete your request.")
+        return sabre_error(
+            500, "Internal Server Error", "The server was unable to complete your request."
+        )
     return json_response({"message": "Internal Server Error"}, 500)

@@ -55,7 +55,9 @@ class DavHandler:
             raise not_authenticated()
         uid = request.path_params["uid"]
         if uid != caller.login:
-            raise DavError(404, "Sabre\\DAV\\Exception\\NotFound", f"File with name {uid} could not be located")
+            raise DavError(
+                404, "Sabre\\DAV\\Exception\\NotFound", f"File with name {uid} could not be located"
+            )
         view = UserView(self.context, caller.login)
         names = path_names(request.path_params.get("rest", ""))
         handler: Callable | None = {
@@ -104,20 +106,28 @@ class DavHandler:
                 "There was no plugin in the system that was willing to handle this GET method."
                 " Enable the Browser plugin to get a better result here.",
             )
-        return file_response(self.store.content_path(located.node.id), located.node, attachment=False)
+        return file_response(
+            self.store.content_path(located.node.id), located.node, attachment=False
+        )
 
     # -- PUT ----------------------------------------------------------------------------------
 
     async def put(self, request: Request, view: UserView, names: list[str]) -> Response:
         if not names:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "PUT is not allowed on non-files.")
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "PUT is not allowed on non-files."
+            )
         parent = view.locate(names[:-1])
         name = checked_name(names[-1])
         if not parent.node.is_dir:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Parent node is not a collection")
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "Parent node is not a collection"
+            )
         existing = view.child(parent, name)
         if existing is not None and existing.node.is_dir:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "PUT is not allowed on non-files.")
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "PUT is not allowed on non-files."
+            )
         writable = existing.access if existing else parent.access
         if writable is not Access.WRITE:
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "Could not write file contents")
@@ -143,7 +153,9 @@ class DavHandler:
             "x-nc-permissions": dav_permissions(node, view.login, Access.WRITE),
         }
         if status == 201:
-            return Response(b"", 201, headers={**headers, "content-type": "text/html; charset=UTF-8"})
+            return Response(
+                b"", 201, headers={**headers, "content-type": "text/html; charset=UTF-8"}
+            )
         return Response(status_code=204, headers=headers)
 
     def _check_quota(self, view: UserView, parent: Located, length: int | None) -> None:
@@ -160,29 +172,46 @@ class DavHandler:
     async def mkcol(self, request: Request, view: UserView, names: list[str]) -> Response:
         if not names:
             raise DavError(
-                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+                405,
+                "Sabre\\DAV\\Exception\\MethodNotAllowed",
+                "The resource you tried to create already exists",
             )
         try:
             parent = view.locate(names[:-1])
         except DavError:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Parent node does not exist") from None
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "Parent node does not exist"
+            ) from None
         name = checked_name(names[-1])
         if not parent.node.is_dir:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Parent node is not a collection")
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "Parent node is not a collection"
+            )
         if self.store.child(parent.node.id, name) is not None:
             raise DavError(
-                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+                405,
+                "Sabre\\DAV\\Exception\\MethodNotAllowed",
+                "The resource you tried to create already exists",
             )
         if parent.access is not Access.WRITE:
-            raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "Permission denied to create directory")
+            raise DavError(
+                403, "Sabre\\DAV\\Exception\\Forbidden", "Permission denied to create directory"
+            )
         try:
             node = self.store.create_folder(view.login, parent.node.id, name)
         except NodeExists:
             raise DavError(
-                405, "Sabre\\DAV\\Exception\\MethodNotAllowed", "The resource you tried to create already exists"
+                405,
+                "Sabre\\DAV\\Exception\\MethodNotAllowed",
+                "The resource you tried to create already exists",
             ) from None
         return Response(
-            b"", 201, headers={"oc-fileid": padded_file_id(node.id), "content-type": "text/html; charset=UTF-8"}
+            b"",
+            201,
+            headers={
+                "oc-fileid": padded_file_id(node.id),
+                "content-type": "text/html; charset=UTF-8",
+            },
         )
 
     # -- DELETE -------------------------------------------------------------------------------
@@ -203,16 +232,22 @@ class DavHandler:
         if not names or not target_names:
             raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "")
         if target_names == names:
-            raise DavError(403, "Sabre\\DAV\\Exception\\Forbidden", "Source and destination uri are identical.")
+            raise DavError(
+                403, "Sabre\\DAV\\Exception\\Forbidden", "Source and destination uri are identical."
+            )
         if target_names[: len(names)] == names or names[: len(target_names)] == target_names:
             # Into itself, or over one of its own ancestors.
             raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "Cannot move a node into itself")
         try:
             target_parent = view.locate(target_names[:-1])
         except DavError:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "The destination node is not found") from None
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "The destination node is not found"
+            ) from None
         if not target_parent.node.is_dir:
-            raise DavError(409, "Sabre\\DAV\\Exception\\Conflict", "The destination node is not found")
+            raise DavError(
+                409, "Sabre\\DAV\\Exception\\Conflict", "The destination node is not found"
+            )
         new_name = checked_name(target_names[-1])
         existing = view.child(target_parent, new_name)
         overwrite = request.headers.get("overwrite", "T").strip().upper() != "F"
@@ -235,7 +270,9 @@ class DavHandler:
             node = self.store.move(source.node.id, target_parent.node.id, new_name)
         except NodeExists:
             raise DavError(
-                412, "Sabre\\DAV\\Exception\\PreconditionFailed", "The destination node already exists"
+                412,
+                "Sabre\\DAV\\Exception\\PreconditionFailed",
+                "The destination node already exists",
             ) from None
         headers = {"oc-fileid": padded_file_id(node.id)}
         if not node.is_dir:
@@ -248,22 +285,32 @@ class DavHandler:
     def _destination(request: Request, view: UserView) -> list[str]:
         header = request.headers.get("destination")
         if not header:
-            raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", "The destination header was not supplied")
+            raise DavError(
+                400, "Sabre\\DAV\\Exception\\BadRequest", "The destination header was not supplied"
+            )
         try:
             path = unquote(urlsplit(header).path)
         except ValueError:
             raise DavError(
-                400, "Sabre\\DAV\\Exception\\BadRequest", "The destination header is not a valid URL"
+                400,
+                "Sabre\\DAV\\Exception\\BadRequest",
+                "The destination header is not a valid URL",
             ) from None
         prefix = DAV_ROOT + view.login
         if path != prefix and not path.startswith(prefix + "/"):
-            raise DavError(502, "Sabre\\DAV\\Exception\\BadGateway", "The destination node is not on this server")
+            raise DavError(
+                502,
+                "Sabre\\DAV\\Exception\\BadGateway",
+                "The destination node is not on this server",
+            )
         return path_names(path[len(prefix) :])
 
 
 def checked_name(name: str) -> str:
     if name in (".", "..") or any(ord(ch) < 0x20 for ch in name) or len(name.encode()) > 255:
-        raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", f"{name!r} is not a valid file name")
+        raise DavError(
+            400, "Sabre\\DAV\\Exception\\BadRequest", f"{name!r} is not a valid file name"
+        )
     return name
 
 
@@ -285,10 +332,16 @@ async def receive_to_file(request: Request, target: Path) -> int:
     return size
 
 
-def file_response(path: Path, node: Node, *, attachment: bool, filename: str | None = None) -> Response:
+def file_response(
+    path: Path, node: Node, *, attachment: bool, filename: str | None = None
+) -> Response:
     """A streamed file with Range support (Starlette answers 206/416 itself)."""
     if not path.is_file():
-        raise DavError(404, "Sabre\\DAV\\Exception\\NotFound", f"File with name {node.name} could not be located")
+        raise DavError(
+            404,
+            "Sabre\\DAV\\Exception\\NotFound",
+            f"File with name {node.name} could not be located",
+        )
     etag = f'"{node.etag}"'
     headers = {"etag": etag, "oc-etag": etag, "last-modified": http_date(node.mtime)}
     return FileResponse(

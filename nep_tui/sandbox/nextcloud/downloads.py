@@ -46,9 +46,13 @@ class DirectDownloads:
             message = f"Expiration time should be greater than 0 and less than or equal to {MAX_EXPIRATION}"
             return ocs_response(request, [], status=400, message=message)
         if node.is_dir:
-            return ocs_response(request, [], status=400, message="Direct download only works for files")
+            return ocs_response(
+                request, [], status=400, message="Direct download only works for files"
+            )
         token = self.store.create_direct_link(caller.login, node.id, expiration)
-        return ocs_response(request, {"url": f"{self.context.base_url()}/remote.php/direct/{token}"})
+        return ocs_response(
+            request, {"url": f"{self.context.base_url()}/remote.php/direct/{token}"}
+        )
 
     def _linked_file(self, token: str) -> Node | None:
         link = self.store.direct_link(token)
@@ -56,7 +60,12 @@ class DirectDownloads:
             return None
         login, file_id = link
         node = self.store.node(file_id)
-        if node is None or node.trashed or node.is_dir or self.store.access(node, login) is Access.NONE:
+        if (
+            node is None
+            or node.trashed
+            or node.is_dir
+            or self.store.access(node, login) is Access.NONE
+        ):
             return None
         return node
 
@@ -76,7 +85,10 @@ class DirectDownloads:
             # The app renders core's error template, which keeps the 200 status.
             return direct_link_invalid(200)
         return file_response(
-            self.store.content_path(node.id), node, attachment=True, filename=request.path_params["name"] or node.name
+            self.store.content_path(node.id),
+            node,
+            attachment=True,
+            filename=request.path_params["name"] or node.name,
         )
 
     async def permalink(self, request: Request) -> Response:
@@ -84,7 +96,11 @@ class DirectDownloads:
         file_id = parse_id(request.path_params["file_id"])
         node = self.store.node(file_id) if file_id is not None else None
         caller = identify(request, self.store)
-        hidden = node is not None and caller.login is not None and self.store.access(node, caller.login) is Access.NONE
+        hidden = (
+            node is not None
+            and caller.login is not None
+            and self.store.access(node, caller.login) is Access.NONE
+        )
         if node is None or node.trashed or hidden:
             return message_page("Files", "File not found", 404)
         path = self.store.path_of(node)

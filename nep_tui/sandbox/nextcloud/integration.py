@@ -15,10 +15,21 @@ from .ocs import json_response, not_logged_in, ocs_response, passes_csrf, php_js
 from .params import json_body, parse_id
 from .store import Access, Node
 
-NEXTCLOUD_VERSION = {"major": 32, "minor": 0, "micro": 1, "string": "32.0.1", "edition": "", "extendedSupport": False}
+NEXTCLOUD_VERSION = {
+    "major": 32,
+    "minor": 0,
+    "micro": 1,
+    "string": "32.0.1",
+    "edition": "",
+    "extendedSupport": False,
+}
 CAPABILITIES = {
     "core": {"pollinterval": 60, "webdav-root": "remote.php/webdav"},
-    "integration_openproject": {"app_version": "2.11.2", "groupfolder_version": "20.1.7", "groupfolders_enabled": True},
+    "integration_openproject": {
+        "app_version": "2.11.2",
+        "groupfolder_version": "20.1.7",
+        "groupfolders_enabled": True,
+    },
 }
 OP_DIRECTORY_MIME = "application/x-op-directory"
 
@@ -68,7 +79,13 @@ class OcsRoutes:
             "lastLogin": 0,
             "backend": "Database",
             "subadmin": [],
-            "quota": {"free": free, "used": used, "total": total, "relative": relative, "quota": total},
+            "quota": {
+                "free": free,
+                "used": used,
+                "total": total,
+                "relative": relative,
+                "quota": total,
+            },
             "manager": "",
             "email": None,
             "additional_mail": [],
@@ -94,7 +111,10 @@ class OcsRoutes:
     async def check_config(self, request: Request) -> Response:
         caller = identify(request, self.store)
         return json_response(
-            {"user_id": caller.login or "", "authorization_header": request.headers.get("authorization", "")}
+            {
+                "user_id": caller.login or "",
+                "authorization_header": request.headers.get("authorization", ""),
+            }
         )
 
     async def file_info(self, request: Request) -> Response:

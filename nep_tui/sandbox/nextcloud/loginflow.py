@@ -51,14 +51,20 @@ class LoginFlow:
                 status=403,
             )
         self.store.grant_login_flow(login_token, login)
-        return message_page("Account connected", "Your client should now be connected! You can close this window.", 200)
+        return message_page(
+            "Account connected",
+            "Your client should now be connected! You can close this window.",
+            200,
+        )
 
     async def poll(self, request: Request) -> Response:
         result = self.store.poll_login_flow(str((await request_params(request)).get("token", "")))
         if result is None:
             return json_response([], 404)
         login, app_password = result
-        return json_response({"server": self.context.base_url(), "loginName": login, "appPassword": app_password})
+        return json_response(
+            {"server": self.context.base_url(), "loginName": login, "appPassword": app_password}
+        )
 
     async def revoke_app_password(self, request: Request) -> Response:
         """DELETE /ocs/v2.php/core/apppassword: only a session that logged in with one."""

@@ -27,7 +27,9 @@ from .tokens import AuthCode, OAuthClient
 AUTHORIZE_PATH = "/index.php/apps/oauth2/authorize"
 CARRIED = ("code_challenge", "code_challenge_method")
 PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-CLIENT_REFUSED = "Your client is not authorized to connect. Please inform the administrator of your client."
+CLIENT_REFUSED = (
+    "Your client is not authorized to connect. Please inform the administrator of your client."
+)
 
 
 class OAuthApp:
@@ -45,12 +47,18 @@ class OAuthApp:
         state = params.get("state", "")
         if params.get("response_type", "code") != "code":
             return RedirectResponse(
-                _with_query(client.redirect_uri, state=state, error="unsupported_response_type"), 302
+                _with_query(client.redirect_uri, state=state, error="unsupported_response_type"),
+                302,
             )
         return self._page(client, _carried(params))
 
     def _page(
-        self, client: OAuthClient, carried: dict[str, str], *, error: str | None = None, login: str = ""
+        self,
+        client: OAuthClient,
+        carried: dict[str, str],
+        *,
+        error: str | None = None,
+        login: str = "",
     ) -> Response:
         return authorize_page(
             client_name=client.client_id,
@@ -77,7 +85,9 @@ class OAuthApp:
             code_challenge_method=carried.get("code_challenge_method") or None,
         )
         # Nextcloud always sends the browser to the client's registered redirect URI.
-        return RedirectResponse(_with_query(client.redirect_uri, state=carried.get("state", ""), code=code), 302)
+        return RedirectResponse(
+            _with_query(client.redirect_uri, state=carried.get("state", ""), code=code), 302
+        )
 
     async def token(self, request: Request) -> Response:
         """The checks of Nextcloud's OauthApiController, in its order."""
@@ -127,7 +137,9 @@ def _pkce_error(grant: AuthCode, verifier: str) -> str | None:
         return "invalid_request"
     if not PKCE_VERIFIER.fullmatch(verifier) or grant.code_challenge_method != "S256":
         return "invalid_grant"
-    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    digest = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     return None if hmac.compare_digest(digest, grant.code_challenge) else "invalid_grant"
 
 
@@ -136,7 +148,9 @@ def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
         try:
-            client_id, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            client_id, _, secret = (
+                base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            )
             return client_id, secret
         except (binascii.Error, UnicodeDecodeError):
             return "", ""
@@ -145,7 +159,9 @@ def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
 
 def _carried(params: Mapping) -> dict[str, str]:
     """What the consent form must hand back: the state and an optional PKCE challenge."""
-    return {key: str(params[key]) for key in CARRIED if params.get(key)} | {"state": str(params.get("state", ""))}
+    return {key: str(params[key]) for key in CARRIED if params.get(key)} | {
+        "state": str(params.get("state", ""))
+    }
 
 
 def _with_query(uri: str, **params: str) -> str:

@@ -50,7 +50,8 @@ def authorize_page(
     status: int = 200,
 ) -> HTMLResponse:
     fields = "".join(
-        f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">' for key, value in hidden.items()
+        f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">'
+        for key, value in hidden.items()
     )
     error_html = f'<p class="error">{escape(error)}</p>' if error else ""
     body = (

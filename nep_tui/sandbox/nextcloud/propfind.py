@@ -17,7 +17,12 @@ from .store import ROOT_ID
 from .userview import Located, UserView
 
 DAV_ROOT = "/remote.php/dav/files/"
-PREFIXES = {"DAV:": "d", "http://sabredav.org/ns": "s", "http://owncloud.org/ns": "oc", "http://nextcloud.org/ns": "nc"}
+PREFIXES = {
+    "DAV:": "d",
+    "http://sabredav.org/ns": "s",
+    "http://owncloud.org/ns": "oc",
+    "http://nextcloud.org/ns": "nc",
+}
 MULTISTATUS_OPEN = (
     '<?xml version="1.0"?>\n<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns"'
     ' xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">'
@@ -48,7 +53,9 @@ def http_date(timestamp: int) -> str:
 def response_xml(view: UserView, located: Located, requested: list[str] | None) -> str:
     """One <d:response>: found properties in a 200 propstat, missing ones in a 404 propstat."""
     node = located.node
-    href = DAV_ROOT + view.login + located.path + ("/" if node.is_dir and located.path != "/" else "")
+    href = (
+        DAV_ROOT + view.login + located.path + ("/" if node.is_dir and located.path != "/" else "")
+    )
     found, missing = [], []
     values = PropertyValues(view, located)
     for name in requested if requested is not None else ALLPROP:
@@ -106,7 +113,9 @@ class PropertyValues:
 
 
 def _propstat(props: list[str], status: str) -> str:
-    return f"<d:propstat><d:prop>{''.join(props)}</d:prop><d:status>{status}</d:status></d:propstat>"
+    return (
+        f"<d:propstat><d:prop>{''.join(props)}</d:prop><d:status>{status}</d:status></d:propstat>"
+    )
 
 
 def _prop_xml(clark: str, inner: str) -> str:
@@ -129,10 +138,14 @@ def parse_propfind(body: bytes) -> list[str] | None:
         root: Element = fromstring(body)
     except (ParseError, DefusedXmlException) as error:
         raise DavError(
-            400, "Sabre\\DAV\\Exception\\BadRequest", f"The request body had an invalid XML body. (message: {error})"
+            400,
+            "Sabre\\DAV\\Exception\\BadRequest",
+            f"The request body had an invalid XML body. (message: {error})",
         ) from None
     if root.tag != f"{D}propfind":
-        raise DavError(400, "Sabre\\DAV\\Exception\\BadRequest", "The root element must be {DAV:}propfind")
+        raise DavError(
+            400, "Sabre\\DAV\\Exception\\BadRequest", "The root element must be {DAV:}propfind"
+        )
     prop = root.find(f"{D}prop")
     if prop is None:
         return None

@@ -10,12 +10,21 @@ XML_TYPE = "application/xml; charset=utf-8"
 
 
 class DavError(Exception):
-    def __init__(self, status: int, exception: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, exception: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.exception, self.message, self.headers = status, exception, message, headers or {}
+        self.status, self.exception, self.message, self.headers = (
+            status,
+            exception,
+            message,
+            headers or {},
+        )
 
 
-def sabre_error(status: int, exception: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def sabre_error(
+    status: int, exception: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     body = (
         '<?xml version="1.0" encoding="utf-8"?>\n<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns">\n'
         f"  <s:exception>{escape(exception)}</s:exception>\n  <s:message>{escape(message)}</s:message>\n</d:error>\n"

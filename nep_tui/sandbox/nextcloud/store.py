@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS restrictions (
 
 def guess_mime(name: str) -> str:
     suffix = os.path.splitext(name)[1].lower()
-    return _MIME_OVERRIDES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return (
+        _MIME_OVERRIDES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    )
 
 
 class Access(Enum):
@@ -83,7 +85,9 @@ class Node:
 
     @property
     def etag(self) -> str:
-        return hashlib.md5(f"{self.id}:{self.revision}:{self.mtime}".encode(), usedforsecurity=False).hexdigest()
+        return hashlib.md5(
+            f"{self.id}:{self.revision}:{self.mtime}".encode(), usedforsecurity=False
+        ).hexdigest()
 
 
 class NodeExists(Exception):
@@ -167,11 +171,16 @@ class NextcloudStore(TokenTables):
         return self._node(rows[0]) if rows else None
 
     def child(self, parent_id: int, name: str) -> Node | None:
-        rows = self._query("SELECT * FROM nodes WHERE parent_id = ? AND name = ? AND trashed = 0", (parent_id, name))
+        rows = self._query(
+            "SELECT * FROM nodes WHERE parent_id = ? AND name = ? AND trashed = 0",
+            (parent_id, name),
+        )
         return self._node(rows[0]) if rows else None
 
     def children(self, parent_id: int) -> list[Node]:
-        rows = self._query("SELECT * FROM nodes WHERE parent_id = ? AND trashed = 0 ORDER BY name", (parent_id,))
+        rows = self._query(
+            "SELECT * FROM nodes WHERE parent_id = ? AND trashed = 0 ORDER BY name", (parent_id,)
+        )
         return [self._node(row) for row in rows]
 
     def ancestors(self, node: Node) -> list[Node]:
@@ -188,7 +197,9 @@ class NextcloudStore(TokenTables):
 
     def path_of(self, node: Node) -> str:
         """'/a/b' for a node, '/' for the root."""
-        names = [n.name for n in reversed(self.ancestors(node))][1:] + ([node.name] if node.id != ROOT_ID else [])
+        names = [n.name for n in reversed(self.ancestors(node))][1:] + (
+            [node.name] if node.id != ROOT_ID else []
+        )
         return "/" + "/".join(names)
 
     def node_at(self, path: str) -> Node | None:
@@ -221,11 +232,14 @@ class NextcloudStore(TokenTables):
 
     def _add_restriction(self, file_id: int, login: str, kind: str) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO restrictions VALUES (?, ?, ?)", (file_id, login, kind))
+            db.execute(
+                "INSERT OR IGNORE INTO restrictions VALUES (?, ?, ?)", (file_id, login, kind)
+            )
 
     def used_bytes(self, login: str) -> int:
         rows = self._query(
-            "SELECT coalesce(sum(size), 0) FROM nodes WHERE owner = ? AND is_dir = 0 AND trashed = 0", (login,)
+            "SELECT coalesce(sum(size), 0) FROM nodes WHERE owner = ? AND is_dir = 0 AND trashed = 0",
+            (login,),
         )
         return int(rows[0][0])
 
@@ -271,12 +285,16 @@ class NextcloudStore(TokenTables):
             return self.replace_content(existing.id, incoming, modifier=owner, mtime=stamp).id
         # Seeds write thousands of these: straight to the content file, no incoming + rename.
         with self._tx() as db:
-            node_id = self._insert(db, parent_id, name, False, owner, len(content), stamp, mime or guess_mime(name))
+            node_id = self._insert(
+                db, parent_id, name, False, owner, len(content), stamp, mime or guess_mime(name)
+            )
             self.content_path(node_id).write_bytes(content)
             self._propagate(db, parent_id, len(content), stamp)
         return node_id
 
-    def create_folder(self, owner: str, parent_id: int, name: str, *, mtime: int | None = None) -> Node:
+    def create_folder(
+        self, owner: str, parent_id: int, name: str, *, mtime: int | None = None
+    ) -> Node:
         stamp = mtime if mtime is not None else int(time.time())
         with self._tx() as db:
             node_id = self._insert(db, parent_id, name, True, owner, 0, stamp, FOLDER_MIME)
@@ -299,14 +317,18 @@ class NextcloudStore(TokenTables):
         stamp = mtime if mtime is not None else int(time.time())
         size = incoming.stat().st_size
         with self._tx() as db:
-            node_id = self._insert(db, parent_id, name, False, owner, size, stamp, mime or guess_mime(name))
+            node_id = self._insert(
+                db, parent_id, name, False, owner, size, stamp, mime or guess_mime(name)
+            )
             os.replace(incoming, self.content_path(node_id))
             self._propagate(db, parent_id, size, stamp)
         found = self.node(node_id)
         assert found is not None
         return found
 
-    def replace_content(self, file_id: int, incoming: Path, *, modifier: str, mtime: int | None = None) -> Node:
+    def replace_content(
+        self, file_id: int, incoming: Path, *, modifier: str, mtime: int | None = None
+    ) -> Node:
         stamp = mtime if mtime is not None else int(time.time())
         size = incoming.stat().st_size
         with self._tx() as db:
@@ -345,7 +367,9 @@ class NextcloudStore(TokenTables):
         Folder times only move when `mtime` is given (a user's DELETE), so a deletion made by a
         seed keeps the demo's timestamps deterministic."""
         with self._tx() as db:
-            row = db.execute("SELECT * FROM nodes WHERE id = ? AND trashed = 0", (file_id,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM nodes WHERE id = ? AND trashed = 0", (file_id,)
+            ).fetchone()
             if row is None or row["id"] == ROOT_ID:
                 return
             db.execute(
@@ -380,7 +404,9 @@ class NextcloudStore(TokenTables):
         return cursor.lastrowid
 
     @staticmethod
-    def _propagate(db: sqlite3.Connection, folder_id: int | None, size_delta: int, mtime: int) -> None:
+    def _propagate(
+        db: sqlite3.Connection, folder_id: int | None, size_delta: int, mtime: int
+    ) -> None:
         """Like Nextcloud's propagator: folder sizes, mtimes and etags follow their contents."""
         if folder_id is None:
             return

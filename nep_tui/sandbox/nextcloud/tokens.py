@@ -65,7 +65,11 @@ class RefreshGrant:
 
 class TokenTables(SqliteDatabase):
     def app_password_login(self, login: str, password: str) -> bool:
-        return bool(self._query("SELECT 1 FROM app_passwords WHERE login = ? AND password = ?", (login, password)))
+        return bool(
+            self._query(
+                "SELECT 1 FROM app_passwords WHERE login = ? AND password = ?", (login, password)
+            )
+        )
 
     def revoke_app_password(self, password: str) -> None:
         with self._tx() as db:
@@ -83,16 +87,32 @@ class TokenTables(SqliteDatabase):
 
     def oauth_client(self, client_id: str) -> OAuthClient | None:
         rows = self._query("SELECT * FROM oauth_clients WHERE client_id = ?", (client_id,))
-        return OAuthClient(rows[0]["client_id"], rows[0]["client_secret"], rows[0]["redirect_uri"]) if rows else None
+        return (
+            OAuthClient(rows[0]["client_id"], rows[0]["client_secret"], rows[0]["redirect_uri"])
+            if rows
+            else None
+        )
 
     def create_auth_code(
-        self, client_id: str, login: str, *, code_challenge: str | None = None, code_challenge_method: str | None = None
+        self,
+        client_id: str,
+        login: str,
+        *,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
     ) -> str:
         code = random_token(128)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO oauth_codes VALUES (?, ?, ?, ?, ?, ?)",
-                (code, client_id, login, int(time.time()) + AUTH_CODE_TTL, code_challenge, code_challenge_method),
+                (
+                    code,
+                    client_id,
+                    login,
+                    int(time.time()) + AUTH_CODE_TTL,
+                    code_challenge,
+                    code_challenge_method,
+                ),
             )
         return code
 
@@ -106,7 +126,9 @@ class TokenTables(SqliteDatabase):
             with self._tx() as db:
                 db.execute("DELETE FROM oauth_codes WHERE code = ?", (code,))
             return None
-        return AuthCode(row["client_id"], row["login"], row["code_challenge"], row["code_challenge_method"])
+        return AuthCode(
+            row["client_id"], row["login"], row["code_challenge"], row["code_challenge_method"]
+        )
 
     def redeem_auth_code(self, code: str) -> dict | None:
         """Codes are single use: the first redemption wins, later ones get None."""
@@ -118,7 +140,9 @@ class TokenTables(SqliteDatabase):
         return self.issue_oauth_token(row["login"], client_id=row["client_id"])
 
     def refresh_grant(self, refresh_token: str) -> RefreshGrant | None:
-        rows = self._query("SELECT client_id, login FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
+        rows = self._query(
+            "SELECT client_id, login FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)
+        )
         return RefreshGrant(rows[0]["client_id"], rows[0]["login"]) if rows else None
 
     def issue_oauth_token(self, login: str, *, client_id: str | None = None) -> dict:
@@ -139,14 +163,18 @@ class TokenTables(SqliteDatabase):
     def refresh_oauth_token(self, refresh_token: str, client_id: str) -> dict | None:
         """Refresh tokens rotate: the old pair dies, a new pair is issued; None if already used."""
         with self._tx() as db:
-            row = db.execute("SELECT * FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)
+            ).fetchone()
             if row is None:
                 return None
             db.execute("DELETE FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,))
         return self.issue_oauth_token(row["login"], client_id=row["client_id"] or client_id)
 
     def login_for_access_token(self, access_token: str) -> str | None:
-        rows = self._query("SELECT login, expires FROM oauth_tokens WHERE access_token = ?", (access_token,))
+        rows = self._query(
+            "SELECT login, expires FROM oauth_tokens WHERE access_token = ?", (access_token,)
+        )
         if not rows or rows[0]["expires"] < time.time():
             return None
         return rows[0]["login"]
@@ -192,7 +220,9 @@ class TokenTables(SqliteDatabase):
     def poll_login_flow(self, poll_token: str) -> tuple[str, str] | None:
         """(login, app password) exactly once after the grant; None while waiting or when gone."""
         with self._tx() as db:
-            row = db.execute("SELECT * FROM login_flows WHERE poll_token = ?", (poll_token,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM login_flows WHERE poll_token = ?", (poll_token,)
+            ).fetchone()
             if row is None:
                 return None
             expired = row["expires"] < time.time()
@@ -207,7 +237,9 @@ class TokenTables(SqliteDatabase):
     def create_upload_token(self, login: str, folder_id: int) -> tuple[str, int]:
         token, expires = random_token(64), int(time.time()) + UPLOAD_TOKEN_TTL
         with self._tx() as db:
-            db.execute("INSERT INTO upload_tokens VALUES (?, ?, ?, ?)", (token, login, folder_id, expires))
+            db.execute(
+                "INSERT INTO upload_tokens VALUES (?, ?, ?, ?)", (token, login, folder_id, expires)
+            )
         return token, expires
 
     def burn_upload_token(self, token: str) -> tuple[str, int, bool] | None:
@@ -222,7 +254,10 @@ class TokenTables(SqliteDatabase):
     def create_direct_link(self, login: str, file_id: int, ttl: int = DIRECT_LINK_TTL) -> str:
         token = random_token(60)
         with self._tx() as db:
-            db.execute("INSERT INTO direct_links VALUES (?, ?, ?, ?)", (token, login, file_id, int(time.time()) + ttl))
+            db.execute(
+                "INSERT INTO direct_links VALUES (?, ?, ?, ?)",
+                (token, login, file_id, int(time.time()) + ttl),
+            )
         return token
 
     def direct_link(self, token: str) -> tuple[str, int] | None:

@@ -212,7 +212,11 @@ class DirectUpload:
         )
 
     async def upload(self, request: Request) -> Response:
-        cors = {"access-control-allow-origin": request.headers["origin"]} if "origin" in request.headers else {}
+        cors = (
+            {"access-control-allow-origin": request.headers["origin"]}
+            if "origin" in request.headers
+            else {}
+        )
         incoming = self.store.new_incoming_path()
         try:
             status, body = await self._upload(request, incoming)
@@ -236,14 +240,25 @@ class DirectUpload:
         form = await read_upload_form(request, incoming, limit)
         # The checks run in the order of the app's controller, which decides which error wins.
         if form.file_name is None:
-            raise UploadError(413, "File was not uploaded. post_max_size exceeded?", upload_limit=limit)
+            raise UploadError(
+                413, "File was not uploaded. post_max_size exceeded?", upload_limit=limit
+            )
         name = upload_name(form.file_name)
         if form.file_too_large:
-            raise UploadError(413, "File was not uploaded. upload_max_filesize exceeded?", upload_limit=limit)
+            raise UploadError(
+                413, "File was not uploaded. upload_max_filesize exceeded?", upload_limit=limit
+            )
         # PHP's getParam() also looks at the query string.
-        overwrite = parse_overwrite(form.fields.get("overwrite", request.query_params.get("overwrite")))
+        overwrite = parse_overwrite(
+            form.fields.get("overwrite", request.query_params.get("overwrite"))
+        )
         folder = self.store.node(folder_id)
-        if folder is None or folder.trashed or not folder.is_dir or self.store.access(folder, login) is Access.NONE:
+        if (
+            folder is None
+            or folder.trashed
+            or not folder.is_dir
+            or self.store.access(folder, login) is Access.NONE
+        ):
             raise UploadError(404, FOLDER_NOT_FOUND)
         folder_writable = self.store.access(folder, login) is Access.WRITE
         if not folder_writable and not overwrite:
