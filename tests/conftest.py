@@ -7,11 +7,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from support import SHARED_DIR
 
 os.environ["TZ"] = "UTC"
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
-
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _worker_index() -> int:
@@ -65,12 +64,13 @@ def fresh_sandbox(tmp_path):
 @pytest.fixture(scope="module")
 def short_lived(tmp_path_factory):
     """A sandbox of the test module's own whose OAuth access tokens live SHORT_TOKEN_TTL s."""
-    from oauth_support import SHORT_TOKEN_TTL
+    from support.oauth import SHORT_TOKEN_TTL
 
     from nep_tui.sandbox.server import start_in_thread
 
-    running = start_in_thread(tmp_path_factory.mktemp("short-lived"), seed="demo",
-                              token_ttl=SHORT_TOKEN_TTL)
+    running = start_in_thread(
+        tmp_path_factory.mktemp("short-lived"), seed="demo", token_ttl=SHORT_TOKEN_TTL
+    )
     yield running
     running.stop()
 
@@ -105,5 +105,7 @@ def openapi_spec_path() -> Path:
     candidate = os.environ.get("NEP_TUI_OPENAPI_SPEC")
     path = Path(candidate) if candidate else SHARED_DIR / "reference" / "openproject-apiv3.json"
     if not path.is_file():
-        pytest.skip(f"OpenAPI spec not found at {path}: set NEP_TUI_OPENAPI_SPEC to check the sandbox against it")
+        pytest.skip(
+            f"OpenAPI spec not found at {path}: set NEP_TUI_OPENAPI_SPEC to check the sandbox against it"
+        )
     return path

@@ -15,14 +15,13 @@ import sqlite3
 import time
 
 import pytest
+from support.oauth import SHORT_TOKEN_TTL, oauth_login
 
-from nep_tui.api import auth
+from nep_tui.api import auth, session
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
-from nep_tui.api import session
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
-from oauth_support import SHORT_TOKEN_TTL, oauth_login
 
 DEMO_WP = 1
 
@@ -86,21 +85,24 @@ async def test_an_upload_refused_for_an_expired_token_is_sent_again_whole(short_
         await client.configuration()  # cached: the upload is the first request after expiry
         await asyncio.sleep(SHORT_TOKEN_TTL + 0.5)
         before = tokens_issued(short_lived)
-        attachment = await client.upload_attachment(DEMO_WP, source,
-                                                    progress=lambda *done: seen.append(done))
+        attachment = await client.upload_attachment(
+            DEMO_WP, source, progress=lambda *done: seen.append(done)
+        )
         assert tokens_issued(short_lived) == before + 1
         assert attachment.file_size == len(content)
         copy = await client.download_attachment(attachment.id, tmp_path / "copy.bin")
     assert copy.read_bytes() == content
     restarts = [index for index, (done, _total) in enumerate(seen) if done == 0]
     assert len(restarts) == 2  # sent twice, progress back at 0 for the second
-    second = [done for done, _total in seen[restarts[-1]:]]
+    second = [done for done, _total in seen[restarts[-1] :]]
     assert second == sorted(second) and second[-1] == len(content)
     assert {total for _done, total in seen} == {len(content)}
 
 
 async def test_a_streamed_answer_refused_without_a_retry_is_a_typed_error(sandbox):
-    async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)) as client:
+    async with NepenthesClient(
+        sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)
+    ) as client:
         with pytest.raises(err.LoggedOut):
             async with client.http.stream("GET", "/api/v3/attachments/1/content"):
                 pass
@@ -119,12 +121,14 @@ async def test_a_login_lost_between_link_batches_keeps_what_was_linked(fresh_san
                 with contextlib.closing(sqlite3.connect(path)) as db, db:
                     db.execute("UPDATE oauth_tokens SET revoked = 1")
 
-        result = await client.create_file_links(DEMO_WP, 1, chosen,
-                                                progress=revoke_after_the_first_batch)
+        result = await client.create_file_links(
+            DEMO_WP, 1, chosen, progress=revoke_after_the_first_batch
+        )
     assert {link.origin_id for link in result.linked} == {file.id for file in chosen[:20]}
     assert [file for file, _ in result.failed] == chosen[20:]
     assert all(isinstance(error, err.LoggedOut) for _, error in result.failed)
-    async with NepenthesClient(fresh_sandbox.nepenthes_url,
-                               ApiTokenSource(fresh_sandbox.user("member").api_token)) as member:
+    async with NepenthesClient(
+        fresh_sandbox.nepenthes_url, ApiTokenSource(fresh_sandbox.user("member").api_token)
+    ) as member:
         linked = {link.origin_id for link in await member.file_links(DEMO_WP)}
     assert {file.id for file in files} <= linked

@@ -44,6 +44,7 @@ async def own(own_sandbox):
 
 # --- reads on the shared demo sandbox ------------------------------------------------------------
 
+
 async def test_me_and_configuration(member):
     me = await member.me()
     assert (me.login, me.admin) == ("member", False)
@@ -83,7 +84,9 @@ async def test_open_only_and_search_filters(member):
     assert len(open_ones) < len(everything)
     found = await member.work_packages_page("demo", search="kickoff presentation", open_only=False)
     assert DEMO_WP in {wp.id for wp in found.elements}
-    mine = [wp async for wp in member.iter_work_packages(None, assigned_to_me=True, open_only=False)]
+    mine = [
+        wp async for wp in member.iter_work_packages(None, assigned_to_me=True, open_only=False)
+    ]
     assert mine and {wp.assignee_name for wp in mine} == {(await member.me()).name}
 
 
@@ -115,15 +118,21 @@ async def test_lookups(member):
 async def test_file_links_carry_every_status(member):
     links = await member.file_links(DEMO_WP)
     statuses = {link.status for link in links}
-    assert {m.FileLinkStatus.VIEW_ALLOWED, m.FileLinkStatus.NOT_FOUND,
-            m.FileLinkStatus.VIEW_NOT_ALLOWED} <= statuses
+    assert {
+        m.FileLinkStatus.VIEW_ALLOWED,
+        m.FileLinkStatus.NOT_FOUND,
+        m.FileLinkStatus.VIEW_NOT_ALLOWED,
+    } <= statuses
     assert any(link.is_folder for link in links)
     assert all(link.storage_id == 1 for link in links)
 
 
 async def test_open_and_download_urls_are_read_from_303(member, sandbox):
-    link = next(link for link in await member.file_links(DEMO_WP)
-                if link.status is m.FileLinkStatus.VIEW_ALLOWED and not link.is_folder)
+    link = next(
+        link
+        for link in await member.file_links(DEMO_WP)
+        if link.status is m.FileLinkStatus.VIEW_ALLOWED and not link.is_folder
+    )
     open_url = await member.file_link_open_url(link.id)
     assert open_url.startswith(sandbox.nextcloud_url) and "openfile=1" in open_url
     assert "openfile=0" in await member.file_link_open_url(link.id, location=True)
@@ -166,8 +175,11 @@ async def test_create_folder(own):
 
 
 async def test_work_packages_of_a_linked_file(member):
-    link = next(link for link in await member.file_links(DEMO_WP)
-                if link.status is m.FileLinkStatus.VIEW_ALLOWED)
+    link = next(
+        link
+        for link in await member.file_links(DEMO_WP)
+        if link.status is m.FileLinkStatus.VIEW_ALLOWED
+    )
     linked = await member.work_packages_of_file(1, link.origin_id)
     assert DEMO_WP in {wp.id for wp in linked}
 
@@ -175,14 +187,22 @@ async def test_work_packages_of_a_linked_file(member):
 async def test_notifications_and_reasons(member):
     unread = await member.notifications(unread_only=True)
     assert unread and not any(n.read for n in unread)
-    assert {"mentioned", "assigned", "responsible", "watched", "commented", "dateAlert",
-            "shared"} <= {n.reason.value for n in unread}
+    assert {
+        "mentioned",
+        "assigned",
+        "responsible",
+        "watched",
+        "commented",
+        "dateAlert",
+        "shared",
+    } <= {n.reason.value for n in unread}
     assert await member.unread_count() == len(unread)
     everything = await member.notifications()
     assert len(everything) > len(unread) and any(n.read for n in everything)
 
 
 # --- errors from real faults -----------------------------------------------------------------------
+
 
 async def test_not_found_and_hidden_projects(member):
     with pytest.raises(err.NotFound):
@@ -192,7 +212,9 @@ async def test_not_found_and_hidden_projects(member):
 
 
 async def test_a_rejected_api_token(sandbox):
-    async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)) as client:
+    async with NepenthesClient(
+        sandbox.nepenthes_url, ApiTokenSource("opapi-" + "0" * 64)
+    ) as client:
         with pytest.raises(err.NotLoggedIn) as caught:
             await client.me()
     assert "API token" in caught.value.message and "0000" not in str(caught.value)
@@ -202,9 +224,13 @@ async def test_nobody_listens_on_the_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+
     async def no_wait(_seconds: float) -> None:
         return None
-    async with NepenthesClient(f"http://127.0.0.1:{port}", ApiTokenSource("x"), sleep=no_wait) as client:
+
+    async with NepenthesClient(
+        f"http://127.0.0.1:{port}", ApiTokenSource("x"), sleep=no_wait
+    ) as client:
         with pytest.raises(err.NetworkUnreachable) as caught:
             await client.me()
     assert "127.0.0.1" in caught.value.message
@@ -254,13 +280,15 @@ async def test_permission_denied(member):
 
 # --- changes on this module's own sandbox ------------------------------------------------------
 
+
 async def test_create_work_package(own):
     demo = await own.project("demo")
     task = next(t for t in await own.types(demo) if t.name == "Task")
     form = await own.work_package_form(demo, type_id=task.id, subject="Checked first")
     assert form.valid
-    created = await own.create_work_package(demo, type_id=task.id, subject="Written by the API tests",
-                                             description="Some *markdown*")
+    created = await own.create_work_package(
+        demo, type_id=task.id, subject="Written by the API tests", description="Some *markdown*"
+    )
     assert created.id and created.subject == "Written by the API tests"
     assert (await own.work_package(created.id)).description == "Some *markdown*"
 
@@ -276,18 +304,25 @@ async def test_upload_link_download_round_trip(own, tmp_path):
     source = tmp_path / "round trip.bin"
     source.write_bytes(b"nep-tui" * 50_000)
     seen: list[tuple[int, int | None]] = []
-    uploaded = await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source,
-                                     progress=lambda done, total: seen.append((done, total)))
+    uploaded = await own.upload_file(
+        1,
+        project_id=demo.id,
+        folder_id=folder_id,
+        path=source,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert uploaded.file_name == "round trip.bin" and not uploaded.replaced
     assert seen[-1] == (source.stat().st_size, source.stat().st_size)
 
     with pytest.raises(err.FileNameExists):
         await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source)
-    both = await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source,
-                                 overwrite=False)
+    both = await own.upload_file(
+        1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=False
+    )
     assert both.file_name != uploaded.file_name and both.file_id != uploaded.file_id
-    replaced = await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source,
-                                     overwrite=True)
+    replaced = await own.upload_file(
+        1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=True
+    )
     assert replaced.replaced and replaced.file_id == uploaded.file_id
 
     listing = await own.storage_files(1, f"/OpenProject/{demo.name} ({demo.id})")
@@ -329,8 +364,9 @@ async def test_link_batches_report_failures_per_file(own):
     bogus = m.StorageFile(id="", name="", mime_type="text/plain")
     files = good * 8 + [bogus]  # 25 entries: two batches, the second one has a bad file
     progress: list[tuple[int, int | None]] = []
-    result = await own.create_file_links(DEMO_WP, 1, files,
-                                         progress=lambda done, total: progress.append((done, total)))
+    result = await own.create_file_links(
+        DEMO_WP, 1, files, progress=lambda done, total: progress.append((done, total))
+    )
     assert [file for file, _error in result.failed] == [bogus]
     assert isinstance(result.failed[0][1], (err.ValidationFailed, err.BadRequest))
     assert {link.origin_id for link in result.linked} == {f.id for f in good}
@@ -363,7 +399,9 @@ async def test_a_folder_is_never_overwritten_by_a_file(own, tmp_path):
     source = tmp_path / "Clash"
     source.write_text("a file named like a folder")
     with pytest.raises(err.Conflict) as caught:
-        await own.upload_file(1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=True)
+        await own.upload_file(
+            1, project_id=demo.id, folder_id=folder_id, path=source, overwrite=True
+        )
     assert not isinstance(caught.value, err.FileNameExists) and "folder" in caught.value.message
 
 

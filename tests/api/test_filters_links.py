@@ -12,9 +12,15 @@ from nep_tui.api.links import work_package_id_from_url
 
 def test_filters_and_sort_are_json_not_string_pasting():
     hostile = 'x"}]},{"id":{"operator":"*'
-    query = flt.Query(filters=(flt.search("search", f"  {hostile} "), flt.status_open(),
-                               flt.flag("readIAN", False), flt.equals("project_id", 12)),
-                      sort=(flt.Sort("updatedAt", "desc"), flt.Sort("id")))
+    query = flt.Query(
+        filters=(
+            flt.search("search", f"  {hostile} "),
+            flt.status_open(),
+            flt.flag("readIAN", False),
+            flt.equals("project_id", 12),
+        ),
+        sort=(flt.Sort("updatedAt", "desc"), flt.Sort("id")),
+    )
     params = query.params()
     assert json.loads(params["filters"]) == [
         {"search": {"operator": "**", "values": [hostile]}},
@@ -35,22 +41,25 @@ def test_unknown_operators_are_refused():
         flt.Filter("status", "LIKE", ["x"])
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://pm.example/work_packages/12", 12),
-    ("https://pm.example/work_packages/12/activity", 12),
-    ("https://pm.example/projects/demo/work_packages/12", 12),
-    ("https://pm.example/projects/demo/work_packages/12/files/", 12),
-    ("https://pm.example/wp/7", 7),
-    ("https://pm.example/projects/demo/work_packages/details/33/overview", 33),
-    ("https://pm.example/notifications/details/33/activity", 33),
-    ("https://pm.example/projects/demo/work_packages?query_id=3", None),
-    ("https://pm.example/projects/demo/work_packages/new", None),
-    ("https://pm.example/work_packages/12/relations/5", None),
-    ("https://pm.example/projects/demo", None),
-    ("#42", 42),
-    ("42", 42),
-    ("not a link", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://pm.example/work_packages/12", 12),
+        ("https://pm.example/work_packages/12/activity", 12),
+        ("https://pm.example/projects/demo/work_packages/12", 12),
+        ("https://pm.example/projects/demo/work_packages/12/files/", 12),
+        ("https://pm.example/wp/7", 7),
+        ("https://pm.example/projects/demo/work_packages/details/33/overview", 33),
+        ("https://pm.example/notifications/details/33/activity", 33),
+        ("https://pm.example/projects/demo/work_packages?query_id=3", None),
+        ("https://pm.example/projects/demo/work_packages/new", None),
+        ("https://pm.example/work_packages/12/relations/5", None),
+        ("https://pm.example/projects/demo", None),
+        ("#42", 42),
+        ("42", 42),
+        ("not a link", None),
+    ],
+)
 def test_work_package_links(url, expected):
     assert work_package_id_from_url(url) == expected
 

@@ -36,15 +36,23 @@ def client(sleeps):
 
 
 def assert_no_token(error: BaseException) -> None:
-    for text in (str(error), repr(error), getattr(error, "message", ""), getattr(error, "hint", "")):
+    for text in (
+        str(error),
+        repr(error),
+        getattr(error, "message", ""),
+        getattr(error, "hint", ""),
+    ):
         assert TOKEN not in text and TOKEN[6:20] not in text
     assert error.__cause__ is None or TOKEN not in repr(error.__cause__)
 
 
 @respx.mock
 async def test_tls_failure_says_how_to_trust_a_private_ca(client):
-    respx.get(f"{SERVER}/api/v3/users/me").mock(side_effect=httpx.ConnectError(
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
+    respx.get(f"{SERVER}/api/v3/users/me").mock(
+        side_effect=httpx.ConnectError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+        )
+    )
     with pytest.raises(err.TLSVerificationFailed) as caught:
         await client.me()
     assert "--ca-bundle" in caught.value.hint and "SSL_CERT_FILE" in caught.value.hint
@@ -55,7 +63,8 @@ async def test_tls_failure_says_how_to_trust_a_private_ca(client):
 @respx.mock
 async def test_connection_reset_is_retried_for_reads_then_reported(client, sleeps):
     route = respx.get(f"{SERVER}/api/v3/users/me").mock(
-        side_effect=httpx.ReadError("Connection reset by peer"))
+        side_effect=httpx.ReadError("Connection reset by peer")
+    )
     with pytest.raises(err.NetworkUnreachable) as caught:
         await client.me()
     assert route.call_count == 4 and sleeps.delays == [0.25, 0.5, 1.0]
@@ -65,12 +74,14 @@ async def test_connection_reset_is_retried_for_reads_then_reported(client, sleep
 @respx.mock
 async def test_writes_are_never_retried_blindly(client, sleeps):
     route = respx.post(f"{SERVER}/api/v3/notifications/3/read_ian").mock(
-        side_effect=httpx.ReadError("Connection reset by peer"))
+        side_effect=httpx.ReadError("Connection reset by peer")
+    )
     with pytest.raises(err.NetworkUnreachable):
         await client.mark_notification_read(3)
     assert route.call_count == 1 and sleeps.delays == []
     route_503 = respx.delete(f"{SERVER}/api/v3/file_links/4").mock(
-        return_value=httpx.Response(503, headers={"Retry-After": "1"}))
+        return_value=httpx.Response(503, headers={"Retry-After": "1"})
+    )
     with pytest.raises(err.ServerError):
         await client.delete_file_link(4)
     assert route_503.call_count == 1
@@ -79,10 +90,13 @@ async def test_writes_are_never_retried_blindly(client, sleeps):
 @respx.mock
 async def test_503_with_retry_after_is_honoured_and_bounded(client, sleeps):
     user = {"_type": "User", "id": 1, "name": "Ann", "login": "ann"}
-    route = respx.get(f"{SERVER}/api/v3/users/me").mock(side_effect=[
-        httpx.Response(503, headers={"Retry-After": "2"}),
-        httpx.Response(503, headers={"Retry-After": "3600"}),
-        httpx.Response(200, json=user)])
+    route = respx.get(f"{SERVER}/api/v3/users/me").mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "2"}),
+            httpx.Response(503, headers={"Retry-After": "3600"}),
+            httpx.Response(200, json=user),
+        ]
+    )
     assert (await client.me()).login == "ann"
     assert route.call_count == 3 and sleeps.delays == [2.0, 10.0]
 
@@ -98,7 +112,8 @@ async def test_persistent_502_becomes_a_server_error(client, sleeps):
 @respx.mock
 async def test_malformed_json_names_the_endpoint(client):
     respx.get(f"{SERVER}/api/v3/projects/demo").mock(
-        return_value=httpx.Response(200, content=b"<html>proxy login</html>"))
+        return_value=httpx.Response(200, content=b"<html>proxy login</html>")
+    )
     with pytest.raises(err.MalformedResponse) as caught:
         await client.project("demo")
     assert caught.value.endpoint == "GET /api/v3/projects/demo"
@@ -106,9 +121,16 @@ async def test_malformed_json_names_the_endpoint(client):
 
 @respx.mock
 async def test_error_urns_are_compared_case_insensitively(client):
-    respx.patch(f"{SERVER}/api/v3/x").mock(return_value=httpx.Response(409, json={
-        "_type": "Error", "errorIdentifier": "URN:OPENPROJECT-ORG:API:V3:ERRORS:UPDATECONFLICT",
-        "message": "Stale"}))
+    respx.patch(f"{SERVER}/api/v3/x").mock(
+        return_value=httpx.Response(
+            409,
+            json={
+                "_type": "Error",
+                "errorIdentifier": "URN:OPENPROJECT-ORG:API:V3:ERRORS:UPDATECONFLICT",
+                "message": "Stale",
+            },
+        )
+    )
     with pytest.raises(err.UpdateConflict):
         await client.http.request("PATCH", "/api/v3/x", json={})
 
@@ -116,7 +138,8 @@ async def test_error_urns_are_compared_case_insensitively(client):
 @respx.mock
 async def test_requests_carry_identity_headers_and_basic_apikey(client):
     route = respx.get(f"{SERVER}/api/v3/users/me").mock(
-        return_value=httpx.Response(200, json={"id": 1, "name": "Ann"}))
+        return_value=httpx.Response(200, json={"id": 1, "name": "Ann"})
+    )
     await client.me()
     sent = route.calls.last.request
     assert sent.headers["User-Agent"].startswith("nep-tui/")
@@ -128,13 +151,22 @@ async def test_requests_carry_identity_headers_and_basic_apikey(client):
 
 @respx.mock
 async def test_authorization_never_follows_a_redirect_to_another_host(client, tmp_path):
-    respx.get(f"{SERVER}/api/v3/attachments/5").mock(return_value=httpx.Response(200, json={
-        "id": 5, "fileName": "a.txt", "_links": {
-            "downloadLocation": {"href": "/api/v3/attachments/5/content"}}}))
-    respx.get(f"{SERVER}/api/v3/attachments/5/content").mock(return_value=httpx.Response(
-        302, headers={"Location": "https://bucket.example/a.txt?sig=1"}))
+    respx.get(f"{SERVER}/api/v3/attachments/5").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "id": 5,
+                "fileName": "a.txt",
+                "_links": {"downloadLocation": {"href": "/api/v3/attachments/5/content"}},
+            },
+        )
+    )
+    respx.get(f"{SERVER}/api/v3/attachments/5/content").mock(
+        return_value=httpx.Response(302, headers={"Location": "https://bucket.example/a.txt?sig=1"})
+    )
     foreign = respx.get("https://bucket.example/a.txt").mock(
-        return_value=httpx.Response(200, content=b"hello"))
+        return_value=httpx.Response(200, content=b"hello")
+    )
     path = await client.download_attachment(5, tmp_path)
     assert path.read_bytes() == b"hello"
     assert "Authorization" not in foreign.calls.last.request.headers
@@ -152,8 +184,11 @@ async def test_absolute_urls_to_other_hosts_go_without_authorization(client):
 
 @respx.mock
 async def test_redirect_location_is_read_not_followed(client):
-    respx.get(f"{SERVER}/api/v3/file_links/9/open").mock(return_value=httpx.Response(
-        303, headers={"Location": "https://nc.example/index.php/f/9?openfile=1"}))
+    respx.get(f"{SERVER}/api/v3/file_links/9/open").mock(
+        return_value=httpx.Response(
+            303, headers={"Location": "https://nc.example/index.php/f/9?openfile=1"}
+        )
+    )
     nc = respx.get("https://nc.example/index.php/f/9").mock(return_value=httpx.Response(200))
     assert await client.file_link_open_url(9) == "https://nc.example/index.php/f/9?openfile=1"
     assert nc.call_count == 0
@@ -166,21 +201,41 @@ async def test_a_missing_redirect_is_malformed(client):
         await client.file_link_download_url(9)
 
 
-@pytest.mark.parametrize(("status", "body", "expected"), [
-    (401, {}, err.LoggedOut),
-    (403, {"errorIdentifier": "urn:openproject-org:api:v3:errors:MissingPermission"}, err.PermissionDenied),
-    (404, {}, err.NotFound),
-    (409, {}, err.Conflict),
-    (413, {"upload_limit": 1024}, err.TooLarge),
-    (422, {"errorIdentifier": "urn:openproject-org:api:v3:errors:PropertyConstraintViolation",
-           "message": "Subject can't be blank.", "_embedded": {"details": {"attribute": "subject"}}},
-     err.ValidationFailed),
-    (400, {"errorIdentifier": "urn:openproject-org:api:v3:errors:InvalidQuery"}, err.BadRequest),
-    (500, {"errorIdentifier": "urn:openproject-org:api:v3:errors:OutboundRequest:Forbidden"},
-     err.NextcloudUnreachable),
-    (500, {}, err.ServerError),
-    (507, {}, err.QuotaExceeded),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (401, {}, err.LoggedOut),
+        (
+            403,
+            {"errorIdentifier": "urn:openproject-org:api:v3:errors:MissingPermission"},
+            err.PermissionDenied,
+        ),
+        (404, {}, err.NotFound),
+        (409, {}, err.Conflict),
+        (413, {"upload_limit": 1024}, err.TooLarge),
+        (
+            422,
+            {
+                "errorIdentifier": "urn:openproject-org:api:v3:errors:PropertyConstraintViolation",
+                "message": "Subject can't be blank.",
+                "_embedded": {"details": {"attribute": "subject"}},
+            },
+            err.ValidationFailed,
+        ),
+        (
+            400,
+            {"errorIdentifier": "urn:openproject-org:api:v3:errors:InvalidQuery"},
+            err.BadRequest,
+        ),
+        (
+            500,
+            {"errorIdentifier": "urn:openproject-org:api:v3:errors:OutboundRequest:Forbidden"},
+            err.NextcloudUnreachable,
+        ),
+        (500, {}, err.ServerError),
+        (507, {}, err.QuotaExceeded),
+    ],
+)
 async def test_status_mapping(status, body, expected, sleeps):
     transport = httpx.MockTransport(lambda request: httpx.Response(status, json=body))
     client = NepenthesClient(SERVER, ApiTokenSource(TOKEN), transport=transport, sleep=sleeps)
@@ -196,11 +251,25 @@ async def test_status_mapping(status, body, expected, sleeps):
 
 
 def test_every_error_class_has_a_sentence_and_a_hint():
-    classes = [err.NotLoggedIn, err.LoggedOut, err.PermissionDenied, err.NotFound, err.Conflict,
-               err.UpdateConflict, err.FileNameExists, err.TooLarge, err.QuotaExceeded,
-               err.NextcloudNotConnected, err.NextcloudUnreachable, err.ValidationFailed,
-               err.BadRequest, err.ServerError, err.NetworkUnreachable, err.TLSVerificationFailed,
-               err.InsecureServer]
+    classes = [
+        err.NotLoggedIn,
+        err.LoggedOut,
+        err.PermissionDenied,
+        err.NotFound,
+        err.Conflict,
+        err.UpdateConflict,
+        err.FileNameExists,
+        err.TooLarge,
+        err.QuotaExceeded,
+        err.NextcloudNotConnected,
+        err.NextcloudUnreachable,
+        err.ValidationFailed,
+        err.BadRequest,
+        err.ServerError,
+        err.NetworkUnreachable,
+        err.TLSVerificationFailed,
+        err.InsecureServer,
+    ]
     for cls in classes:
         error = cls()
         assert error.message and error.message[0].isupper() and error.message.endswith(".")
@@ -228,18 +297,33 @@ async def test_authorization_values_hide_in_reprs():
 
 @respx.mock
 async def test_older_servers_open_files_through_origin_open(client):
-    respx.get(f"{SERVER}/api/v3/file_links/3/open").mock(return_value=httpx.Response(404, json={
-        "_type": "Error", "errorIdentifier": "urn:openproject-org:api:v3:errors:NotFound"}))
-    respx.get(f"{SERVER}/api/v3/file_links/3").mock(return_value=httpx.Response(200, json={
-        "id": 3, "originData": {"id": "12", "name": "a.txt"},
-        "_links": {"originOpen": {"href": "https://nc.example/index.php/f/12"}}}))
+    respx.get(f"{SERVER}/api/v3/file_links/3/open").mock(
+        return_value=httpx.Response(
+            404,
+            json={
+                "_type": "Error",
+                "errorIdentifier": "urn:openproject-org:api:v3:errors:NotFound",
+            },
+        )
+    )
+    respx.get(f"{SERVER}/api/v3/file_links/3").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "id": 3,
+                "originData": {"id": "12", "name": "a.txt"},
+                "_links": {"originOpen": {"href": "https://nc.example/index.php/f/12"}},
+            },
+        )
+    )
     assert await client.file_link_open_url(3) == "https://nc.example/index.php/f/12"
 
 
 @respx.mock
 async def test_unusable_urls_from_the_server_are_malformed_answers(client):
-    respx.get(f"{SERVER}/api/v3/file_links/4/download").mock(return_value=httpx.Response(
-        303, headers={"Location": "urn:openproject-org:api:v3:nothing"}))
+    respx.get(f"{SERVER}/api/v3/file_links/4/download").mock(
+        return_value=httpx.Response(303, headers={"Location": "urn:openproject-org:api:v3:nothing"})
+    )
     with pytest.raises(err.MalformedResponse):
         await client.file_link_download_url(4)
 

@@ -11,12 +11,12 @@ import re
 
 import httpx
 import pytest
+from support.oauth import SHORT_TOKEN_TTL, oauth_login
 
-from nep_tui.api import auth
+from nep_tui.api import auth, session
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
-from nep_tui.api import session
-from oauth_support import SHORT_TOKEN_TTL, oauth_login
+
 
 @pytest.fixture
 def client_id(short_lived) -> str:
@@ -27,9 +27,15 @@ async def approve_in_browser(sandbox, user_code: str, *, decision: str = "approv
     """What the user does on the verification page: code, login, password, Approve."""
     member = sandbox.user("member")
     async with httpx.AsyncClient() as browser:
-        answer = await browser.post(f"{sandbox.nepenthes_url}/oauth/device", data={
-            "user_code": user_code, "login": member.login, "password": member.password,
-            "decision": decision})
+        answer = await browser.post(
+            f"{sandbox.nepenthes_url}/oauth/device",
+            data={
+                "user_code": user_code,
+                "login": member.login,
+                "password": member.password,
+                "decision": decision,
+            },
+        )
     assert answer.status_code == 200, answer.text
 
 
@@ -39,7 +45,9 @@ async def authorize_in_browser(sandbox, authorization_url: str) -> httpx.Respons
     async with httpx.AsyncClient() as browser:
         page = await browser.get(authorization_url)
         assert page.status_code == 200, page.text
-        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        hidden = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+        )
         fields = {html.unescape(k): html.unescape(v) for k, v in hidden.items()}
         fields.update(login=member.login, password=member.password, decision="authorize")
         action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
@@ -48,9 +56,12 @@ async def authorize_in_browser(sandbox, authorization_url: str) -> httpx.Respons
 
 def client_log(caplog) -> str:
     """What the client side logged (the sandbox's own server logs are not the client's)."""
-    return "\n".join(record.getMessage() for record in caplog.records
-                     if record.name.split(".")[0] in ("nep_tui", "httpx", "httpcore")
-                     and not record.name.startswith("nep_tui.sandbox"))
+    return "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.split(".")[0] in ("nep_tui", "httpx", "httpcore")
+        and not record.name.startswith("nep_tui.sandbox")
+    )
 
 
 class Sleeps:
@@ -80,8 +91,9 @@ async def test_device_grant_login(short_lived, client_id, caplog):
     sleeps = Sleeps(approve_on_second_poll)
     tokens = await auth.poll_device_flow(metadata, client_id, device, sleep=sleeps)
     assert sleeps.delays == [device.interval, device.interval]  # pending once, then granted
-    user = await session.save_oauth_login(short_lived.nepenthes_url, client_id, tokens,
-                                          profile="device")
+    user = await session.save_oauth_login(
+        short_lived.nepenthes_url, client_id, tokens, profile="device"
+    )
     assert user.login == "member"
     async with session.open_client(profile="device") as client:
         assert (await client.me()).login == "member"
@@ -112,11 +124,14 @@ async def test_device_grant_expiry_and_slow_down_are_honoured(short_lived, clien
         fake_now[0] += seconds
 
     with pytest.raises(err.DeviceFlowExpired):
-        await auth.poll_device_flow(metadata, client_id, device, sleep=advancing_sleep,
-                                    clock=lambda: fake_now[0])
+        await auth.poll_device_flow(
+            metadata, client_id, device, sleep=advancing_sleep, clock=lambda: fake_now[0]
+        )
     # Polling faster than the interval earns `slow_down`: the interval grows by 5 s each time.
     assert sleeps.delays[0] == device.interval
-    assert all(later >= earlier for earlier, later in zip(sleeps.delays, sleeps.delays[1:], strict=False))
+    assert all(
+        later >= earlier for earlier, later in zip(sleeps.delays, sleeps.delays[1:], strict=False)
+    )
     assert device.interval + 5 in sleeps.delays, sleeps.delays
 
 
@@ -128,8 +143,11 @@ async def test_pkce_with_oob_code(short_lived, client_id):
     answer = await authorize_in_browser(short_lived, login.authorization_url)
     async with httpx.AsyncClient(follow_redirects=True) as browser:
         if answer.is_redirect:
-            answer = await browser.get(answer.headers["Location"] if "://" in answer.headers["Location"]
-                                       else short_lived.nepenthes_url + answer.headers["Location"])
+            answer = await browser.get(
+                answer.headers["Location"]
+                if "://" in answer.headers["Location"]
+                else short_lived.nepenthes_url + answer.headers["Location"]
+            )
     code = re.search(r'<code id="authorization_code">([^<]+)</code>', answer.text).group(1)
     tokens = await login.exchange(html.unescape(code))
     await session.save_oauth_login(short_lived.nepenthes_url, client_id, tokens, profile="oob")
@@ -150,27 +168,34 @@ async def test_pkce_with_loopback_redirect(short_lived, client_id):
             await redirected.get(answer.headers["Location"])
 
     tokens = await auth.login_with_loopback(
-        metadata, client_id, open_browser=lambda url: browser_tasks.append(
-            asyncio.create_task(browser(url))), timeout=20)
+        metadata,
+        client_id,
+        open_browser=lambda url: browser_tasks.append(asyncio.create_task(browser(url))),
+        timeout=20,
+    )
     await asyncio.gather(*browser_tasks)
     assert tokens.kind == "oauth" and tokens.refresh_token
 
 
 async def test_api_token_login_and_whoami(short_lived):
     member = short_lived.user("member")
-    user = await session.login_with_token(short_lived.nepenthes_url, member.api_token,
-                                          profile="tok", make_default=True)
+    user = await session.login_with_token(
+        short_lived.nepenthes_url, member.api_token, profile="tok", make_default=True
+    )
     assert user.login == "member"
     statuses = session.list_profiles()
-    assert [(s.profile.name, s.profile.user_login, s.logged_in, s.is_default) for s in statuses] == [
-        ("tok", "member", True, True)]
+    assert [
+        (s.profile.name, s.profile.user_login, s.logged_in, s.is_default) for s in statuses
+    ] == [("tok", "member", True, True)]
     async with session.open_client() as client:
         assert (await client.me()).login == "member"
 
 
 async def test_a_wrong_api_token_is_refused_without_storing_it(short_lived):
     with pytest.raises(err.NotLoggedIn) as caught:
-        await session.login_with_token(short_lived.nepenthes_url, "opapi-" + "0" * 64, profile="bad")
+        await session.login_with_token(
+            short_lived.nepenthes_url, "opapi-" + "0" * 64, profile="bad"
+        )
     assert "opapi-" not in str(caught.value)
     assert store.load_tokens("bad") is None
 

@@ -41,10 +41,14 @@ def test_looser_modes_are_reported(isolated_config):
 
 
 def test_rewriting_tokens_keeps_mode_and_replaces_content(isolated_config):
-    store.save_tokens("p", store.StoredTokens(kind="oauth", access_token="a1", refresh_token="r1",
-                                              expires_at=10.0))
-    store.save_tokens("p", store.StoredTokens(kind="oauth", access_token="a2", refresh_token="r2",
-                                              expires_at=20.0))
+    store.save_tokens(
+        "p",
+        store.StoredTokens(kind="oauth", access_token="a1", refresh_token="r1", expires_at=10.0),
+    )
+    store.save_tokens(
+        "p",
+        store.StoredTokens(kind="oauth", access_token="a2", refresh_token="r2", expires_at=20.0),
+    )
     loaded = store.load_tokens("p")
     assert (loaded.access_token, loaded.refresh_token, loaded.expires_at) == ("a2", "r2", 20.0)
     assert mode(isolated_config / "tokens" / "p.json") == 0o600
@@ -63,8 +67,15 @@ def test_plain_http_is_refused_except_on_loopback(url):
     assert store.normalize_server_url(url, insecure_http=True) == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/", "http://localhost:3000",
-                                 "http://[::1]:9/", "https://pm.example/api/v3"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/",
+        "http://localhost:3000",
+        "http://[::1]:9/",
+        "https://pm.example/api/v3",
+    ],
+)
 def test_loopback_and_https_are_fine(url):
     cleaned = store.normalize_server_url(url)
     assert not cleaned.endswith("/") and not cleaned.endswith("/api/v3")
@@ -112,10 +123,13 @@ def test_list_profiles_and_logout_forget_tokens():
     store.save_profile(store.Profile(name="b", server_url="https://b.example"))
     store.save_tokens("a", store.StoredTokens(kind="api_token", access_token=TOKEN))
     listed = {status.profile.name: status for status in session.list_profiles()}
-    assert listed["a"].logged_in and listed["a"].is_default and listed["a"].login_kind == "api_token"
+    assert (
+        listed["a"].logged_in and listed["a"].is_default and listed["a"].login_kind == "api_token"
+    )
     assert not listed["b"].logged_in
 
     import asyncio
+
     assert asyncio.run(session.logout("a")) is True
     assert store.load_tokens("a") is None
     assert store.load_profile("a") is not None  # the profile (server) stays, only tokens go
@@ -126,5 +140,7 @@ def test_a_profiles_tokens_never_go_to_another_server():
     store.save_tokens("work", store.StoredTokens(kind="api_token", access_token=TOKEN))
     with pytest.raises(NotLoggedIn):
         session.open_client(profile="work", server="https://evil.example")
-    assert session.open_client(profile="work", server="https://pm.example/").server_url == \
-        "https://pm.example"
+    assert (
+        session.open_client(profile="work", server="https://pm.example/").server_url
+        == "https://pm.example"
+    )

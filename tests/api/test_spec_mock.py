@@ -41,7 +41,6 @@ MAX_REQUESTS_PER_CALL = 40  # a paging loop that never ends shows up as a failur
 SYNTHESIS_DEPTH = 8
 
 
-
 @dataclass(frozen=True)
 class Deviation:
     """Where the client follows the real server: the spec's complaint that is expected
@@ -55,27 +54,50 @@ class Deviation:
 
 # "METHOD /template" -> the deviation. Any other complaint about that request still fails.
 REAL_SERVER_DEVIATIONS: dict[str, Deviation] = {
-    "GET /api/v3/attachments/{id}/content": Deviation("", (
-        "Not among the spec's operations; the real server serves the file there (or redirects to "
-        "it), and the attachment's `downloadLocation` link points at it.")),
-    "GET /api/v3/projects/{id}": Deviation("Path parameter error: id", (
-        "The real server addresses projects by id or identifier (API::V3::Projects::ProjectsAPI "
-        "finds by either); the spec types {id} as integer.")),
-    "GET /api/v3/projects/{id}/work_packages": Deviation("Path parameter error: id", (
-        "Projects by identifier, as above.")),
-    "POST /api/v3/projects/{id}/work_packages": Deviation("Request body validation error", (
-        "The spec reuses the read model (required `_links.self`, `schema`, `author`, ...) as the "
-        "create body; the real server takes only the writable attributes, as its form does.")),
-    "GET /api/v3/storages/{storage_id}/files/{file_id}": Deviation("", (
-        "Not in the spec; the real server has it (Storages::FilesAPI, file info by id) and answers "
-        "a StorageFile."), answer_schema="StorageFileModel"),
-    "POST /api/v3/storages/{id}/folders": Deviation("'parentId' is a required property", (
-        "The real endpoint's params are `parent_id` and `name` (Storages::FoldersAPI); the spec "
-        "says `parentId`.")),
+    "GET /api/v3/attachments/{id}/content": Deviation(
+        "",
+        (
+            "Not among the spec's operations; the real server serves the file there (or redirects to "
+            "it), and the attachment's `downloadLocation` link points at it."
+        ),
+    ),
+    "GET /api/v3/projects/{id}": Deviation(
+        "Path parameter error: id",
+        (
+            "The real server addresses projects by id or identifier (API::V3::Projects::ProjectsAPI "
+            "finds by either); the spec types {id} as integer."
+        ),
+    ),
+    "GET /api/v3/projects/{id}/work_packages": Deviation(
+        "Path parameter error: id", ("Projects by identifier, as above.")
+    ),
+    "POST /api/v3/projects/{id}/work_packages": Deviation(
+        "Request body validation error",
+        (
+            "The spec reuses the read model (required `_links.self`, `schema`, `author`, ...) as the "
+            "create body; the real server takes only the writable attributes, as its form does."
+        ),
+    ),
+    "GET /api/v3/storages/{storage_id}/files/{file_id}": Deviation(
+        "",
+        (
+            "Not in the spec; the real server has it (Storages::FilesAPI, file info by id) and answers "
+            "a StorageFile."
+        ),
+        answer_schema="StorageFileModel",
+    ),
+    "POST /api/v3/storages/{id}/folders": Deviation(
+        "'parentId' is a required property",
+        (
+            "The real endpoint's params are `parent_id` and `name` (Storages::FoldersAPI); the spec "
+            "says `parentId`."
+        ),
+    ),
 }
 
 
 # --- the spec -----------------------------------------------------------------------------------
+
 
 class Spec:
     """The spec as plain data (for examples and schemas) and as openapi-core (for validation)."""
@@ -84,7 +106,9 @@ class Spec:
         from openapi_core import Config, OpenAPI
 
         self.data: dict[str, Any] = json.loads(path.read_text())
-        self.openapi = OpenAPI.from_dict(copy.deepcopy(self.data), config=Config(spec_validator_cls=None))
+        self.openapi = OpenAPI.from_dict(
+            copy.deepcopy(self.data), config=Config(spec_validator_cls=None)
+        )
 
     def resolve(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
@@ -115,7 +139,8 @@ class RequestAdapter:
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(parse_qs(self._url.query, keep_blank_values=True)),
             header=Headers(list(request.headers.multi_items())),
-            cookie=ImmutableMultiDict())
+            cookie=ImmutableMultiDict(),
+        )
 
     @property
     def host_url(self) -> str:
@@ -139,6 +164,7 @@ class RequestAdapter:
 
 
 # --- answers: examples, or synthesized from the schema ------------------------------------------
+
 
 def synthesize(spec: Spec, schema: Any, depth: int = 0) -> Any:
     """A value that fits `schema`, preferring the spec's own examples, defaults and enums."""
@@ -168,10 +194,16 @@ def synthesize(spec: Spec, schema: Any, depth: int = 0) -> Any:
     if kind == "object" or "properties" in schema:
         if depth >= SYNTHESIS_DEPTH:
             return {}
-        return {name: synthesize(spec, sub, depth + 1)
-                for name, sub in schema.get("properties", {}).items()}
+        return {
+            name: synthesize(spec, sub, depth + 1)
+            for name, sub in schema.get("properties", {}).items()
+        }
     if kind == "array":
-        return [] if depth >= SYNTHESIS_DEPTH else [synthesize(spec, schema.get("items", {}), depth + 1)]
+        return (
+            []
+            if depth >= SYNTHESIS_DEPTH
+            else [synthesize(spec, schema.get("items", {}), depth + 1)]
+        )
     return _scalar(kind, schema.get("format"))
 
 
@@ -184,8 +216,13 @@ def _scalar(kind: str | None, fmt: str | None) -> Any:
         return True
     if kind == "null":
         return None
-    return {"date-time": "2026-01-02T03:04:05Z", "date": "2026-01-02", "duration": "PT1H",
-            "uri": f"{NEXTCLOUD}/synthesized", "email": "someone@example.org"}.get(fmt or "", "text")
+    return {
+        "date-time": "2026-01-02T03:04:05Z",
+        "date": "2026-01-02",
+        "duration": "PT1H",
+        "uri": f"{NEXTCLOUD}/synthesized",
+        "email": "someone@example.org",
+    }.get(fmt or "", "text")
 
 
 @dataclass(frozen=True)
@@ -203,24 +240,32 @@ def success_status(operation: dict[str, Any]) -> str:
 
 
 def error_statuses(operation: dict[str, Any]) -> list[str]:
-    return sorted(code for code in operation.get("responses", {}) if code.isdigit() and code >= "400")
+    return sorted(
+        code for code in operation.get("responses", {}) if code.isdigit() and code >= "400"
+    )
 
 
-def documented_answers(spec: Spec, operation: dict[str, Any], status: str | None = None) -> list[Answer]:
+def documented_answers(
+    spec: Spec, operation: dict[str, Any], status: str | None = None
+) -> list[Answer]:
     """The answers documented for `status` (default: the success one): one per example, else
     one synthesized from the schema."""
     status = status or success_status(operation)
     response = spec.resolve(operation["responses"][status])
-    headers = {name: str(synthesize(spec, (spec.resolve(header) or {}).get("schema", {})))
-               for name, header in (response.get("headers") or {}).items()}
+    headers = {
+        name: str(synthesize(spec, (spec.resolve(header) or {}).get("schema", {})))
+        for name, header in (response.get("headers") or {}).items()
+    }
     if int(status) in (301, 302, 303, 307):
         headers.setdefault("Location", f"{NEXTCLOUD}/index.php/f/42")
     content = response.get("content") or {}
     media = next((content[kind] for kind in HAL_TYPES if kind in content), None)
     if media is None:
         return [Answer(int(status), None, headers, "no content")]
-    answers = [Answer(int(status), spec.resolve(example).get("value"), headers, f"example {name!r}")
-               for name, example in (media.get("examples") or {}).items()]
+    answers = [
+        Answer(int(status), spec.resolve(example).get("value"), headers, f"example {name!r}")
+        for name, example in (media.get("examples") or {}).items()
+    ]
     if "example" in media:
         answers.append(Answer(int(status), media["example"], headers, "example"))
     schema = spec.resolve(media.get("schema", {}))
@@ -229,6 +274,7 @@ def documented_answers(spec: Spec, operation: dict[str, Any], status: str | None
 
 
 # --- the mock server ----------------------------------------------------------------------------
+
 
 @dataclass
 class Exchange:
@@ -260,7 +306,12 @@ class SpecMock:
             return self._undocumented(request)
         validation_error = self._validate(request)
         deviation = REAL_SERVER_DEVIATIONS.get(f"{request.method} {template}")
-        if validation_error and deviation and deviation.complaint and deviation.complaint in validation_error:
+        if (
+            validation_error
+            and deviation
+            and deviation.complaint
+            and deviation.complaint in validation_error
+        ):
             validation_error = None
         failing = self.error_status in operation.get("responses", {})
         answers = documented_answers(self.spec, operation, self.error_status if failing else None)
@@ -285,16 +336,21 @@ class SpecMock:
             method, _, pattern = template.partition(" ")
             if not deviation.complaint and method == request.method and _matches(pattern, path):
                 return self._answer_undocumented(pattern, method, deviation)
-        raise AssertionError(f"{request.method} {path} is not in the spec and not a listed deviation")
+        raise AssertionError(
+            f"{request.method} {path} is not in the spec and not a listed deviation"
+        )
 
-
-    def _answer_undocumented(self, template: str, method: str, deviation: Deviation) -> httpx.Response:
+    def _answer_undocumented(
+        self, template: str, method: str, deviation: Deviation
+    ) -> httpx.Response:
         if deviation.answer_schema is None:
             answer = Answer(200, None, {"Content-Type": "application/octet-stream"}, "file bytes")
             self.exchanges.append(Exchange(template, method, answer, None))
             return httpx.Response(200, content=b"attachment bytes", headers=answer.headers)
         schema = {"$ref": f"#/components/schemas/{deviation.answer_schema}"}
-        answer = Answer(200, synthesize(self.spec, schema), {}, f"synthesized {deviation.answer_schema}")
+        answer = Answer(
+            200, synthesize(self.spec, schema), {}, f"synthesized {deviation.answer_schema}"
+        )
         self.exchanges.append(Exchange(template, method, answer, None))
         return _response(answer)
 
@@ -315,14 +371,18 @@ def _json_query_problem(request: httpx.Request) -> str | None:
 def _matches(template: str, path: str) -> bool:
     want, have = template.strip("/").split("/"), path.strip("/").split("/")
     return len(want) == len(have) and all(
-        part == actual or part.startswith("{") for part, actual in zip(want, have))
+        part == actual or part.startswith("{") for part, actual in zip(want, have, strict=True)
+    )
 
 
 def _response(answer: Answer) -> httpx.Response:
     if answer.body is None:
         return httpx.Response(answer.status, headers=answer.headers)
-    return httpx.Response(answer.status, headers={"Content-Type": "application/hal+json", **answer.headers},
-                          content=json.dumps(answer.body).encode())
+    return httpx.Response(
+        answer.status,
+        headers={"Content-Type": "application/hal+json", **answer.headers},
+        content=json.dumps(answer.body).encode(),
+    )
 
 
 def nextcloud(request: httpx.Request) -> httpx.Response:
@@ -335,8 +395,13 @@ def nextcloud(request: httpx.Request) -> httpx.Response:
 
 # --- every public client method -----------------------------------------------------------------
 
-FILE = m.StorageFile(id="42", name="report.pdf", mime_type="application/pdf", location="/report.pdf",
-                     created_at=datetime(2026, 1, 2, tzinfo=UTC))
+FILE = m.StorageFile(
+    id="42",
+    name="report.pdf",
+    mime_type="application/pdf",
+    location="/report.pdf",
+    created_at=datetime(2026, 1, 2, tzinfo=UTC),
+)
 
 Call = Callable[[NepenthesClient, Path], Awaitable[Any]]
 
@@ -359,58 +424,113 @@ def _upload_source(tmp: Path) -> Path:
 CALLS: dict[str, list[tuple[str, Call]]] = {
     "me": [("me", lambda c, t: c.me())],
     "configuration": [("configuration", lambda c, t: c.configuration())],
-    "projects": [("projects", lambda c, t: c.projects()),
-                 ("projects-search", lambda c, t: c.projects(search="demo"))],
-    "project": [("project-id", lambda c, t: c.project(1)),
-                ("project-identifier", lambda c, t: c.project("demo"))],
+    "projects": [
+        ("projects", lambda c, t: c.projects()),
+        ("projects-search", lambda c, t: c.projects(search="demo")),
+    ],
+    "project": [
+        ("project-id", lambda c, t: c.project(1)),
+        ("project-identifier", lambda c, t: c.project("demo")),
+    ],
     "work_packages_page": [
         ("work_packages_page", lambda c, t: c.work_packages_page()),
-        ("work_packages_page-filtered", lambda c, t: c.work_packages_page(
-            "demo", page=2, page_size=5, search="kickoff", open_only=True, assigned_to_me=True)),
-        ("work_packages_page-all", lambda c, t: c.work_packages_page(1, open_only=False))],
+        (
+            "work_packages_page-filtered",
+            lambda c, t: c.work_packages_page(
+                "demo", page=2, page_size=5, search="kickoff", open_only=True, assigned_to_me=True
+            ),
+        ),
+        ("work_packages_page-all", lambda c, t: c.work_packages_page(1, open_only=False)),
+    ],
     "iter_work_packages": [("iter_work_packages", _first_work_packages)],
     "work_package": [("work_package", lambda c, t: c.work_package(1))],
     "types": [("types", lambda c, t: c.types()), ("types-project", lambda c, t: c.types(1))],
     "statuses": [("statuses", lambda c, t: c.statuses())],
     "priorities": [("priorities", lambda c, t: c.priorities())],
-    "work_package_schema": [("work_package_schema", lambda c, t: c.work_package_schema(1, 1)),
-                            ("work_package_schema-identifier", lambda c, t: c.work_package_schema("demo", 1))],
-    "work_package_form": [("work_package_form", lambda c, t: c.work_package_form(
-        1, type_id=1, subject="New", description="Some *text*"))],
-    "create_work_package": [("create_work_package", lambda c, t: c.create_work_package(
-        1, type_id=1, subject="New", description="Some *text*"))],
+    "work_package_schema": [
+        ("work_package_schema", lambda c, t: c.work_package_schema(1, 1)),
+        ("work_package_schema-identifier", lambda c, t: c.work_package_schema("demo", 1)),
+    ],
+    "work_package_form": [
+        (
+            "work_package_form",
+            lambda c, t: c.work_package_form(
+                1, type_id=1, subject="New", description="Some *text*"
+            ),
+        )
+    ],
+    "create_work_package": [
+        (
+            "create_work_package",
+            lambda c, t: c.create_work_package(
+                1, type_id=1, subject="New", description="Some *text*"
+            ),
+        )
+    ],
     "file_links": [("file_links", lambda c, t: c.file_links(1))],
     "create_file_links": [("create_file_links", lambda c, t: c.create_file_links(1, 1, [FILE]))],
     "delete_file_link": [("delete_file_link", lambda c, t: c.delete_file_link(1))],
-    "file_link_open_url": [("file_link_open_url", lambda c, t: c.file_link_open_url(1)),
-                           ("file_link_open_url-location", lambda c, t: c.file_link_open_url(1, location=True))],
-    "file_link_download_url": [("file_link_download_url", lambda c, t: c.file_link_download_url(1))],
-    "download_file_link": [("download_file_link", lambda c, t: c.download_file_link(1, t / "down"))],
+    "file_link_open_url": [
+        ("file_link_open_url", lambda c, t: c.file_link_open_url(1)),
+        ("file_link_open_url-location", lambda c, t: c.file_link_open_url(1, location=True)),
+    ],
+    "file_link_download_url": [
+        ("file_link_download_url", lambda c, t: c.file_link_download_url(1))
+    ],
+    "download_file_link": [
+        ("download_file_link", lambda c, t: c.download_file_link(1, t / "down"))
+    ],
     "storages": [("storages", lambda c, t: c.storages())],
     "storage": [("storage", lambda c, t: c.storage(1))],
     "storage_file": [("storage_file", lambda c, t: c.storage_file(1, "42"))],
-    "create_folder": [("create_folder", lambda c, t: c.create_folder(1, parent_id="42", name="Minutes"))],
-    "project_storages": [("project_storages", lambda c, t: c.project_storages()),
-                         ("project_storages-project", lambda c, t: c.project_storages(1))],
-    "storage_files": [("storage_files", lambda c, t: c.storage_files(1)),
-                      ("storage_files-folder", lambda c, t: c.storage_files(1, "/Demo project"))],
-    "storage_files_at": [("storage_files_at",
-                          lambda c, t: c.storage_files_at(1, ["/Demo project/readme.md"]))],
-    "prepare_upload": [("prepare_upload", lambda c, t: c.prepare_upload(
-        1, project_id=1, file_name="report.pdf", parent_id="/"))],
-    "upload_file": [("upload_file", lambda c, t: c.upload_file(
-        1, project_id=1, folder_id="/", path=_upload_source(t)))],
-    "work_packages_of_file": [("work_packages_of_file", lambda c, t: c.work_packages_of_file(1, "42"))],
-    "notifications": [("notifications", lambda c, t: c.notifications()),
-                      ("notifications-unread", lambda c, t: c.notifications(unread_only=True))],
+    "create_folder": [
+        ("create_folder", lambda c, t: c.create_folder(1, parent_id="42", name="Minutes"))
+    ],
+    "project_storages": [
+        ("project_storages", lambda c, t: c.project_storages()),
+        ("project_storages-project", lambda c, t: c.project_storages(1)),
+    ],
+    "storage_files": [
+        ("storage_files", lambda c, t: c.storage_files(1)),
+        ("storage_files-folder", lambda c, t: c.storage_files(1, "/Demo project")),
+    ],
+    "storage_files_at": [
+        ("storage_files_at", lambda c, t: c.storage_files_at(1, ["/Demo project/readme.md"]))
+    ],
+    "prepare_upload": [
+        (
+            "prepare_upload",
+            lambda c, t: c.prepare_upload(1, project_id=1, file_name="report.pdf", parent_id="/"),
+        )
+    ],
+    "upload_file": [
+        (
+            "upload_file",
+            lambda c, t: c.upload_file(1, project_id=1, folder_id="/", path=_upload_source(t)),
+        )
+    ],
+    "work_packages_of_file": [
+        ("work_packages_of_file", lambda c, t: c.work_packages_of_file(1, "42"))
+    ],
+    "notifications": [
+        ("notifications", lambda c, t: c.notifications()),
+        ("notifications-unread", lambda c, t: c.notifications(unread_only=True)),
+    ],
     "unread_count": [("unread_count", lambda c, t: c.unread_count())],
-    "mark_notification_read": [("mark_notification_read", lambda c, t: c.mark_notification_read(1))],
-    "mark_all_notifications_read": [("mark_all_notifications_read",
-                                     lambda c, t: c.mark_all_notifications_read())],
+    "mark_notification_read": [
+        ("mark_notification_read", lambda c, t: c.mark_notification_read(1))
+    ],
+    "mark_all_notifications_read": [
+        ("mark_all_notifications_read", lambda c, t: c.mark_all_notifications_read())
+    ],
     "attachments": [("attachments", lambda c, t: c.attachments(1))],
     "attachment": [("attachment", lambda c, t: c.attachment(1))],
-    "upload_attachment": [("upload_attachment", lambda c, t: c.upload_attachment(1, _upload_source(t)))],
-    "download_attachment": [("download_attachment", lambda c, t: c.download_attachment(1, t / "down"))],
+    "upload_attachment": [
+        ("upload_attachment", lambda c, t: c.upload_attachment(1, _upload_source(t)))
+    ],
+    "download_attachment": [
+        ("download_attachment", lambda c, t: c.download_attachment(1, t / "down"))
+    ],
     "delete_attachment": [("delete_attachment", lambda c, t: c.delete_attachment(1))],
 }
 
@@ -418,9 +538,12 @@ NOT_SERVER_CALLS = {"aclose", "server_url", "work_package_web_url"}  # no reques
 
 
 def test_every_public_client_method_is_driven():
-    public = {name for name, _ in inspect.getmembers(NepenthesClient)
-              if not name.startswith("_")} - NOT_SERVER_CALLS
-    assert public == set(CALLS), f"drive these too: {public - set(CALLS)}; gone: {set(CALLS) - public}"
+    public = {
+        name for name, _ in inspect.getmembers(NepenthesClient) if not name.startswith("_")
+    } - NOT_SERVER_CALLS
+    assert public == set(CALLS), (
+        f"drive these too: {public - set(CALLS)}; gone: {set(CALLS) - public}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -431,11 +554,16 @@ def spec(openapi_spec_path) -> Spec:
 LEAKS = (KeyError, TypeError, AttributeError, IndexError, ValueError, pydantic.ValidationError)
 
 
-async def _run(spec: Spec, call: Call, variant: int, tmp: Path,
-               error_status: str | None = None) -> tuple[SpecMock, Any]:
+async def _run(
+    spec: Spec, call: Call, variant: int, tmp: Path, error_status: str | None = None
+) -> tuple[SpecMock, Any]:
     mock = SpecMock(spec, variant, error_status)
-    client = NepenthesClient(SERVER, ApiTokenSource("opapi-" + "a" * 64), transport=httpx.MockTransport(mock),
-                             foreign_transport=httpx.MockTransport(nextcloud))
+    client = NepenthesClient(
+        SERVER,
+        ApiTokenSource("opapi-" + "a" * 64),
+        transport=httpx.MockTransport(mock),
+        foreign_transport=httpx.MockTransport(nextcloud),
+    )
     tmp.mkdir(parents=True, exist_ok=True)
     async with client:
         try:
@@ -451,20 +579,38 @@ KNOWN_CLIENT_BUGS: dict[str, str] = {}
 # label -> why the spec's answer cannot parse, so a typed error is the right outcome. Any other
 # call must parse the spec's answer into its model.
 UNPARSEABLE_SPEC_ANSWERS = {
-    **dict.fromkeys(("work_packages_page", "work_packages_page-filtered", "work_packages_page-all",
-                     "iter_work_packages", "work_packages_of_file"),
-                    "the collection's only example lists work packages 'shortened for brevity' "
-                    "(no subject, no links): MalformedResponse naming the endpoint"),
+    **dict.fromkeys(
+        (
+            "work_packages_page",
+            "work_packages_page-filtered",
+            "work_packages_page-all",
+            "iter_work_packages",
+            "work_packages_of_file",
+        ),
+        "the collection's only example lists work packages 'shortened for brevity' "
+        "(no subject, no links): MalformedResponse naming the endpoint",
+    ),
     "file_links": "the collection example's second link is 'shortened for brevity' (no originData)",
-    **dict.fromkeys(("work_package_schema", "work_package_schema-identifier"),
-                    "the spec documents the 200 without any content: MalformedResponse (not JSON)"),
+    **dict.fromkeys(
+        ("work_package_schema", "work_package_schema-identifier"),
+        "the spec documents the 200 without any content: MalformedResponse (not JSON)",
+    ),
 }
 
 
 def _call_params() -> list[Any]:
-    return [pytest.param(label, call, id=label, marks=[pytest.mark.xfail(reason=KNOWN_CLIENT_BUGS[label], strict=True)]
-                         if label in KNOWN_CLIENT_BUGS else [])
-            for calls in CALLS.values() for label, call in calls]
+    return [
+        pytest.param(
+            label,
+            call,
+            id=label,
+            marks=[pytest.mark.xfail(reason=KNOWN_CLIENT_BUGS[label], strict=True)]
+            if label in KNOWN_CLIENT_BUGS
+            else [],
+        )
+        for calls in CALLS.values()
+        for label, call in calls
+    ]
 
 
 @pytest.mark.parametrize(("label", "call"), _call_params())
@@ -474,25 +620,37 @@ async def test_client_requests_are_valid_and_spec_examples_parse(spec, tmp_path,
         try:
             mock, outcome = await _run(spec, call, variant, tmp_path / str(variant))
         except LEAKS as leak:
-            pytest.fail(f"{label}: {type(leak).__name__} leaked out of the client on the spec's "
-                        f"answer (variant {variant}): {leak}")
-        invalid = [f"{exchange.method} {exchange.template}: {exchange.validation_error}"
-                   for exchange in mock.exchanges if exchange.validation_error]
+            pytest.fail(
+                f"{label}: {type(leak).__name__} leaked out of the client on the spec's "
+                f"answer (variant {variant}): {leak}"
+            )
+        invalid = [
+            f"{exchange.method} {exchange.template}: {exchange.validation_error}"
+            for exchange in mock.exchanges
+            if exchange.validation_error
+        ]
         assert not invalid, f"{label}: requests the spec rejects:\n" + "\n".join(invalid)
         assert mock.exchanges, f"{label} sent no request"
         if isinstance(outcome, err.NepError):
-            answered = ", ".join(f"{e.method} {e.template} [{e.answer.source}]" for e in mock.exchanges)
+            answered = ", ".join(
+                f"{e.method} {e.template} [{e.answer.source}]" for e in mock.exchanges
+            )
             assert label in UNPARSEABLE_SPEC_ANSWERS, (
-                f"{label}: the spec's answer did not parse ({answered}): {outcome.message}")
+                f"{label}: the spec's answer did not parse ({answered}): {outcome.message}"
+            )
             assert outcome.message.strip(), f"{label}: an error without a message"
         variants = mock.variants_seen
         variant += 1
 
 
 TYPED_BY_STATUS: dict[str, tuple[type[err.NepError], ...]] = {
-    "400": (err.BadRequest,), "403": (err.PermissionDenied, err.NextcloudNotConnected),
-    "404": (err.NotFound,), "406": (err.BadRequest,), "409": (err.Conflict,),
-    "415": (err.BadRequest,), "422": (err.ValidationFailed,),
+    "400": (err.BadRequest,),
+    "403": (err.PermissionDenied, err.NextcloudNotConnected),
+    "404": (err.NotFound,),
+    "406": (err.BadRequest,),
+    "409": (err.Conflict,),
+    "415": (err.BadRequest,),
+    "422": (err.ValidationFailed,),
     "500": (err.ServerError, err.NextcloudUnreachable),
 }
 
@@ -502,10 +660,16 @@ async def test_documented_error_answers_become_typed_errors(spec, tmp_path, labe
     """Each error the spec documents for the call's operations (with its example body) ends as
     a NepError (or is handled by the call), never as a leaked exception."""
     mock, _ = await _run(spec, call, 0, tmp_path / "probe")
-    statuses = sorted({status for exchange in mock.exchanges
-                       if exchange.template in spec.data["paths"]
-                       for status in error_statuses(
-                           spec.data["paths"][exchange.template][exchange.method.lower()])})
+    statuses = sorted(
+        {
+            status
+            for exchange in mock.exchanges
+            if exchange.template in spec.data["paths"]
+            for status in error_statuses(
+                spec.data["paths"][exchange.template][exchange.method.lower()]
+            )
+        }
+    )
     for status in statuses:
         try:
             _mock, outcome = await _run(spec, call, 0, tmp_path / status, error_status=status)
@@ -515,7 +679,8 @@ async def test_documented_error_answers_become_typed_errors(spec, tmp_path, labe
             assert outcome.failed and not outcome.linked
             outcome = outcome.failed[0][1]
         assert isinstance(outcome, TYPED_BY_STATUS.get(status, (err.NepError,))), (
-            f"{label}: the spec's {status} became {outcome!r}")
+            f"{label}: the spec's {status} became {outcome!r}"
+        )
         assert outcome.message.strip()
 
 
@@ -524,10 +689,20 @@ def test_the_mock_rejects_requests_the_spec_forbids(spec):
     mock = SpecMock(spec)
     auth = {"Authorization": "Basic YXBpa2V5OnNlY3JldA=="}
     mock(httpx.Request("GET", f"{SERVER}/api/v3/work_packages/abc", headers=auth))
-    mock(httpx.Request("POST", f"{SERVER}/api/v3/storages/1/files/prepare_upload", headers=auth,
-                       json={"fileName": "a.txt"}))
+    mock(
+        httpx.Request(
+            "POST",
+            f"{SERVER}/api/v3/storages/1/files/prepare_upload",
+            headers=auth,
+            json={"fileName": "a.txt"},
+        )
+    )
     mock(httpx.Request("GET", f"{SERVER}/api/v3/statuses"))
-    mock(httpx.Request("GET", f"{SERVER}/api/v3/projects", headers=auth, params={"filters": "status=1"}))
+    mock(
+        httpx.Request(
+            "GET", f"{SERVER}/api/v3/projects", headers=auth, params={"filters": "status=1"}
+        )
+    )
     errors = [exchange.validation_error or "" for exchange in mock.exchanges]
     assert "Failed to cast value to integer type: abc" in errors[0]
     assert "InvalidRequestBody" in errors[1]

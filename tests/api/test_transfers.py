@@ -87,8 +87,12 @@ async def download(url: str, target: Path, **kwargs) -> Path:
 async def test_download_reports_progress_and_leaves_no_part(server, tmp_path):
     seen: list[tuple[int, int | None]] = []
     target = tmp_path / "file.bin"
-    await download(f"{server}/file", target, overwrite=False,
-                   progress=lambda done, total: seen.append((done, total)))
+    await download(
+        f"{server}/file",
+        target,
+        overwrite=False,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert target.read_bytes() == PAYLOAD
     assert seen[0] == (0, len(PAYLOAD)) and seen[-1] == (len(PAYLOAD), len(PAYLOAD))
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
@@ -117,8 +121,14 @@ async def test_a_broken_download_leaves_nothing_behind(server, tmp_path):
 async def test_a_cancelled_download_leaves_no_part_file(server, tmp_path):
     target = tmp_path / "slow.bin"
     started = asyncio.Event()
-    task = asyncio.create_task(download(f"{server}/slow", target, overwrite=False,
-                                        progress=lambda done, total: done and started.set()))
+    task = asyncio.create_task(
+        download(
+            f"{server}/slow",
+            target,
+            overwrite=False,
+            progress=lambda done, total: done and started.set(),
+        )
+    )
     await asyncio.wait_for(started.wait(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -137,15 +147,20 @@ async def test_upload_streams_an_exact_multipart_body(server, tmp_path):
     body = transfers.MultipartFile(source, fields=(("overwrite", "false", None),))
     seen: list[int] = []
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{server}/upload", headers=body.headers,
-                                     content=body.body(lambda done, total: seen.append(done)))
+        response = await client.post(
+            f"{server}/upload",
+            headers=body.headers,
+            content=body.body(lambda done, total: seen.append(done)),
+        )
     assert response.status_code == 201
     headers, raw = Handler.received[-1]
     assert int(headers["Content-Length"]) == len(raw)
     message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {headers['Content-Type']}\r\n\r\n".encode() + raw)
-    parts = {part.get_param("name", header="content-disposition"): part
-             for part in message.iter_parts()}
+        f"Content-Type: {headers['Content-Type']}\r\n\r\n".encode() + raw
+    )
+    parts = {
+        part.get_param("name", header="content-disposition"): part for part in message.iter_parts()
+    }
     assert parts["overwrite"].get_content() == "false"
     assert parts["file"].get_payload(decode=True) == PAYLOAD
     assert parts["file"].get_filename() == 'my "quoted" file.bin'
@@ -174,11 +189,14 @@ async def test_transfers_keep_memory_flat(server, tmp_path):
     try:
         body = transfers.MultipartFile(source)
         async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.post(f"{server}/discard", headers=body.headers, content=body.body())
+            answer = await client.post(
+                f"{server}/discard", headers=body.headers, content=body.body()
+            )
             assert answer.status_code == 201
             async with client.stream("GET", f"{server}/big") as response:
-                target = await transfers.save_stream(response, tmp_path / "big-download.bin",
-                                                     overwrite=False, progress=None)
+                target = await transfers.save_stream(
+                    response, tmp_path / "big-download.bin", overwrite=False, progress=None
+                )
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -8,7 +8,7 @@ import socket
 
 import httpx
 import pytest
-from cli_support import as_user, nep
+from support.cli import as_user, nep
 
 from nep_tui.api import profiles
 from nep_tui.api.client import NepenthesClient
@@ -44,9 +44,15 @@ async def test_every_check_passes_for_a_connected_member(sandbox, member_token):
     failed = [check for check in checks.values() if not check.ok]
     assert not failed, failed
     assert list(checks) == [
-        "Server reachable", "API v3 configuration", "Authenticated", "OAuth login",
-        STORAGE_AUTH, "Storage 'Nextcloud': Nextcloud capabilities",
-        "Storage 'Nextcloud': Authorization header", "Token file permissions"]
+        "Server reachable",
+        "API v3 configuration",
+        "Authenticated",
+        "OAuth login",
+        STORAGE_AUTH,
+        "Storage 'Nextcloud': Nextcloud capabilities",
+        "Storage 'Nextcloud': Authorization header",
+        "Token file permissions",
+    ]
     assert "Max Member (member)" in checks["Authenticated"].detail
     assert "device grant is offered" in checks["OAuth login"].detail
     assert "integration_openproject" in checks["Storage 'Nextcloud': Nextcloud capabilities"].detail
@@ -95,7 +101,9 @@ async def test_an_unreachable_server_stops_after_saying_so():
 
 
 async def test_a_token_file_others_may_read_is_reported(sandbox, member_token, isolated_config):
-    profiles.save_tokens("default", profiles.StoredTokens(kind="api_token", access_token=member_token))
+    profiles.save_tokens(
+        "default", profiles.StoredTokens(kind="api_token", access_token=member_token)
+    )
     token_file = next((isolated_config / profiles.TOKENS_DIR).glob("*.json"))
     token_file.chmod(0o644)
     check = (await checks_for(sandbox.nepenthes_url, member_token))["Token file permissions"]
@@ -107,16 +115,28 @@ def _nextcloud_stripping_authorization(request: httpx.Request) -> httpx.Response
     """A Nextcloud behind a web server that drops the Authorization header (no sandbox fault
     can do this: the sandbox is the web server)."""
     if request.url.path.endswith("/cloud/capabilities"):
-        return httpx.Response(200, json={"ocs": {"meta": {"status": "ok"}, "data": {
-            "version": {"major": 30, "string": "30.0.4"},
-            "capabilities": {"integration_openproject": {"app_version": "2.8.1"}}}}})
+        return httpx.Response(
+            200,
+            json={
+                "ocs": {
+                    "meta": {"status": "ok"},
+                    "data": {
+                        "version": {"major": 30, "string": "30.0.4"},
+                        "capabilities": {"integration_openproject": {"app_version": "2.8.1"}},
+                    },
+                }
+            },
+        )
     assert request.headers["Authorization"] == CHECK_CONFIG_BEARER
     return httpx.Response(200, json={"user_id": "", "authorization_header": ""})
 
 
 async def test_a_stripped_authorization_header_is_named(sandbox, member_token):
-    checks = await checks_for(sandbox.nepenthes_url, member_token,
-                              nextcloud_transport=httpx.MockTransport(_nextcloud_stripping_authorization))
+    checks = await checks_for(
+        sandbox.nepenthes_url,
+        member_token,
+        nextcloud_transport=httpx.MockTransport(_nextcloud_stripping_authorization),
+    )
     header = checks["Storage 'Nextcloud': Authorization header"]
     assert not header.ok
     assert "strips" in header.detail
@@ -124,13 +144,21 @@ async def test_a_stripped_authorization_header_is_named(sandbox, member_token):
 
 
 def _old_nextcloud(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"ocs": {"meta": {"status": "ok"}, "data": {
-        "version": {"major": 21, "string": "21.0.9"}, "capabilities": {}}}})
+    return httpx.Response(
+        200,
+        json={
+            "ocs": {
+                "meta": {"status": "ok"},
+                "data": {"version": {"major": 21, "string": "21.0.9"}, "capabilities": {}},
+            }
+        },
+    )
 
 
 async def test_a_too_old_nextcloud_is_named(sandbox, member_token):
-    checks = await checks_for(sandbox.nepenthes_url, member_token,
-                              nextcloud_transport=httpx.MockTransport(_old_nextcloud))
+    checks = await checks_for(
+        sandbox.nepenthes_url, member_token, nextcloud_transport=httpx.MockTransport(_old_nextcloud)
+    )
     capabilities = checks["Storage 'Nextcloud': Nextcloud capabilities"]
     assert not capabilities.ok
     assert "21.0.9 is too old" in capabilities.detail
@@ -147,7 +175,9 @@ def test_cli_text_shows_the_failure_and_what_to_do(sandbox):
     run = nep(*as_user(sandbox, "newcomer"), "doctor")
     assert run.exit_code == 1
     failed = [line for line in run.stdout.splitlines() if line.startswith("FAIL")]
-    assert failed == [f"FAIL  {STORAGE_AUTH}: Nextcloud (Nextcloud): you are not connected yet (NotConnected)."]
+    assert failed == [
+        f"FAIL  {STORAGE_AUTH}: Nextcloud (Nextcloud): you are not connected yet (NotConnected)."
+    ]
     assert "what to do: Open the authorize link" in run.stdout
     assert "pass  Authenticated: Logged in as Nora Newcomer (newcomer)." in run.stdout
 
@@ -165,9 +195,14 @@ def _nextcloud_refusing_connections(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("connection refused", request=request)
 
 
-async def test_a_nextcloud_unreachable_from_here_is_named_with_why_it_matters(sandbox, member_token):
-    checks = await checks_for(sandbox.nepenthes_url, member_token,
-                              nextcloud_transport=httpx.MockTransport(_nextcloud_refusing_connections))
+async def test_a_nextcloud_unreachable_from_here_is_named_with_why_it_matters(
+    sandbox, member_token
+):
+    checks = await checks_for(
+        sandbox.nepenthes_url,
+        member_token,
+        nextcloud_transport=httpx.MockTransport(_nextcloud_refusing_connections),
+    )
     unreachable = checks["Storage 'Nextcloud': Nextcloud reachable from here"]
     assert not unreachable.ok
     assert "could not be reached" in unreachable.detail

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rich.text import Text
@@ -94,14 +94,14 @@ def test_format_size_uses_si_units(size, expected):
 
 
 def test_format_datetime_is_local_time(monkeypatch):
-    moment = datetime(2026, 1, 15, 10, 30, 59, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 15, 10, 30, 59, tzinfo=UTC)
     assert format_datetime(moment) == "2026-01-15 10:30"  # conftest sets TZ=UTC
     assert format_datetime(moment.replace(tzinfo=None)) == "2026-01-15 10:30"
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     try:
         assert format_datetime(moment) == "2026-01-15 11:30"
-        assert format_date(datetime(2026, 1, 15, 23, 30, tzinfo=timezone.utc)) == "2026-01-16"
+        assert format_date(datetime(2026, 1, 15, 23, 30, tzinfo=UTC)) == "2026-01-16"
     finally:
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
@@ -124,7 +124,7 @@ def test_format_datetime_is_local_time(monkeypatch):
     ],
 )
 def test_format_relative(delta, expected):
-    now = datetime(2026, 2, 15, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 2, 15, 12, 0, tzinfo=UTC)
     assert format_relative(now - delta, now) == expected
 
 
@@ -145,7 +145,7 @@ def test_format_duration(seconds, expected):
         (".", "download"),
         ("", "download"),
         (None, "download"),
-        ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
+        ('a/b\\c:d*e?f"g<h>i|j', "a_b_c_d_e_f_g_h_i_j"),
         ("CON", "_CON"),
         ("nul.txt", "_nul.txt"),
         ("com1.tar.gz", "_com1.tar.gz"),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
-from cli_support import nep
+from support import REPO_ROOT
+from support.cli import nep
 
 from nep_tui.api import errors
 from nep_tui.api.models import FileLinkStatus, Project
@@ -16,28 +16,31 @@ from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.output import Column, Progress, cell, render_table, to_jsonable
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (errors.NepError(), ExitCode.GENERIC),
-    (errors.ValidationFailed(), ExitCode.USAGE),
-    (errors.NotLoggedIn(), ExitCode.NOT_LOGGED_IN),
-    (errors.LoggedOut(), ExitCode.NOT_LOGGED_IN),
-    (errors.AccessDenied(), ExitCode.NOT_LOGGED_IN),
-    (errors.PermissionDenied(), ExitCode.PERMISSION_DENIED),
-    (errors.NotFound(), ExitCode.NOT_FOUND),
-    (errors.UpdateConflict(), ExitCode.CONFLICT),
-    (errors.FileNameExists(file_name="a"), ExitCode.CONFLICT),
-    (errors.DownloadTargetExists("/tmp/a"), ExitCode.CONFLICT),
-    (errors.TooLarge(limit_bytes=5), ExitCode.TOO_LARGE),
-    (errors.QuotaExceeded(), ExitCode.TOO_LARGE),
-    (errors.NextcloudNotConnected(), ExitCode.NEXTCLOUD),
-    (errors.NextcloudUnreachable(), ExitCode.NEXTCLOUD),
-    (errors.NetworkUnreachable(), ExitCode.NETWORK),
-    (errors.TLSVerificationFailed(), ExitCode.NETWORK),
-    (errors.InsecureServer(), ExitCode.NETWORK),
-    (errors.ServerError(), ExitCode.SERVER),
-    (errors.MalformedResponse("GET /api/v3"), ExitCode.SERVER),
-    (errors.BadRequest(), ExitCode.SERVER),
-])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.NepError(), ExitCode.GENERIC),
+        (errors.ValidationFailed(), ExitCode.USAGE),
+        (errors.NotLoggedIn(), ExitCode.NOT_LOGGED_IN),
+        (errors.LoggedOut(), ExitCode.NOT_LOGGED_IN),
+        (errors.AccessDenied(), ExitCode.NOT_LOGGED_IN),
+        (errors.PermissionDenied(), ExitCode.PERMISSION_DENIED),
+        (errors.NotFound(), ExitCode.NOT_FOUND),
+        (errors.UpdateConflict(), ExitCode.CONFLICT),
+        (errors.FileNameExists(file_name="a"), ExitCode.CONFLICT),
+        (errors.DownloadTargetExists("/tmp/a"), ExitCode.CONFLICT),
+        (errors.TooLarge(limit_bytes=5), ExitCode.TOO_LARGE),
+        (errors.QuotaExceeded(), ExitCode.TOO_LARGE),
+        (errors.NextcloudNotConnected(), ExitCode.NEXTCLOUD),
+        (errors.NextcloudUnreachable(), ExitCode.NEXTCLOUD),
+        (errors.NetworkUnreachable(), ExitCode.NETWORK),
+        (errors.TLSVerificationFailed(), ExitCode.NETWORK),
+        (errors.InsecureServer(), ExitCode.NETWORK),
+        (errors.ServerError(), ExitCode.SERVER),
+        (errors.MalformedResponse("GET /api/v3"), ExitCode.SERVER),
+        (errors.BadRequest(), ExitCode.SERVER),
+    ],
+)
 def test_each_error_class_has_its_exit_code(error, code):
     assert exit_code_for(error) == code
 
@@ -79,9 +82,11 @@ def test_cells_are_plain_one_line_text():
 
 def test_table_aligns_and_shrinks_flexible_columns_to_the_width():
     rows = [("1", "a rather long subject that will not fit", "New"), ("22", "short", "Closed")]
-    columns = [Column("ID", lambda r: r[0], align_right=True),
-               Column("SUBJECT", lambda r: r[1], flexible=True),
-               Column("STATUS", lambda r: r[2])]
+    columns = [
+        Column("ID", lambda r: r[0], align_right=True),
+        Column("SUBJECT", lambda r: r[1], flexible=True),
+        Column("STATUS", lambda r: r[2]),
+    ]
     wide = render_table(rows, columns)
     assert wide[0].index("STATUS") == wide[1].index("New") == wide[2].index("Closed")
     assert wide[1].startswith(" 1  a rather") and wide[2].startswith("22  short")
@@ -93,10 +98,12 @@ def test_table_aligns_and_shrinks_flexible_columns_to_the_width():
 
 def test_to_jsonable_uses_model_fields():
     project = Project(id=1, identifier="demo", name="Demo")
-    when = datetime(2026, 1, 15, 10, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
     assert to_jsonable({"p": [project], "when": when, "status": FileLinkStatus.ERROR}) == {
-        "p": [project.model_dump(mode="json")], "when": "2026-01-15T10:30:00+00:00",
-        "status": "Error"}
+        "p": [project.model_dump(mode="json")],
+        "when": "2026-01-15T10:30:00+00:00",
+        "status": "Error",
+    }
 
 
 class FakeTerminal(io.StringIO):
@@ -141,8 +148,10 @@ def test_sandbox_forwards_its_arguments(monkeypatch):
 
 def test_open_starts_the_tui_at_the_link_with_the_profile(monkeypatch):
     calls: list[tuple] = []
-    monkeypatch.setattr("nep_tui.app.run_app", lambda start_url=None, profile=None:
-                        calls.append((start_url, profile)) or 0)
+    monkeypatch.setattr(
+        "nep_tui.app.run_app",
+        lambda start_url=None, profile=None: calls.append((start_url, profile)) or 0,
+    )
     assert nep("--profile", "work", "open", "https://x.example/work_packages/5").exit_code == 0
     assert calls == [("https://x.example/work_packages/5", "work")]
 
@@ -155,7 +164,7 @@ def test_demo_forwards_reset(monkeypatch):
     assert calls == [True]
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = REPO_ROOT / "README.md"
 
 
 def _readme_table_rows(heading: str) -> list[list[str]]:
@@ -172,12 +181,13 @@ def _readme_table_rows(heading: str) -> list[list[str]]:
 def test_readme_json_fields_are_the_model_fields():
     from nep_tui.api import models
 
-    documented = {row[0]: row[1] for row in _readme_table_rows("### JSON output")
-                  if hasattr(models, row[0])}
+    documented = {
+        row[0]: row[1] for row in _readme_table_rows("### JSON output") if hasattr(models, row[0])
+    }
     assert len(documented) == 9
     for name, fields_text in documented.items():
         fields = fields_text.split("`")[1].split(", ")
-        assert fields == list(getattr(models, name).model_fields)[:len(fields)], name
+        assert fields == list(getattr(models, name).model_fields)[: len(fields)], name
 
 
 def test_readme_exit_codes_are_the_real_ones():

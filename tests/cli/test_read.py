@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cli_support import as_user, nep, nep_json
+from support.cli import as_user, nep, nep_json
 
 
 def test_projects_list_json_has_the_documented_fields(sandbox):
@@ -11,8 +11,15 @@ def test_projects_list_json_has_the_documented_fields(sandbox):
     by_identifier = {project["identifier"]: project for project in projects}
     assert {"demo", "website", "mobile", "mobile-backend"} <= set(by_identifier)
     assert "research" not in by_identifier  # member is not a member there
-    assert set(by_identifier["website"]) >= {"id", "identifier", "name", "description",
-                                              "parent_id", "active", "public"}
+    assert set(by_identifier["website"]) >= {
+        "id",
+        "identifier",
+        "name",
+        "description",
+        "parent_id",
+        "active",
+        "public",
+    }
     assert by_identifier["website"]["parent_id"] == by_identifier["demo"]["id"]
 
 
@@ -32,8 +39,16 @@ def test_wp_list_filters(sandbox):
     assert open_only and all(wp["status_closed"] is not True for wp in open_only)
     assert any(wp["status_closed"] for wp in everything)
     assert {wp["id"] for wp in open_only} < {wp["id"] for wp in everything}
-    assert {"id", "subject", "type_name", "status_name", "assignee_name", "project_id",
-            "lock_version", "updated_at"} <= set(open_only[0])
+    assert {
+        "id",
+        "subject",
+        "type_name",
+        "status_name",
+        "assignee_name",
+        "project_id",
+        "lock_version",
+        "updated_at",
+    } <= set(open_only[0])
 
     mine = nep_json(sandbox, "wp", "list", "--mine", "--all")
     assert mine and {wp["assignee_name"] for wp in mine} == {"Max Member"}
@@ -44,8 +59,10 @@ def test_wp_list_filters(sandbox):
     assert len(nep_json(sandbox, "wp", "list", "--limit", "2")) == 2
 
 
-@pytest.mark.parametrize("reference", ["1", "#1", "{url}/work_packages/1",
-                                       "{url}/projects/demo/work_packages/1/activity"])
+@pytest.mark.parametrize(
+    "reference",
+    ["1", "#1", "{url}/work_packages/1", "{url}/projects/demo/work_packages/1/activity"],
+)
 def test_wp_show_by_number_or_link(sandbox, reference):
     shown = nep_json(sandbox, "wp", "show", reference.format(url=sandbox.nepenthes_url))
     assert shown["id"] == 1
@@ -67,7 +84,8 @@ def test_files_list_shows_each_permission_state(sandbox):
     assert by_name["Salaries.ods"]["status"] == "ViewNotAllowed"
     assert by_name["Slides drafts"]["is_folder"] is True
     assert {"id", "origin_id", "mime_type", "storage_id", "can_delete"} <= set(
-        by_name["Kickoff presentation.pdf"])
+        by_name["Kickoff presentation.pdf"]
+    )
 
 
 def test_attachments_list(sandbox):
@@ -80,7 +98,8 @@ def test_attachments_list(sandbox):
 def test_storage_list_and_ls(sandbox):
     storages = nep_json(sandbox, "storage", "list")
     assert [(s["id"], s["name"], s["authorization_state"]) for s in storages] == [
-        (1, "Nextcloud", "Connected")]
+        (1, "Nextcloud", "Connected")
+    ]
     root = nep_json(sandbox, "storage", "ls", "1")
     assert set(root) == {"files", "parent", "ancestors"}
     assert any(item["name"] == "OpenProject" and item["is_folder"] for item in root["files"])
@@ -130,8 +149,14 @@ def test_unreachable_server_exits_9():
 
 
 def test_plain_http_to_a_remote_host_is_refused():
-    run = nep("--server", "http://nepenthes.example.org", "--token", "secret-token-value",
-              "projects", "list")
+    run = nep(
+        "--server",
+        "http://nepenthes.example.org",
+        "--token",
+        "secret-token-value",
+        "projects",
+        "list",
+    )
     assert run.exit_code == 9
     assert "--insecure-http" in run.stderr
     assert "secret-token-value" not in run.stderr
@@ -176,8 +201,14 @@ def test_files_download_to_a_chosen_file_name(sandbox, tmp_path):
 
 def test_files_download_of_a_forbidden_file_fails_cleanly(sandbox, tmp_path):
     links = {link["name"]: link for link in nep_json(sandbox, "files", "list", "1")}
-    run = nep(*as_user(sandbox), "files", "download", str(links["Salaries.ods"]["id"]),
-              "-o", str(tmp_path))
+    run = nep(
+        *as_user(sandbox),
+        "files",
+        "download",
+        str(links["Salaries.ods"]["id"]),
+        "-o",
+        str(tmp_path),
+    )
     # OpenProject passes Nextcloud's 403 on as a 500 OutboundRequest error (see the notes).
     assert run.exit_code in (4, 5, 8)
     assert run.stderr.startswith("error: ")

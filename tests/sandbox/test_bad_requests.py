@@ -31,15 +31,26 @@ TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\"
 SAFE_METHODS = ("GET", "OPTIONS")
 # Valid values for path parameters (demo seed), so that only the bad part of a request is bad.
 PATH_VALUES = {
-    "ref": "demo", "id": "1", "identifier": "1-1", "storage_id": "1", "file_id": "1",
-    "project_storage_id": "1", "work_package_id": "1", "file_link_id": "1", "index": "0",
-    "client_id": "nepenthes-storage-client", "token": "a" * 64, "name": "a.txt", "uid": "member",
+    "ref": "demo",
+    "id": "1",
+    "identifier": "1-1",
+    "storage_id": "1",
+    "file_id": "1",
+    "project_storage_id": "1",
+    "work_package_id": "1",
+    "file_link_id": "1",
+    "index": "0",
+    "client_id": "nepenthes-storage-client",
+    "token": "a" * 64,
+    "name": "a.txt",
+    "uid": "member",
     "rest": "/",
 }
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 # --- the routes -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -80,15 +91,20 @@ def _routes_of_both_servers() -> list[Endpoint]:
         nepenthes_store = NepenthesStore(data / "nepenthes.sqlite3")
         nextcloud_store = NextcloudStore(data / "nextcloud.sqlite3", data / "files")
         apps = {
-            "nepenthes": nepenthes_app(nepenthes_store, FaultState(), config=NepenthesConfig(
-                public_url=nowhere, nextcloud_url=nowhere, data_dir=data)),
+            "nepenthes": nepenthes_app(
+                nepenthes_store,
+                FaultState(),
+                config=NepenthesConfig(public_url=nowhere, nextcloud_url=nowhere, data_dir=data),
+            ),
             "nextcloud": nextcloud_app(nextcloud_store, FaultState(), public_url=nowhere),
         }
         endpoints = [
             Endpoint(server, method, route.path)
             for server, app in apps.items()
-            for route in app.routes if isinstance(route, Route)
-            for method in sorted(route.methods or ()) if method != "HEAD"
+            for route in app.routes
+            if isinstance(route, Route)
+            for method in sorted(route.methods or ())
+            if method != "HEAD"
         ]
         for store in (nepenthes_store, nextcloud_store):
             getattr(store, "close", lambda: None)()
@@ -96,10 +112,13 @@ def _routes_of_both_servers() -> list[Endpoint]:
 
 
 ENDPOINTS = _routes_of_both_servers()
-FIRST_ROUTES = frozenset({next(e for e in ENDPOINTS if e.server == server) for server in ("nepenthes", "nextcloud")})
+FIRST_ROUTES = frozenset(
+    {next(e for e in ENDPOINTS if e.server == server) for server in ("nepenthes", "nextcloud")}
+)
 
 
 # --- the bad requests -------------------------------------------------------------------------
+
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -129,8 +148,12 @@ def _reads(endpoint: Endpoint) -> bool:
 def _api_collection(endpoint: Endpoint) -> bool:
     """API v3 reads that may take filters, sortBy and paging (the others ignore them)."""
     last = endpoint.template.rsplit("/", 1)[-1]
-    return (_reads(endpoint) and endpoint.template.startswith("/api/v3/") and "{" not in last
-            and last not in ("open", "download", "content", "configuration"))
+    return (
+        _reads(endpoint)
+        and endpoint.template.startswith("/api/v3/")
+        and "{" not in last
+        and last not in ("open", "download", "content", "configuration")
+    )
 
 
 def _with_ids(endpoint: Endpoint) -> bool:
@@ -147,8 +170,11 @@ def _filters(value: Any) -> Callable[[Endpoint], dict[str, Any]]:
 
 
 def _ids(value: str) -> Callable[[Endpoint], dict[str, Any]]:
-    return lambda endpoint: {"path": endpoint.path(**{name: value for name in endpoint.params
-                                                        if name not in ("rest", "uid", "name")})}
+    return lambda endpoint: {
+        "path": endpoint.path(
+            **{name: value for name in endpoint.params if name not in ("rest", "uid", "name")}
+        )
+    }
 
 
 def _body(content: bytes, content_type: str | None) -> Callable[[Endpoint], dict[str, Any]]:
@@ -166,17 +192,37 @@ BAD_REQUESTS = [
     Bad("bad-json", _with_body, _body(b'{"subject": "unterminated', "application/json")),
     Bad("json-array", _with_body, _body(b"[1, 2, 3]", "application/json")),
     Bad("json-string", _with_body, _body(b'"just a string"', "application/json")),
-    Bad("json-wrong-types", _with_body, _body(
-        b'{"subject": 5, "_links": "x", "fileName": [], "projectId": "one", "parent": {},'
-        b' "_embedded": {"elements": "none"}, "folder_id": "x", "fileIds": "x"}', "application/json")),
+    Bad(
+        "json-wrong-types",
+        _with_body,
+        _body(
+            b'{"subject": 5, "_links": "x", "fileName": [], "projectId": "one", "parent": {},'
+            b' "_embedded": {"elements": "none"}, "folder_id": "x", "fileIds": "x"}',
+            "application/json",
+        ),
+    ),
     Bad("wrong-content-type", _with_body, _body(b"subject=hello", "text/plain")),
     Bad("missing-content-type", _with_body, _body(b'{"subject": "hello"}', None)),
     Bad("binary-body", _with_body, _body(bytes(range(256)) * 4, "application/json")),
     Bad("filters-malformed", _api_collection, _filters('[{"status": {"operator": "o"')),
-    Bad("filters-not-a-list", _api_collection, _filters({"status": {"operator": "o", "values": []}})),
-    Bad("filters-unknown-name", _api_collection, _filters([{"nonsense": {"operator": "=", "values": ["1"]}}])),
-    Bad("filters-unknown-operator", _api_collection, _filters([{"status": {"operator": "<>?", "values": ["1"]}}])),
-    Bad("filters-values-not-a-list", _api_collection, _filters([{"id": {"operator": "=", "values": "1"}}])),
+    Bad(
+        "filters-not-a-list", _api_collection, _filters({"status": {"operator": "o", "values": []}})
+    ),
+    Bad(
+        "filters-unknown-name",
+        _api_collection,
+        _filters([{"nonsense": {"operator": "=", "values": ["1"]}}]),
+    ),
+    Bad(
+        "filters-unknown-operator",
+        _api_collection,
+        _filters([{"status": {"operator": "<>?", "values": ["1"]}}]),
+    ),
+    Bad(
+        "filters-values-not-a-list",
+        _api_collection,
+        _filters([{"id": {"operator": "=", "values": "1"}}]),
+    ),
     Bad("filters-element-not-an-object", _api_collection, _filters([["id", "=", "1"]])),
     Bad("sortBy-malformed", _api_collection, _query(sortBy='[["id", "asc"')),
     Bad("sortBy-unknown-field", _api_collection, _query(sortBy='[["nonsense", "asc"]]')),
@@ -196,8 +242,12 @@ BAD_REQUESTS = [
     Bad("big-headers", _reads, lambda e: {"headers": {f"X-H{i}": "x" * 90 for i in range(120)}}),
     # Beyond what the HTTP server parses, so it answers before any route (as Puma/nginx do on a
     # real server): one route per server is enough, and only status and traceback are checked.
-    Bad("huge-header", lambda e: e in FIRST_ROUTES, lambda e: {"headers": {"X-Padding": "x" * 200_000}},
-        checks_shape=False),
+    Bad(
+        "huge-header",
+        lambda e: e in FIRST_ROUTES,
+        lambda e: {"headers": {"X-Padding": "x" * 200_000}},
+        checks_shape=False,
+    ),
 ]
 
 
@@ -213,6 +263,7 @@ def _cases() -> list[Any]:
 
 # --- checking an answer -------------------------------------------------------------------------
 
+
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -224,8 +275,13 @@ def _is_api_v3(path: str) -> bool:
     return path.startswith(("/api/v3", "/sandbox/"))
 
 
-OAUTH_JSON_ENDPOINTS = ("/oauth/token", "/oauth/revoke", "/oauth/introspect",
-                        "/oauth/device_authorization", "/apps/oauth2/api/v1/token")
+OAUTH_JSON_ENDPOINTS = (
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/device_authorization",
+    "/apps/oauth2/api/v1/token",
+)
 
 
 def _real_server_answer(endpoint: Endpoint, response: httpx.Response, body: Any) -> bool:
@@ -238,11 +294,16 @@ def _real_server_answer(endpoint: Endpoint, response: httpx.Response, body: Any)
         # A body without Content-Type: 406 with a plain-text body (notes/openproject-api.md).
         return status == 406 and text == "Missing content-type header"
     # Sabre answers 501 NotImplemented for methods without a plugin and GET on a collection.
-    return (status == 501 and endpoint.template.startswith("/remote.php/dav/")
-            and "Sabre\\DAV\\Exception\\NotImplemented" in text)
+    return (
+        status == 501
+        and endpoint.template.startswith("/remote.php/dav/")
+        and "Sabre\\DAV\\Exception\\NotImplemented" in text
+    )
 
 
-def problems_with(endpoint: Endpoint, response: httpx.Response, *, check_shape: bool = True) -> list[str]:
+def problems_with(
+    endpoint: Endpoint, response: httpx.Response, *, check_shape: bool = True
+) -> list[str]:
     """What is wrong with an answer to a bad request (empty when it is right)."""
     problems = []
     body = _json(response)
@@ -278,14 +339,22 @@ def _shape_problem(endpoint: Endpoint, api_v3: bool, body: Any, text: str) -> st
         return None if "<d:error" in text and "Sabre" in text else "not a Sabre error document"
     if "/apps/integration_openproject/" in path and isinstance(body, (dict, list)):
         # The app's controllers answer `{"error": ..}`; the framework's own 401 `{"message": ..}`.
-        return None if isinstance(body, dict) and {"error", "message"} & set(body) else \
-            "not the integration app's error shape (`error` or `message`)"
+        return (
+            None
+            if isinstance(body, dict) and {"error", "message"} & set(body)
+            else "not the integration app's error shape (`error` or `message`)"
+        )
     if path.endswith(OAUTH_JSON_ENDPOINTS):
-        return None if isinstance(body, dict) and "error" in body else "not an OAuth error document (`error`)"
+        return (
+            None
+            if isinstance(body, dict) and "error" in body
+            else "not an OAuth error document (`error`)"
+        )
     return None
 
 
 # --- running them -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def own_sandbox(tmp_path_factory):
@@ -301,7 +370,9 @@ def own_sandbox(tmp_path_factory):
 def http():
     # A new connection per request: on a kept-alive one each answer waits ~40 ms for a delayed
     # ACK (the sandbox's sockets have Nagle on), which made this matrix take minutes.
-    with httpx.Client(timeout=30, follow_redirects=False, headers={"Connection": "close"}) as client:
+    with httpx.Client(
+        timeout=30, follow_redirects=False, headers={"Connection": "close"}
+    ) as client:
         yield client
 
 
@@ -312,7 +383,9 @@ def _valid_auth(running, endpoint: Endpoint) -> str:
     return _basic("apikey", member.api_token)
 
 
-def send(http: httpx.Client, running, endpoint: Endpoint, options: dict[str, Any]) -> httpx.Response:
+def send(
+    http: httpx.Client, running, endpoint: Endpoint, options: dict[str, Any]
+) -> httpx.Response:
     options = dict(options)
     base = running.nepenthes_url if endpoint.server == "nepenthes" else running.nextcloud_url
     path = options.pop("path", None) or endpoint.path()
@@ -336,8 +409,10 @@ def test_bad_request_gets_the_real_error_shape(request, http, endpoint: Endpoint
     running = request.getfixturevalue("own_sandbox" if endpoint.changes_data else "sandbox")
     response = send(http, running, endpoint, bad.build(endpoint))
     problems = problems_with(endpoint, response, check_shape=bad.checks_shape)
-    assert not problems, (f"{endpoint.method} {endpoint.template} with {bad.name} -> "
-                          f"HTTP {response.status_code} {response.text[:300]!r}: {problems}")
+    assert not problems, (
+        f"{endpoint.method} {endpoint.template} with {bad.name} -> "
+        f"HTTP {response.status_code} {response.text[:300]!r}: {problems}"
+    )
 
 
 def test_every_route_is_covered():
@@ -352,8 +427,15 @@ def test_every_route_is_covered():
 
 # --- path traversal in upload names -------------------------------------------------------------
 
-TRAVERSAL_NAMES = ["../x.txt", "..\\x.txt", "%2e%2e/x.txt", "../../../../../../tmp/x.txt",
-                   "..", "./../x.txt", "sub/../../x.txt"]
+TRAVERSAL_NAMES = [
+    "../x.txt",
+    "..\\x.txt",
+    "%2e%2e/x.txt",
+    "../../../../../../tmp/x.txt",
+    "..",
+    "./../x.txt",
+    "sub/../../x.txt",
+]
 
 
 @dataclass
@@ -378,7 +460,9 @@ def _outside(added: set[Path], allowed: Path) -> list[Path]:
     return [path for path in added if not path.resolve().is_relative_to(allowed.resolve())]
 
 
-def _assert_no_escape(tree: Tree, data_dir: Path, endpoint: Endpoint, response: httpx.Response) -> None:
+def _assert_no_escape(
+    tree: Tree, data_dir: Path, endpoint: Endpoint, response: httpx.Response
+) -> None:
     added = tree.added()
     assert not _outside(added, data_dir), f"files written outside the data dir: {added}"
     assert not [path for path in added if ".." in path.parts]
@@ -387,14 +471,19 @@ def _assert_no_escape(tree: Tree, data_dir: Path, endpoint: Endpoint, response: 
 
 
 PREPARE_UPLOAD = Endpoint("nepenthes", "POST", "/api/v3/storages/{storage_id}/files/prepare_upload")
-DIRECT_UPLOAD = Endpoint("nextcloud", "POST", "/index.php/apps/integration_openproject/direct-upload/{token}")
+DIRECT_UPLOAD = Endpoint(
+    "nextcloud", "POST", "/index.php/apps/integration_openproject/direct-upload/{token}"
+)
 ATTACHMENT_UPLOAD = Endpoint("nepenthes", "POST", "/api/v3/work_packages/{id:int}/attachments")
 CREATE_FOLDER = Endpoint("nepenthes", "POST", "/api/v3/storages/{storage_id}/folders")
 DAV = "/remote.php/dav/files/{uid}{rest:path}"
 
 
 def _json_headers(running) -> dict[str, str]:
-    return {"Authorization": _valid_auth(running, PREPARE_UPLOAD), "Content-Type": "application/json"}
+    return {
+        "Authorization": _valid_auth(running, PREPARE_UPLOAD),
+        "Content-Type": "application/json",
+    }
 
 
 def _stays_a_plain_name(stored: str, *, separators: str = "/\\") -> None:
@@ -402,17 +491,26 @@ def _stays_a_plain_name(stored: str, *, separators: str = "/\\") -> None:
 
 
 def _nextcloud_root_folder_id(http: httpx.Client, running) -> str:
-    response = http.get(f"{running.nepenthes_url}/api/v3/storages/1/files", params={"parent": "/"},
-                        headers=_json_headers(running))
+    response = http.get(
+        f"{running.nepenthes_url}/api/v3/storages/1/files",
+        params={"parent": "/"},
+        headers=_json_headers(running),
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["parent"]["id"])
 
 
 @pytest.mark.parametrize("name", TRAVERSAL_NAMES)
 def test_direct_upload_names_stay_in_the_folder(http, own_sandbox, name):
-    prepared = http.post(own_sandbox.nepenthes_url + PREPARE_UPLOAD.path(), headers=_json_headers(own_sandbox),
-                         json={"projectId": 1, "fileName": name,
-                               "parent": _nextcloud_root_folder_id(http, own_sandbox)})
+    prepared = http.post(
+        own_sandbox.nepenthes_url + PREPARE_UPLOAD.path(),
+        headers=_json_headers(own_sandbox),
+        json={
+            "projectId": 1,
+            "fileName": name,
+            "parent": _nextcloud_root_folder_id(http, own_sandbox),
+        },
+    )
     assert not problems_with(PREPARE_UPLOAD, prepared), prepared.text
     assert prepared.status_code == 201, prepared.text  # the real server leaves names to Nextcloud
     tree = Tree(own_sandbox.data_dir.parent).snapshot()
@@ -426,10 +524,14 @@ def test_direct_upload_names_stay_in_the_folder(http, own_sandbox, name):
 @pytest.mark.parametrize("name", TRAVERSAL_NAMES)
 def test_attachment_names_stay_in_the_store(http, own_sandbox, name):
     tree = Tree(own_sandbox.data_dir.parent).snapshot()
-    response = http.post(own_sandbox.nepenthes_url + ATTACHMENT_UPLOAD.path(),
-                         headers={"Authorization": _valid_auth(own_sandbox, ATTACHMENT_UPLOAD)},
-                         files={"metadata": (None, json.dumps({"fileName": name}), "application/json"),
-                                "file": (name, b"traversal probe", "text/plain")})
+    response = http.post(
+        own_sandbox.nepenthes_url + ATTACHMENT_UPLOAD.path(),
+        headers={"Authorization": _valid_auth(own_sandbox, ATTACHMENT_UPLOAD)},
+        files={
+            "metadata": (None, json.dumps({"fileName": name}), "application/json"),
+            "file": (name, b"traversal probe", "text/plain"),
+        },
+    )
     _assert_no_escape(tree, own_sandbox.data_dir, ATTACHMENT_UPLOAD, response)
     if response.status_code == 201:
         _stays_a_plain_name(response.json()["fileName"])
@@ -438,8 +540,11 @@ def test_attachment_names_stay_in_the_store(http, own_sandbox, name):
 @pytest.mark.parametrize("name", TRAVERSAL_NAMES)
 def test_folder_names_stay_in_the_parent(http, own_sandbox, name):
     tree = Tree(own_sandbox.data_dir.parent).snapshot()
-    response = http.post(own_sandbox.nepenthes_url + CREATE_FOLDER.path(), headers=_json_headers(own_sandbox),
-                         json={"name": name, "parent_id": _nextcloud_root_folder_id(http, own_sandbox)})
+    response = http.post(
+        own_sandbox.nepenthes_url + CREATE_FOLDER.path(),
+        headers=_json_headers(own_sandbox),
+        json={"name": name, "parent_id": _nextcloud_root_folder_id(http, own_sandbox)},
+    )
     _assert_no_escape(tree, own_sandbox.data_dir, CREATE_FOLDER, response)
     if response.status_code == 201:
         # A backslash is an ordinary character in a Nextcloud folder name (no separator there).
@@ -447,8 +552,14 @@ def test_folder_names_stay_in_the_parent(http, own_sandbox, name):
 
 
 DAV_PROBE = "dav-probe.txt"  # a name no other test uses, so admin's home can be checked for it
-DAV_TRAVERSALS = [f"/../admin/{DAV_PROBE}", f"/%2e%2e/admin/{DAV_PROBE}", f"/..%2fadmin%2f{DAV_PROBE}",
-                  f"/..%5c{DAV_PROBE}", f"/sub/../../{DAV_PROBE}", f"/%2e%2e%2f%2e%2e%2f%2e%2e%2f{DAV_PROBE}"]
+DAV_TRAVERSALS = [
+    f"/../admin/{DAV_PROBE}",
+    f"/%2e%2e/admin/{DAV_PROBE}",
+    f"/..%2fadmin%2f{DAV_PROBE}",
+    f"/..%5c{DAV_PROBE}",
+    f"/sub/../../{DAV_PROBE}",
+    f"/%2e%2e%2f%2e%2e%2f%2e%2e%2f{DAV_PROBE}",
+]
 
 
 @pytest.mark.parametrize("method", ["PUT", "MKCOL", "GET", "PROPFIND"])
@@ -457,15 +568,23 @@ def test_webdav_paths_cannot_leave_the_users_home(own_sandbox, method, raw):
     member = own_sandbox.user("member")
     tree = Tree(own_sandbox.data_dir.parent).snapshot()
     # A raw path, sent as is: httpx would otherwise remove the dot segments itself.
-    url = httpx.URL(own_sandbox.nextcloud_url).copy_with(raw_path=f"/remote.php/dav/files/member{raw}".encode())
+    url = httpx.URL(own_sandbox.nextcloud_url).copy_with(
+        raw_path=f"/remote.php/dav/files/member{raw}".encode()
+    )
     with httpx.Client(timeout=30) as client:
-        response = client.request(method, url, content=b"probe" if method == "PUT" else None,
-                                  headers={"Authorization": _basic(member.login, member.password),
-                                           "Depth": "1"})
+        response = client.request(
+            method,
+            url,
+            content=b"probe" if method == "PUT" else None,
+            headers={"Authorization": _basic(member.login, member.password), "Depth": "1"},
+        )
     _assert_no_escape(tree, own_sandbox.data_dir, Endpoint("nextcloud", method, DAV), response)
     if method == "PROPFIND" and response.status_code == 207:
         assert "/remote.php/dav/files/admin" not in response.text, "member listed admin's files"
     admin = own_sandbox.user("admin")
-    in_admin_home = httpx.request("PROPFIND", f"{own_sandbox.nextcloud_url}/remote.php/dav/files/admin/{DAV_PROBE}",
-                                  headers={"Authorization": _basic(admin.login, admin.password), "Depth": "0"})
+    in_admin_home = httpx.request(
+        "PROPFIND",
+        f"{own_sandbox.nextcloud_url}/remote.php/dav/files/admin/{DAV_PROBE}",
+        headers={"Authorization": _basic(admin.login, admin.password), "Depth": "0"},
+    )
     assert in_admin_home.status_code == 404, "member's request created a file in admin's home"

@@ -37,14 +37,22 @@ def ids(answer: httpx.Response) -> list[int]:
 
 def test_basic_apikey_and_bearer_api_token_both_work(sandbox, member_token):
     basic = base64.b64encode(f"apikey:{member_token}".encode()).decode()
-    by_basic = httpx.get(f"{sandbox.nepenthes_url}/api/v3/users/me", headers={"Authorization": f"Basic {basic}"})
+    by_basic = httpx.get(
+        f"{sandbox.nepenthes_url}/api/v3/users/me", headers={"Authorization": f"Basic {basic}"}
+    )
     assert by_basic.status_code == 200 and by_basic.json()["login"] == "member"
     assert get(sandbox, member_token, "/api/v3/users/me").json()["login"] == "member"
 
 
 @pytest.mark.parametrize(
     "header",
-    [None, "Bearer opapi-" + "0" * 64, "Bearer not-a-token", "Basic " + base64.b64encode(b"member:member-password").decode(), "Basic %%%"],
+    [
+        None,
+        "Bearer opapi-" + "0" * 64,
+        "Bearer not-a-token",
+        "Basic " + base64.b64encode(b"member:member-password").decode(),
+        "Basic %%%",
+    ],
 )
 def test_missing_or_wrong_credentials_are_401_with_www_authenticate(sandbox, header):
     headers = {"Authorization": header} if header else {}
@@ -93,18 +101,26 @@ def test_users_me_and_other_users(sandbox, member_token):
 def test_statuses_types_priorities(sandbox, member_token):
     statuses = get(sandbox, member_token, "/api/v3/statuses").json()["_embedded"]["elements"]
     assert [(s["name"], s["isClosed"]) for s in statuses] == [
-        ("New", False), ("In progress", False), ("Closed", True), ("Rejected", True)
+        ("New", False),
+        ("In progress", False),
+        ("Closed", True),
+        ("Rejected", True),
     ]
     types = get(sandbox, member_token, "/api/v3/types").json()["_embedded"]["elements"]
     assert [t["name"] for t in types] == ["Task", "Bug", "Feature", "Milestone"]
     priorities = get(sandbox, member_token, "/api/v3/priorities").json()["_embedded"]["elements"]
     assert [(p["name"], p["isDefault"]) for p in priorities] == [
-        ("Low", False), ("Normal", True), ("High", False), ("Immediate", False)
+        ("Low", False),
+        ("Normal", True),
+        ("High", False),
+        ("Immediate", False),
     ]
     assert get(sandbox, member_token, "/api/v3/statuses/3").json()["isClosed"] is True
     assert_error(get(sandbox, member_token, "/api/v3/priorities/99"), 404, "NotFound")
     project_types = get(sandbox, member_token, "/api/v3/projects/demo/types").json()
-    assert project_types["total"] == 4 and project_types["_embedded"]["elements"][0]["_type"] == "Type"
+    assert (
+        project_types["total"] == 4 and project_types["_embedded"]["elements"][0]["_type"] == "Type"
+    )
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -123,7 +139,10 @@ def test_project_by_id_or_identifier_with_hierarchy_links(sandbox, member_token)
     assert by_identifier == by_id
     assert by_id["name"] == "Mobile Backend"
     assert by_id["_links"]["parent"] == {"href": "/api/v3/projects/3", "title": "Mobile App"}
-    assert [a["href"] for a in by_id["_links"]["ancestors"]] == ["/api/v3/projects/1", "/api/v3/projects/3"]
+    assert [a["href"] for a in by_id["_links"]["ancestors"]] == [
+        "/api/v3/projects/1",
+        "/api/v3/projects/3",
+    ]
     root = get(sandbox, member_token, "/api/v3/projects/demo").json()
     assert root["_links"]["parent"] == {"href": None} and root["_links"]["ancestors"] == []
     assert root["_links"]["createWorkPackage"]["method"] == "post"
@@ -157,7 +176,10 @@ def test_project_sort_and_paging(sandbox, member_token):
     assert [e["id"] for e in page["_embedded"]["elements"]] == [3, 4]
     assert "nextByOffset" not in page["_links"]
     assert page["_links"]["previousByOffset"]["href"] == "/api/v3/projects?offset=1&pageSize=2"
-    assert page["_links"]["jumpTo"] == {"href": "/api/v3/projects?offset=%7Boffset%7D&pageSize=2", "templated": True}
+    assert page["_links"]["jumpTo"] == {
+        "href": "/api/v3/projects?offset=%7Boffset%7D&pageSize=2",
+        "templated": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -187,21 +209,37 @@ SEEDED = [{"id": {"operator": "=", "values": [str(n) for n in range(1, 31)]}}]
 
 def test_default_filter_is_open_only_and_empty_filters_mean_all(sandbox, member_token):
     open_ids = ids(get(sandbox, member_token, "/api/v3/projects/demo/work_packages", pageSize=100))
-    all_ids = ids(get(sandbox, member_token, "/api/v3/projects/demo/work_packages", pageSize=100, filters=ALL))
+    all_ids = ids(
+        get(sandbox, member_token, "/api/v3/projects/demo/work_packages", pageSize=100, filters=ALL)
+    )
     assert 4 not in open_ids and 7 not in open_ids  # closed, rejected
     assert {4, 7} <= set(all_ids)
     assert set(open_ids) < set(all_ids)
 
 
-def test_project_work_packages_include_subprojects_and_respect_membership(sandbox, member_token, admin_token):
-    demo_all = set(ids(get(sandbox, member_token, "/api/v3/projects/1/work_packages", pageSize=100, filters=ALL)))
+def test_project_work_packages_include_subprojects_and_respect_membership(
+    sandbox, member_token, admin_token
+):
+    demo_all = set(
+        ids(
+            get(
+                sandbox, member_token, "/api/v3/projects/1/work_packages", pageSize=100, filters=ALL
+            )
+        )
+    )
     assert set(range(1, 27)) <= demo_all
-    member_all = set(ids(get(sandbox, member_token, "/api/v3/work_packages", pageSize=100, filters=ALL)))
+    member_all = set(
+        ids(get(sandbox, member_token, "/api/v3/work_packages", pageSize=100, filters=ALL))
+    )
     assert not member_all & {27, 28, 29, 30}  # Research Lab
-    admin_all = set(ids(get(sandbox, admin_token, "/api/v3/work_packages", pageSize=100, filters=ALL)))
+    admin_all = set(
+        ids(get(sandbox, admin_token, "/api/v3/work_packages", pageSize=100, filters=ALL))
+    )
     assert {27, 28, 29, 30} <= admin_all
     assert_error(get(sandbox, member_token, "/api/v3/work_packages/27"), 404, "NotFound")
-    assert_error(get(sandbox, member_token, "/api/v3/projects/research/work_packages"), 404, "NotFound")
+    assert_error(
+        get(sandbox, member_token, "/api/v3/projects/research/work_packages"), 404, "NotFound"
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,25 +253,64 @@ def test_project_work_packages_include_subprojects_and_respect_membership(sandbo
         ([{"subject_or_id": {"operator": "**", "values": ["mugs"]}}], [7]),
         ([{"search": {"operator": "**", "values": ["hidden rows"]}}], [5]),
         ([{"id": {"operator": "=", "values": ["3", "9"]}}], [3, 9]),
-        ([{"status": {"operator": "c", "values": []}}, {"project": {"operator": "=", "values": ["1"]}}], [4, 7]),
+        (
+            [
+                {"status": {"operator": "c", "values": []}},
+                {"project": {"operator": "=", "values": ["1"]}},
+            ],
+            [4, 7],
+        ),
         ([{"status_id": {"operator": "=", "values": ["4"]}}], [7]),
         ([{"type": {"operator": "=", "values": ["4"]}}], [2, 14, 21]),
-        ([{"type_id": {"operator": "=", "values": ["2"]}}, {"status": {"operator": "o", "values": []}}], [5, 11, 17, 24]),
-        ([{"project_id": {"operator": "=", "values": ["4"]}}, {"status": {"operator": "o", "values": []}}], [22, 23, 24, 26]),
+        (
+            [
+                {"type_id": {"operator": "=", "values": ["2"]}},
+                {"status": {"operator": "o", "values": []}},
+            ],
+            [5, 11, 17, 24],
+        ),
+        (
+            [
+                {"project_id": {"operator": "=", "values": ["4"]}},
+                {"status": {"operator": "o", "values": []}},
+            ],
+            [22, 23, 24, 26],
+        ),
         ([{"assignee": {"operator": "=", "values": ["3"]}}], [5, 8, 11, 18, 24]),
-        ([{"assignee": {"operator": "!*", "values": []}}, {"project": {"operator": "=", "values": ["2"]}}], [14, 15]),
-        ([{"author": {"operator": "=", "values": ["2"]}}, {"id": {"operator": "=", "values": ["3", "4"]}}], [3]),
+        (
+            [
+                {"assignee": {"operator": "!*", "values": []}},
+                {"project": {"operator": "=", "values": ["2"]}},
+            ],
+            [14, 15],
+        ),
+        (
+            [
+                {"author": {"operator": "=", "values": ["2"]}},
+                {"id": {"operator": "=", "values": ["3", "4"]}},
+            ],
+            [3],
+        ),
         ([{"priority": {"operator": "=", "values": ["4"]}}], [5, 17]),
     ],
 )
 def test_work_package_filters(sandbox, member_token, filters, expected):
-    answer = get(sandbox, member_token, "/api/v3/work_packages", filters=filters + SEEDED, pageSize=100)
+    answer = get(
+        sandbox, member_token, "/api/v3/work_packages", filters=filters + SEEDED, pageSize=100
+    )
     assert sorted(ids(answer)) == expected
 
 
 def test_assignee_me(sandbox, newcomer_token):
-    mine = ids(get(sandbox, newcomer_token, "/api/v3/work_packages", pageSize=100,
-                   filters=[{"assignee": {"operator": "=", "values": ["me"]}}, *SEEDED]))
+    mine = ids(
+        get(
+            sandbox,
+            newcomer_token,
+            "/api/v3/work_packages",
+            pageSize=100,
+            filters=[{"assignee": {"operator": "=", "values": ["me"]}}, *SEEDED],
+        )
+    )
     assert sorted(mine) == [5, 8, 11, 18, 24]
 
 
@@ -242,36 +319,79 @@ def test_file_link_and_storage_filters(sandbox, member_token):
     if links.status_code == 404:
         pytest.skip("the file links module is not installed")
     origin_id = links.json()["_embedded"]["elements"][0]["originData"]["id"]
-    by_origin = get(sandbox, member_token, "/api/v3/work_packages", pageSize=100,
-                    filters=[{"file_link_origin_id": {"operator": "=", "values": [origin_id]}}])
+    by_origin = get(
+        sandbox,
+        member_token,
+        "/api/v3/work_packages",
+        pageSize=100,
+        filters=[{"file_link_origin_id": {"operator": "=", "values": [origin_id]}}],
+    )
     assert ids(by_origin) == [1]
     escaped_url = quote(sandbox.nextcloud_url + "/", safe="")
     for storage_filter in (
         {"linkable_to_storage_id": {"operator": "=", "values": ["1"]}},
         {"linkableToStorageUrl": {"operator": "=", "values": [escaped_url]}},
     ):
-        linkable = set(ids(get(sandbox, member_token, "/api/v3/work_packages", filters=[storage_filter], pageSize=100)))
+        linkable = set(
+            ids(
+                get(
+                    sandbox,
+                    member_token,
+                    "/api/v3/work_packages",
+                    filters=[storage_filter],
+                    pageSize=100,
+                )
+            )
+        )
         assert 1 in linkable and not linkable & {27, 28, 29, 30}
-    nowhere = get(sandbox, member_token, "/api/v3/work_packages",
-                  filters=[{"linkable_to_storage_url": {"operator": "=", "values": ["https://elsewhere.example"]}}])
+    nowhere = get(
+        sandbox,
+        member_token,
+        "/api/v3/work_packages",
+        filters=[
+            {"linkable_to_storage_url": {"operator": "=", "values": ["https://elsewhere.example"]}}
+        ],
+    )
     assert ids(nowhere) == []
 
 
 def test_work_package_sort_and_paging(sandbox, member_token):
-    newest_first = ids(get(sandbox, member_token, "/api/v3/work_packages", sortBy=[["id", "desc"]], filters=SEEDED, pageSize=3))
+    newest_first = ids(
+        get(
+            sandbox,
+            member_token,
+            "/api/v3/work_packages",
+            sortBy=[["id", "desc"]],
+            filters=SEEDED,
+            pageSize=3,
+        )
+    )
     assert newest_first == [26, 25, 24]
-    by_subject = get(sandbox, member_token, "/api/v3/work_packages", sortBy=[["subject", "asc"]], filters=ALL, pageSize=100)
+    by_subject = get(
+        sandbox,
+        member_token,
+        "/api/v3/work_packages",
+        sortBy=[["subject", "asc"]],
+        filters=ALL,
+        pageSize=100,
+    )
     subjects = [e["subject"] for e in by_subject.json()["_embedded"]["elements"]]
     assert subjects == sorted(subjects, key=str.lower)
-    page = get(sandbox, member_token, "/api/v3/work_packages", filters=SEEDED, pageSize=10, offset=3).json()
+    page = get(
+        sandbox, member_token, "/api/v3/work_packages", filters=SEEDED, pageSize=10, offset=3
+    ).json()
     assert (page["total"], page["count"], page["offset"]) == (26, 6, 3)
     assert "nextByOffset" not in page["_links"]
     first = get(sandbox, member_token, "/api/v3/work_packages", filters=SEEDED, pageSize=10).json()
     assert first["_links"]["nextByOffset"]["href"].endswith("offset=2&pageSize=10")
-    assert "filters=%5B%7B%22id%22" in first["_links"]["nextByOffset"]["href"], "the query is kept in the links"
+    assert "filters=%5B%7B%22id%22" in first["_links"]["nextByOffset"]["href"], (
+        "the query is kept in the links"
+    )
 
 
-@pytest.mark.parametrize(("size", "expected"), [("-1", 1000), ("5000", 1000), ("0", 0), ("abc", 20)])
+@pytest.mark.parametrize(
+    ("size", "expected"), [("-1", 1000), ("5000", 1000), ("0", 0), ("abc", 20)]
+)
 def test_page_size_is_capped_like_the_real_server(sandbox, member_token, size, expected):
     page = get(sandbox, member_token, "/api/v3/work_packages", filters=SEEDED, pageSize=size).json()
     assert page["pageSize"] == expected
@@ -294,7 +414,9 @@ def test_offset_past_the_end_is_an_empty_page(sandbox, member_token):
     ],
 )
 def test_bad_work_package_filters_are_400(sandbox, member_token, filters):
-    assert_error(get(sandbox, member_token, "/api/v3/work_packages", filters=filters), 400, "InvalidQuery")
+    assert_error(
+        get(sandbox, member_token, "/api/v3/work_packages", filters=filters), 400, "InvalidQuery"
+    )
 
 
 def test_one_work_package_with_links_by_permission(sandbox, member_token):
@@ -318,10 +440,17 @@ def test_one_work_package_with_links_by_permission(sandbox, member_token):
 def test_schema_lists_allowed_values(sandbox, member_token):
     schema = get(sandbox, member_token, "/api/v3/work_packages/schemas/1-1").json()
     assert schema["subject"]["required"] is True
-    assert [v["title"] for v in schema["type"]["_links"]["allowedValues"]] == ["Task", "Bug", "Feature", "Milestone"]
+    assert [v["title"] for v in schema["type"]["_links"]["allowedValues"]] == [
+        "Task",
+        "Bug",
+        "Feature",
+        "Milestone",
+    ]
     assert "Max Member" in [v["title"] for v in schema["assignee"]["_links"]["allowedValues"]]
     assert_error(get(sandbox, member_token, "/api/v3/work_packages/schemas/5-1"), 404, "NotFound")
-    assert_error(get(sandbox, member_token, "/api/v3/work_packages/schemas/nonsense"), 404, "NotFound")
+    assert_error(
+        get(sandbox, member_token, "/api/v3/work_packages/schemas/nonsense"), 404, "NotFound"
+    )
 
 
 def test_unknown_routes_are_404_in_the_error_shape(sandbox, member_token):
@@ -329,7 +458,10 @@ def test_unknown_routes_are_404_in_the_error_shape(sandbox, member_token):
 
 
 def test_other_methods_on_known_paths_are_404(sandbox, member_token):
-    answer = httpx.put(f"{sandbox.nepenthes_url}/api/v3/projects", headers={"Authorization": f"Bearer {member_token}"})
+    answer = httpx.put(
+        f"{sandbox.nepenthes_url}/api/v3/projects",
+        headers={"Authorization": f"Bearer {member_token}"},
+    )
     assert_error(answer, 404, "NotFound")
 
 
@@ -353,11 +485,16 @@ async def test_unexpected_errors_become_500_in_the_error_shape(tmp_path):
         raise RuntimeError("a bug")
 
     app = create_app(
-        NepenthesStore(tmp_path / "n.sqlite3"), FaultState(),
-        config=NepenthesConfig(public_url=lambda: "http://x", nextcloud_url=lambda: "http://y", data_dir=tmp_path),
+        NepenthesStore(tmp_path / "n.sqlite3"),
+        FaultState(),
+        config=NepenthesConfig(
+            public_url=lambda: "http://x", nextcloud_url=lambda: "http://y", data_dir=tmp_path
+        ),
     )
     app.router.routes.append(Route("/api/v3/broken", broken))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
         answer = await client.get("/api/v3/broken")
     assert_error(answer, 500, "InternalServerError")
     assert "a bug" not in answer.text
@@ -389,8 +526,15 @@ def test_absurd_numbers_in_queries_are_not_500s(sandbox, member_token):
     far = get(sandbox, member_token, "/api/v3/work_packages", offset=HUGE, pageSize=HUGE)
     assert far.status_code == 200 and far.json()["count"] == 0
     huge_id = [{"id": {"operator": "=", "values": [HUGE]}}]
-    assert_error(get(sandbox, member_token, "/api/v3/work_packages", filters=huge_id), 400, "InvalidQuery")
-    assert_error(get(sandbox, member_token, "/api/v3/projects", filters=huge_id), 400, "InvalidQuery")
-    answer = httpx.get(f"{sandbox.nepenthes_url}/api/v3/notifications", params={"filters": json.dumps(huge_id)},
-                       headers={"Authorization": f"Bearer {member_token}"})
+    assert_error(
+        get(sandbox, member_token, "/api/v3/work_packages", filters=huge_id), 400, "InvalidQuery"
+    )
+    assert_error(
+        get(sandbox, member_token, "/api/v3/projects", filters=huge_id), 400, "InvalidQuery"
+    )
+    answer = httpx.get(
+        f"{sandbox.nepenthes_url}/api/v3/notifications",
+        params={"filters": json.dumps(huge_id)},
+        headers={"Authorization": f"Bearer {member_token}"},
+    )
     assert_error(answer, 422, "InvalidQuery")

@@ -23,7 +23,10 @@ def test_users_in_credentials_order_with_fixed_secrets(sandbox):
         ("newcomer", "newcomer-password", False),
     ]
     # Fixed for the demo seed, so snapshots and docs stay stable.
-    assert users[1]["api_token"] == "opapi-" + hashlib.sha256(b"nep-tui demo api token for member").hexdigest()
+    assert (
+        users[1]["api_token"]
+        == "opapi-" + hashlib.sha256(b"nep-tui demo api token for member").hexdigest()
+    )
 
 
 def test_project_tree(sandbox):
@@ -40,23 +43,52 @@ def test_project_tree(sandbox):
 
 def test_work_packages_spread_with_assignees_and_closed_ones(sandbox):
     # Other tests may add work packages to the shared sandbox; the seed's are the first 30.
-    everything = api(sandbox, "admin").get("/work_packages", params={"filters": "[]", "pageSize": 30}).json()
+    everything = (
+        api(sandbox, "admin").get("/work_packages", params={"filters": "[]", "pageSize": 30}).json()
+    )
     assert everything["total"] >= 30
     assert [e["id"] for e in everything["_embedded"]["elements"]] == list(range(1, 31))
     elements = everything["_embedded"]["elements"]
-    assert {e["_links"]["project"]["href"] for e in elements} == {f"/api/v3/projects/{n}" for n in range(1, 6)}
+    assert {e["_links"]["project"]["href"] for e in elements} == {
+        f"/api/v3/projects/{n}" for n in range(1, 6)
+    }
     assert sum(e["_embedded"]["status"]["isClosed"] for e in elements) >= 5
-    assert {e["_links"]["assignee"].get("title") for e in elements} >= {"Max Member", "Nora Newcomer", "Ada Admin", None}
-    assert {e["_embedded"]["type"]["name"] for e in elements} == {"Task", "Bug", "Feature", "Milestone"}
+    assert {e["_links"]["assignee"].get("title") for e in elements} >= {
+        "Max Member",
+        "Nora Newcomer",
+        "Ada Admin",
+        None,
+    }
+    assert {e["_embedded"]["type"]["name"] for e in elements} == {
+        "Task",
+        "Bug",
+        "Feature",
+        "Milestone",
+    }
     first = api(sandbox, "member").get("/work_packages/1").json()
-    assert (first["subject"], first["_links"]["project"]["title"]) == ("Prepare kickoff presentation", "Nepenthes Demo")
+    assert (first["subject"], first["_links"]["project"]["title"]) == (
+        "Prepare kickoff presentation",
+        "Nepenthes Demo",
+    )
     assert all("2026-01" <= e["createdAt"][:7] <= "2026-03" for e in elements)
 
 
 def test_unread_notifications_of_every_reason_and_some_read(sandbox):
-    notes = api(sandbox, "member").get("/notifications", params={"pageSize": 100}).json()["_embedded"]["elements"]
+    notes = (
+        api(sandbox, "member")
+        .get("/notifications", params={"pageSize": 100})
+        .json()["_embedded"]["elements"]
+    )
     unread = {n["reason"] for n in notes if not n["readIAN"]}
-    assert unread == {"mentioned", "assigned", "responsible", "watched", "commented", "dateAlert", "shared"}
+    assert unread == {
+        "mentioned",
+        "assigned",
+        "responsible",
+        "watched",
+        "commented",
+        "dateAlert",
+        "shared",
+    }
     assert sum(n["readIAN"] for n in notes) >= 2
 
 
@@ -66,7 +98,10 @@ def file_states(sandbox):
         answer = api(sandbox, login).get("/work_packages/1/file_links")
         if answer.status_code == 404:
             pytest.skip("the file links module is not installed")
-        return {e["originData"]["name"]: e["_links"]["status"]["title"] for e in answer.json()["_embedded"]["elements"]}
+        return {
+            e["originData"]["name"]: e["_links"]["status"]["title"]
+            for e in answer.json()["_embedded"]["elements"]
+        }
 
     return states
 
@@ -96,6 +131,16 @@ def test_automatic_project_folders(sandbox):
     if answer.status_code == 404:
         pytest.skip("the storage files module is not installed")
     names = {f["name"] for f in answer.json()["files"]}
-    assert names == {"Nepenthes Demo (1)", "Website Relaunch (2)", "Mobile App (3)", "Mobile Backend (4)"}
-    admin_names = {f["name"] for f in api(sandbox, "admin").get("/storages/1/files", params={"parent": "/OpenProject"}).json()["files"]}
+    assert names == {
+        "Nepenthes Demo (1)",
+        "Website Relaunch (2)",
+        "Mobile App (3)",
+        "Mobile Backend (4)",
+    }
+    admin_names = {
+        f["name"]
+        for f in api(sandbox, "admin")
+        .get("/storages/1/files", params={"parent": "/OpenProject"})
+        .json()["files"]
+    }
     assert "Research Lab (5)" in admin_names

@@ -48,7 +48,11 @@ def _patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
         responses.setdefault("201", responses["200"])
     reason = spec["components"]["schemas"]["NotificationModel"]["properties"]["reason"]
     reason["enum"] = [*reason["enum"], "shared", "reminder"]
-    for path in ("/api/v3/work_packages/form", "/api/v3/projects/{id}/work_packages/form", "/api/v3/work_packages/{id}/form"):
+    for path in (
+        "/api/v3/work_packages/form",
+        "/api/v3/projects/{id}/work_packages/form",
+        "/api/v3/work_packages/{id}/form",
+    ):
         operation = paths.get(path, {}).get("post")
         if operation:
             content = operation["responses"]["200"].get("content", {})
@@ -73,10 +77,17 @@ class SpecChecker:
 
         # HAL is JSON; openapi-core only knows plain application/json out of the box. Checking
         # the spec document itself takes ~20 s and is not what these tests are about.
-        config = Config(extra_media_type_deserializers={"application/hal+json": _hal_json}, spec_validator_cls=None)
+        config = Config(
+            extra_media_type_deserializers={"application/hal+json": _hal_json},
+            spec_validator_cls=None,
+        )
         self.openapi = OpenAPI.from_dict(document, config=config)
-        registry = Registry().with_resource("urn:spec", Resource.from_contents(document, default_specification=DRAFT202012))
-        self.error_validator = Draft202012Validator({"$ref": "urn:spec#/components/schemas/ErrorResponse"}, registry=registry)
+        registry = Registry().with_resource(
+            "urn:spec", Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self.error_validator = Draft202012Validator(
+            {"$ref": "urn:spec#/components/schemas/ErrorResponse"}, registry=registry
+        )
 
 
 @pytest.fixture(scope="session")
@@ -151,14 +162,20 @@ READS = [
     ("member", "GET", "/api/v3/priorities", None, 200),
     ("member", "GET", "/api/v3/priorities/2", None, 200),
     ("member", "GET", "/api/v3/projects", {"pageSize": "2", "offset": "2"}, 200),
-    ("member", "GET", "/api/v3/projects", {"filters": "[{\"nope\":{}}]"}, 400),
+    ("member", "GET", "/api/v3/projects", {"filters": '[{"nope":{}}]'}, 400),
     ("member", "GET", "/api/v3/projects/4", None, 200),
     ("member", "GET", "/api/v3/projects/research", None, 404),
     ("member", "GET", "/api/v3/projects/1/types", None, 200),
     ("member", "GET", "/api/v3/projects/1/work_packages", {"pageSize": "5"}, 200),
     ("member", "GET", "/api/v3/projects/5/work_packages", None, 404),
     ("member", "GET", "/api/v3/work_packages", {"filters": "[]", "pageSize": "100"}, 200),
-    ("member", "GET", "/api/v3/work_packages", {"filters": "[{\"status\":{\"operator\":\"~\",\"values\":[]}}]"}, 400),
+    (
+        "member",
+        "GET",
+        "/api/v3/work_packages",
+        {"filters": '[{"status":{"operator":"~","values":[]}}]'},
+        400,
+    ),
     ("member", "GET", "/api/v3/work_packages/1", None, 200),
     ("member", "GET", "/api/v3/work_packages/2", None, 200),
     ("member", "GET", "/api/v3/work_packages/9999", None, 404),
@@ -166,7 +183,13 @@ READS = [
     ("member", "GET", "/api/v3/work_packages/schemas/5-1", None, 404),
     ("member", "GET", "/api/v3/work_packages/1/attachments", None, 200),
     ("member", "GET", "/api/v3/notifications", {"pageSize": "100"}, 200),
-    ("member", "GET", "/api/v3/notifications", {"filters": "[{\"readIAN\":{\"operator\":\"=\",\"values\":[\"f\"]}}]"}, 200),
+    (
+        "member",
+        "GET",
+        "/api/v3/notifications",
+        {"filters": '[{"readIAN":{"operator":"=","values":["f"]}}]'},
+        200,
+    ),
     ("member", "GET", "/api/v3/notifications", {"filters": "{"}, 422),
     ("member", "GET", "/api/v3/notifications/6", None, 200),
     ("member", "GET", "/api/v3/notifications/6/details/0", None, 200),
@@ -175,7 +198,11 @@ READS = [
 ]
 
 
-@pytest.mark.parametrize(("login", "method", "path", "params", "status"), READS, ids=[f"{r[1]} {r[2]} {r[4]}" for r in READS])
+@pytest.mark.parametrize(
+    ("login", "method", "path", "params", "status"),
+    READS,
+    ids=[f"{r[1]} {r[2]} {r[4]}" for r in READS],
+)
 def test_read_answers_match_the_spec(sandbox, openapi, login, method, path, params, status):
     headers = {"Authorization": f"Bearer {sandbox.user(login).api_token}"} if login else {}
     answer = httpx.request(method, f"{sandbox.nepenthes_url}{path}", params=params, headers=headers)
@@ -190,13 +217,39 @@ def test_write_answers_match_the_spec(fresh_sandbox, openapi):
     )
     answers = [
         (api.post("/api/v3/projects/1/work_packages/form", json={"subject": "Form"}), 200),
-        (api.post("/api/v3/work_packages/form", json={"subject": "", "_links": {"project": {"href": "/api/v3/projects/1"}}}), 200),
+        (
+            api.post(
+                "/api/v3/work_packages/form",
+                json={"subject": "", "_links": {"project": {"href": "/api/v3/projects/1"}}},
+            ),
+            200,
+        ),
         (api.post("/api/v3/projects/1/work_packages", json={"subject": "Created"}), 201),
-        (api.post("/api/v3/work_packages", json={"subject": "G", "_links": {"project": {"href": "/api/v3/projects/2"}}}), 201),
+        (
+            api.post(
+                "/api/v3/work_packages",
+                json={"subject": "G", "_links": {"project": {"href": "/api/v3/projects/2"}}},
+            ),
+            201,
+        ),
         (api.post("/api/v3/projects/1/work_packages", json={"subject": ""}), 422),
-        (api.post("/api/v3/projects/1/work_packages", content=b"{", headers={"Content-Type": "application/json"}), 400),
+        (
+            api.post(
+                "/api/v3/projects/1/work_packages",
+                content=b"{",
+                headers={"Content-Type": "application/json"},
+            ),
+            400,
+        ),
         (api.post("/api/v3/projects/1/work_packages", content=b"{}"), 406),
-        (api.post("/api/v3/projects/1/work_packages", content=b"{}", headers={"Content-Type": "text/plain"}), 415),
+        (
+            api.post(
+                "/api/v3/projects/1/work_packages",
+                content=b"{}",
+                headers={"Content-Type": "text/plain"},
+            ),
+            415,
+        ),
         (api.post("/api/v3/notifications/1/read_ian"), 204),
         (api.post("/api/v3/notifications/1/unread_ian"), 204),
         (api.post("/api/v3/notifications/read_ian"), 204),
@@ -204,8 +257,14 @@ def test_write_answers_match_the_spec(fresh_sandbox, openapi):
     ]
     lock = api.get("/api/v3/work_packages/3").json()["lockVersion"]
     answers += [
-        (api.post("/api/v3/work_packages/3/form", json={"lockVersion": lock, "subject": "Form"}), 200),
-        (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock, "subject": "Patched"}), 200),
+        (
+            api.post("/api/v3/work_packages/3/form", json={"lockVersion": lock, "subject": "Form"}),
+            200,
+        ),
+        (
+            api.patch("/api/v3/work_packages/3", json={"lockVersion": lock, "subject": "Patched"}),
+            200,
+        ),
         (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock, "subject": "Stale"}), 409),
         (api.patch("/api/v3/work_packages/3", json={"lockVersion": lock + 1, "subject": ""}), 422),
         (api.delete("/api/v3/work_packages/8"), 204),
@@ -213,7 +272,10 @@ def test_write_answers_match_the_spec(fresh_sandbox, openapi):
     ]
     uploaded = api.post(
         "/api/v3/work_packages/1/attachments",
-        files={"metadata": (None, '{"fileName":"a.txt"}', "application/json"), "file": ("a.txt", b"abc", "text/plain")},
+        files={
+            "metadata": (None, '{"fileName":"a.txt"}', "application/json"),
+            "file": ("a.txt", b"abc", "text/plain"),
+        },
     )
     answers.append((uploaded, 200))
     answers.append((api.get(f"/api/v3/attachments/{uploaded.json()['id']}"), 200))

@@ -57,7 +57,10 @@ def test_form_then_create_then_read(fresh_sandbox):
     assert wp["description"]["raw"] == "For **1.0**"
     assert api.get(f"/work_packages/{wp['id']}").json()["subject"] == "Write the release notes"
 
-    global_create = api.post("/work_packages", json={"subject": "Global", "_links": {"project": {"href": "/api/v3/projects/2"}}})
+    global_create = api.post(
+        "/work_packages",
+        json={"subject": "Global", "_links": {"project": {"href": "/api/v3/projects/2"}}},
+    )
     assert global_create.status_code == 201
     assert global_create.json()["_links"]["project"]["href"] == "/api/v3/projects/2"
 
@@ -72,18 +75,33 @@ def test_invalid_work_packages_are_422_with_details(fresh_sandbox):
     assert no_project.status_code == 422
     assert no_project.json()["_embedded"]["details"]["attribute"] == "project"
 
-    several = api.post("/projects/demo/work_packages", json={"subject": "", "_links": {"status": {"href": "/api/v3/statuses/99"}}})
+    several = api.post(
+        "/projects/demo/work_packages",
+        json={"subject": "", "_links": {"status": {"href": "/api/v3/statuses/99"}}},
+    )
     assert several.status_code == 422 and error_id(several) == "MultipleErrors"
-    attributes = {e["_embedded"]["details"]["attribute"] for e in several.json()["_embedded"]["errors"]}
+    attributes = {
+        e["_embedded"]["details"]["attribute"] for e in several.json()["_embedded"]["errors"]
+    }
     assert attributes == {"subject", "status"}
 
-    wrong_link = api.post("/projects/demo/work_packages", json={"subject": "x", "_links": {"type": {"href": "/api/v3/users/1"}}})
+    wrong_link = api.post(
+        "/projects/demo/work_packages",
+        json={"subject": "x", "_links": {"type": {"href": "/api/v3/users/1"}}},
+    )
     assert wrong_link.status_code == 422 and error_id(wrong_link) == "ResourceTypeMismatch"
 
-    huge = api.post("/projects/demo/work_packages", json={"subject": "x", "_links": {"assignee": {"href": "/api/v3/users/" + "9" * 30}}})
-    assert huge.status_code == 422 and huge.json()["_embedded"]["details"]["attribute"] == "assignee"
+    huge = api.post(
+        "/projects/demo/work_packages",
+        json={"subject": "x", "_links": {"assignee": {"href": "/api/v3/users/" + "9" * 30}}},
+    )
+    assert (
+        huge.status_code == 422 and huge.json()["_embedded"]["details"]["attribute"] == "assignee"
+    )
 
-    bad_date = api.post("/projects/demo/work_packages", json={"subject": "x", "startDate": "tomorrow"})
+    bad_date = api.post(
+        "/projects/demo/work_packages", json={"subject": "x", "startDate": "tomorrow"}
+    )
     assert bad_date.status_code == 422 and error_id(bad_date) == "PropertyFormatError"
 
     form = api.post("/projects/demo/work_packages/form", json={"subject": ""})
@@ -92,27 +110,45 @@ def test_invalid_work_packages_are_422_with_details(fresh_sandbox):
     assert form.json()["_embedded"]["validationErrors"]["subject"]["_type"] == "Error"
 
     listed = api.get("/work_packages", params={"filters": "[]", "pageSize": 100}).json()
-    assert listed["total"] == 26, "nothing invalid was created (fresh sandbox: only the seeded ones)"
+    assert listed["total"] == 26, (
+        "nothing invalid was created (fresh sandbox: only the seeded ones)"
+    )
 
 
 def test_body_content_type_rules(fresh_sandbox):
     api = Api(fresh_sandbox, "member")
     missing = api.post("/projects/demo/work_packages", content=b'{"subject":"x"}')
     assert missing.status_code == 406 and missing.text == "Missing content-type header"
-    wrong = api.post("/projects/demo/work_packages", content=b"subject=x", headers={"Content-Type": "text/plain"})
+    wrong = api.post(
+        "/projects/demo/work_packages", content=b"subject=x", headers={"Content-Type": "text/plain"}
+    )
     assert wrong.status_code == 415 and error_id(wrong) == "TypeNotSupported"
     for raw in (b"{", b"[1, 2]", b'"text"'):
-        bad = api.post("/projects/demo/work_packages", content=raw, headers={"Content-Type": "application/json"})
+        bad = api.post(
+            "/projects/demo/work_packages",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
         assert bad.status_code == 400 and error_id(bad) == "InvalidRequestBody"
-    hal = api.post("/projects/demo/work_packages", content=b'{"subject":"hal"}', headers={"Content-Type": "application/hal+json"})
+    hal = api.post(
+        "/projects/demo/work_packages",
+        content=b'{"subject":"hal"}',
+        headers={"Content-Type": "application/hal+json"},
+    )
     assert hal.status_code == 201
 
 
 def test_create_in_an_invisible_project_is_404(fresh_sandbox):
     api = Api(fresh_sandbox, "member")
     assert api.post("/projects/research/work_packages", json={"subject": "x"}).status_code == 404
-    hidden = api.post("/work_packages", json={"subject": "x", "_links": {"project": {"href": "/api/v3/projects/5"}}})
-    assert hidden.status_code == 422 and hidden.json()["_embedded"]["details"]["attribute"] == "project"
+    hidden = api.post(
+        "/work_packages",
+        json={"subject": "x", "_links": {"project": {"href": "/api/v3/projects/5"}}},
+    )
+    assert (
+        hidden.status_code == 422
+        and hidden.json()["_embedded"]["details"]["attribute"] == "project"
+    )
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -121,27 +157,53 @@ UNREAD = json.dumps([{"readIAN": {"operator": "=", "values": ["f"]}}])
 
 
 def test_notifications_list_filters_and_embeds(sandbox, member_token):
-    api = httpx.Client(base_url=f"{sandbox.nepenthes_url}/api/v3", headers={"Authorization": f"Bearer {member_token}"})
+    api = httpx.Client(
+        base_url=f"{sandbox.nepenthes_url}/api/v3",
+        headers={"Authorization": f"Bearer {member_token}"},
+    )
     everything = api.get("/notifications", params={"pageSize": 100}).json()
     assert everything["total"] == 10
     unread = api.get("/notifications", params={"filters": UNREAD, "pageSize": 100}).json()
     reasons = {n["reason"] for n in unread["_embedded"]["elements"]}
-    assert reasons == {"mentioned", "assigned", "responsible", "watched", "commented", "dateAlert", "shared"}
+    assert reasons == {
+        "mentioned",
+        "assigned",
+        "responsible",
+        "watched",
+        "commented",
+        "dateAlert",
+        "shared",
+    }
     first = unread["_embedded"]["elements"][0]
     assert first["_embedded"]["resource"]["_type"] == "WorkPackage"
     assert first["_embedded"]["project"]["_type"] == "Project"
     assert first["_embedded"]["actor"]["_type"] == "User"
     assert first["_links"]["readIAN"]["method"] == "post" and "unreadIAN" not in first["_links"]
     date_alert = next(n for n in unread["_embedded"]["elements"] if n["reason"] == "dateAlert")
-    assert date_alert["details"][0]["property"] == "dueDate" and date_alert["_links"]["actor"]["href"] is None
+    assert (
+        date_alert["details"][0]["property"] == "dueDate"
+        and date_alert["_links"]["actor"]["href"] is None
+    )
     assert unread["_embedded"]["detailsSchemas"][0]["_type"] == "Schema"
-    by_reason = api.get("/notifications", params={"filters": json.dumps([{"reason": {"operator": "=", "values": ["assigned"]}}])})
+    by_reason = api.get(
+        "/notifications",
+        params={"filters": json.dumps([{"reason": {"operator": "=", "values": ["assigned"]}}])},
+    )
     assert [n["id"] for n in by_reason.json()["_embedded"]["elements"]] == [2]
-    by_resource = api.get("/notifications", params={"filters": json.dumps([{"resource_id": {"operator": "=", "values": ["22"]}}])})
+    by_resource = api.get(
+        "/notifications",
+        params={"filters": json.dumps([{"resource_id": {"operator": "=", "values": ["22"]}}])},
+    )
     assert [n["id"] for n in by_resource.json()["_embedded"]["elements"]] == [5]
-    by_project = api.get("/notifications", params={"filters": json.dumps([{"project": {"operator": "=", "values": ["4"]}}])})
+    by_project = api.get(
+        "/notifications",
+        params={"filters": json.dumps([{"project": {"operator": "=", "values": ["4"]}}])},
+    )
     assert sorted(n["id"] for n in by_project.json()["_embedded"]["elements"]) == [5, 10]
-    by_id = api.get("/notifications", params={"filters": json.dumps([{"id": {"operator": "=", "values": ["3"]}}])})
+    by_id = api.get(
+        "/notifications",
+        params={"filters": json.dumps([{"id": {"operator": "=", "values": ["3"]}}])},
+    )
     assert by_id.json()["total"] == 1
     # Another user's notification does not exist for member.
     assert api.get("/notifications/11").status_code == 404
@@ -150,11 +212,18 @@ def test_notifications_list_filters_and_embeds(sandbox, member_token):
 
 @pytest.mark.parametrize(
     "filters",
-    ["{", json.dumps([{"readIAN": {"operator": "=", "values": ["maybe"]}}]), json.dumps([{"nope": {"operator": "=", "values": ["1"]}}])],
+    [
+        "{",
+        json.dumps([{"readIAN": {"operator": "=", "values": ["maybe"]}}]),
+        json.dumps([{"nope": {"operator": "=", "values": ["1"]}}]),
+    ],
 )
 def test_bad_notification_filters_are_422(sandbox, member_token, filters):
-    answer = httpx.get(f"{sandbox.nepenthes_url}/api/v3/notifications", params={"filters": filters},
-                       headers={"Authorization": f"Bearer {member_token}"})
+    answer = httpx.get(
+        f"{sandbox.nepenthes_url}/api/v3/notifications",
+        params={"filters": filters},
+        headers={"Authorization": f"Bearer {member_token}"},
+    )
     assert answer.status_code == 422 and error_id(answer) == "InvalidQuery"
 
 
@@ -194,7 +263,10 @@ def test_read_and_unread_one_and_all(fresh_sandbox):
 def upload(api, wp_id: int, name: str, content: bytes, mime: str = "text/plain") -> httpx.Response:
     return api.post(
         f"/work_packages/{wp_id}/attachments",
-        files={"metadata": (None, json.dumps({"fileName": name}), "application/json"), "file": ("ignored", content, mime)},
+        files={
+            "metadata": (None, json.dumps({"fileName": name}), "application/json"),
+            "file": ("ignored", content, mime),
+        },
     )
 
 
@@ -211,7 +283,9 @@ def test_attachment_round_trip(fresh_sandbox, tmp_path):
     assert [a["id"] for a in listed["_embedded"]["elements"]] == [attachment["id"]]
     assert api.get(f"/attachments/{attachment['id']}").json()["fileName"] == "report.bin"
 
-    with api.stream("GET", attachment["_links"]["downloadLocation"]["href"].removeprefix("/api/v3")) as download:
+    with api.stream(
+        "GET", attachment["_links"]["downloadLocation"]["href"].removeprefix("/api/v3")
+    ) as download:
         assert download.status_code == 200
         assert 'filename="report.bin"' in download.headers["content-disposition"]
         assert b"".join(download.iter_bytes()) == content
@@ -239,16 +313,26 @@ def test_attachment_names_are_data_not_paths(fresh_sandbox):
     assert created.json()["fileName"] == "passwd"
     assert not (fresh_sandbox.data_dir.parent / "etc").exists()
     blank = upload(api, 1, "../", b"x")
-    assert blank.status_code == 422 and blank.json()["_embedded"]["details"]["attribute"] == "fileName"
+    assert (
+        blank.status_code == 422 and blank.json()["_embedded"]["details"]["attribute"] == "fileName"
+    )
 
 
 def test_bad_attachment_uploads(fresh_sandbox):
     api = Api(fresh_sandbox, "member")
-    no_metadata = api.post("/work_packages/1/attachments", files={"file": ("a.txt", b"x", "text/plain")})
+    no_metadata = api.post(
+        "/work_packages/1/attachments", files={"file": ("a.txt", b"x", "text/plain")}
+    )
     assert no_metadata.status_code == 400 and error_id(no_metadata) == "InvalidRequestBody"
-    bad_metadata = api.post("/work_packages/1/attachments", files={"metadata": (None, "{", "application/json"), "file": ("a", b"x")})
+    bad_metadata = api.post(
+        "/work_packages/1/attachments",
+        files={"metadata": (None, "{", "application/json"), "file": ("a", b"x")},
+    )
     assert bad_metadata.status_code == 400
-    no_file = api.post("/work_packages/1/attachments", files={"metadata": (None, '{"fileName":"a"}', "application/json")})
+    no_file = api.post(
+        "/work_packages/1/attachments",
+        files={"metadata": (None, '{"fileName":"a"}', "application/json")},
+    )
     assert no_file.status_code == 400
     wrong_type = api.post("/work_packages/1/attachments", json={"fileName": "a"})
     assert wrong_type.status_code == 415
@@ -275,15 +359,23 @@ def test_attachment_over_the_limit_is_refused(fresh_sandbox):
 def test_update_with_optimistic_locking(fresh_sandbox):
     api = Api(fresh_sandbox, "member")
     before = api.get("/work_packages/3").json()
-    form = api.post("/work_packages/3/form", json={"lockVersion": before["lockVersion"], "subject": "Renamed"})
-    assert form.status_code == 200 and form.json()["_links"]["commit"] == {"href": "/api/v3/work_packages/3", "method": "patch"}
+    form = api.post(
+        "/work_packages/3/form", json={"lockVersion": before["lockVersion"], "subject": "Renamed"}
+    )
+    assert form.status_code == 200 and form.json()["_links"]["commit"] == {
+        "href": "/api/v3/work_packages/3",
+        "method": "patch",
+    }
 
-    changed = api.patch("/work_packages/3", json={
-        "lockVersion": before["lockVersion"],
-        "subject": "Collect requirements from everyone",
-        "percentageDone": 30,
-        "_links": {"status": {"href": "/api/v3/statuses/2"}, "assignee": {"href": None}},
-    })
+    changed = api.patch(
+        "/work_packages/3",
+        json={
+            "lockVersion": before["lockVersion"],
+            "subject": "Collect requirements from everyone",
+            "percentageDone": 30,
+            "_links": {"status": {"href": "/api/v3/statuses/2"}, "assignee": {"href": None}},
+        },
+    )
     assert changed.status_code == 200, changed.text
     after = changed.json()
     assert after["subject"] == "Collect requirements from everyone"
@@ -293,11 +385,18 @@ def test_update_with_optimistic_locking(fresh_sandbox):
     assert after["percentageDone"] == 30
     assert after["dueDate"] == before["dueDate"], "fields not sent stay as they were"
 
-    stale = api.patch("/work_packages/3", json={"lockVersion": before["lockVersion"], "subject": "Lost update"})
+    stale = api.patch(
+        "/work_packages/3", json={"lockVersion": before["lockVersion"], "subject": "Lost update"}
+    )
     assert stale.status_code == 409 and error_id(stale) == "UpdateConflict"
     missing = api.patch("/work_packages/3", json={"subject": "No lock"})
-    assert missing.status_code == 422 and missing.json()["_embedded"]["details"]["attribute"] == "lockVersion"
-    invalid = api.patch("/work_packages/3", json={"lockVersion": after["lockVersion"], "subject": ""})
+    assert (
+        missing.status_code == 422
+        and missing.json()["_embedded"]["details"]["attribute"] == "lockVersion"
+    )
+    invalid = api.patch(
+        "/work_packages/3", json={"lockVersion": after["lockVersion"], "subject": ""}
+    )
     assert invalid.status_code == 422 and error_id(invalid) == "PropertyConstraintViolation"
     assert api.get("/work_packages/3").json()["subject"] == "Collect requirements from everyone"
     hidden = api.patch("/work_packages/27", json={"lockVersion": 0, "subject": "x"})
@@ -333,7 +432,10 @@ def test_big_attachments_stream_through_without_growing_memory(fresh_sandbox, tm
     with source.open("rb") as handle:
         created = api.post(
             "/work_packages/1/attachments",
-            files={"metadata": (None, '{"fileName":"big.bin"}', "application/json"), "file": ("big.bin", handle)},
+            files={
+                "metadata": (None, '{"fileName":"big.bin"}', "application/json"),
+                "file": ("big.bin", handle),
+            },
             timeout=120,
         )
     assert created.status_code == 200, created.text

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import re
 
-import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
 from defusedxml.ElementTree import fromstring
-
-live_nextcloud = nextcloud_fixtures.live_nextcloud
-recordings = nextcloud_fixtures.recordings
 
 D, OC = "{DAV:}", "{http://owncloud.org/ns}"
 OP_PROPFIND = """<?xml version="1.0"?>
@@ -53,9 +49,14 @@ def test_propfind_depth_1_has_the_recorded_shape(live_nextcloud, recordings):
     store.put_file("member", "/Folder/Nested Folder/todo.txt", b"todo")
     with live_nextcloud.client("member") as client:
         answer = client.request(
-            "PROPFIND", dav(live_nextcloud, "/Folder/Nested%20Folder"), headers={"Depth": "1"}, content=OP_PROPFIND
+            "PROPFIND",
+            dav(live_nextcloud, "/Folder/Nested%20Folder"),
+            headers={"Depth": "1"},
+            content=OP_PROPFIND,
         )
-    reference = recorded(recordings, "nextcloud/files_query_parent_folder.yml")["response"]["body"]["string"]
+    reference = recorded(recordings, "nextcloud/files_query_parent_folder.yml")["response"]["body"][
+        "string"
+    ]
     assert answer.status_code == 207
     assert answer.headers["content-type"] == "application/xml; charset=utf-8"
     assert answer.text.split("<d:response>")[0] == reference.split("<d:response>")[0]
@@ -73,8 +74,13 @@ def test_propfind_depth_1_has_the_recorded_shape(live_nextcloud, recordings):
 def test_hrefs_use_lower_case_percent_encoding(live_nextcloud):
     live_nextcloud.store.mkdir("member", "/Ümlæûts & spe¢iæl (1)")
     with live_nextcloud.client("member") as client:
-        answer = client.request("PROPFIND", dav(live_nextcloud), headers={"Depth": "1"}, content=OP_PROPFIND)
-    assert "/remote.php/dav/files/member/%c3%9cml%c3%a6%c3%bbts%20%26%20spe%c2%a2i%c3%a6l%20(1)/" in answer.text
+        answer = client.request(
+            "PROPFIND", dav(live_nextcloud), headers={"Depth": "1"}, content=OP_PROPFIND
+        )
+    assert (
+        "/remote.php/dav/files/member/%c3%9cml%c3%a6%c3%bbts%20%26%20spe%c2%a2i%c3%a6l%20(1)/"
+        in answer.text
+    )
 
 
 def test_propfind_values_and_unknown_props(live_nextcloud):
@@ -85,7 +91,10 @@ def test_propfind_values_and_unknown_props(live_nextcloud):
     )
     with live_nextcloud.client("member") as client:
         answer = client.request(
-            "PROPFIND", dav(live_nextcloud, "/Shared/report.pdf"), headers={"Depth": "0"}, content=body
+            "PROPFIND",
+            dav(live_nextcloud, "/Shared/report.pdf"),
+            headers={"Depth": "0"},
+            content=body,
         )
     root = fromstring(answer.content)
     found, missing = root.findall(f"{D}response/{D}propstat")
@@ -99,15 +108,26 @@ def test_propfind_values_and_unknown_props(live_nextcloud):
 def test_propfind_unknown_path_is_the_recorded_sabre_404(live_nextcloud, recordings):
     with live_nextcloud.client("member") as client:
         answer = client.request(
-            "PROPFIND", dav(live_nextcloud, "/I/just/made/that/up"), headers={"Depth": "1"}, content=OP_PROPFIND
+            "PROPFIND",
+            dav(live_nextcloud, "/I/just/made/that/up"),
+            headers={"Depth": "1"},
+            content=OP_PROPFIND,
         )
         nested = client.request(
-            "PROPFIND", dav(live_nextcloud, "/Shared/top_secret"), headers={"Depth": "1"}, content=OP_PROPFIND
+            "PROPFIND",
+            dav(live_nextcloud, "/Shared/top_secret"),
+            headers={"Depth": "1"},
+            content=OP_PROPFIND,
         )
-    reference = recorded(recordings, "nextcloud/files_query_invalid_parent.yml")["response"]["body"]["string"]
+    reference = recorded(recordings, "nextcloud/files_query_invalid_parent.yml")["response"][
+        "body"
+    ]["string"]
     assert answer.status_code == 404
     assert answer.text == reference
-    assert "<s:message>File with name /Shared/top_secret could not be located</s:message>" in nested.text
+    assert (
+        "<s:message>File with name /Shared/top_secret could not be located</s:message>"
+        in nested.text
+    )
 
 
 def test_hidden_files_are_not_listed_and_not_reachable(live_nextcloud):
@@ -131,7 +151,9 @@ def test_bad_xml_and_no_auth_are_sabre_errors(live_nextcloud):
         )
     with live_nextcloud.client(None) as client:
         anonymous = client.request("PROPFIND", dav(live_nextcloud))
-        other_user = client.request("PROPFIND", "/remote.php/dav/files/admin/", auth=("member", "member-password"))
+        other_user = client.request(
+            "PROPFIND", "/remote.php/dav/files/admin/", auth=("member", "member-password")
+        )
     assert bad.status_code == 400 and "Sabre\\DAV\\Exception\\BadRequest" in bad.text
     assert bomb.status_code == 400
     assert anonymous.status_code == 401
@@ -147,8 +169,12 @@ def test_mkcol_put_get_move_delete_round_trip(live_nextcloud, recordings):
         again = client.request("MKCOL", dav(live_nextcloud, "/F%C3%B6lder"))
         orphan = client.request("MKCOL", dav(live_nextcloud, "/DeathStar3/New%20Folder"))
         put = client.put(dav(live_nextcloud, "/F%C3%B6lder/test-file.txt"), content=b"hello world")
-        overwritten = client.put(dav(live_nextcloud, "/F%C3%B6lder/test-file.txt"), content=b"hello again")
-        missing_parent = client.put(dav(live_nextcloud, "/non-existing-folder/test-file.txt"), content=b"x")
+        overwritten = client.put(
+            dav(live_nextcloud, "/F%C3%B6lder/test-file.txt"), content=b"hello again"
+        )
+        missing_parent = client.put(
+            dav(live_nextcloud, "/non-existing-folder/test-file.txt"), content=b"x"
+        )
         got = client.get(dav(live_nextcloud, "/F%C3%B6lder/test-file.txt"))
         moved = client.request(
             "MOVE",
@@ -159,11 +185,16 @@ def test_mkcol_put_get_move_delete_round_trip(live_nextcloud, recordings):
         deleted_again = client.delete(dav(live_nextcloud, "/renamed.txt"))
     assert made.status_code == 201 and re.fullmatch(r"\d{8}ocsandbox001", made.headers["oc-fileid"])
     assert (
-        again.text == recorded(recordings, "nextcloud/create_folder_already_exists.yml")["response"]["body"]["string"]
+        again.text
+        == recorded(recordings, "nextcloud/create_folder_already_exists.yml")["response"]["body"][
+            "string"
+        ]
     )
     assert (
         orphan.text
-        == recorded(recordings, "nextcloud/create_folder_parent_not_found.yml")["response"]["body"]["string"]
+        == recorded(recordings, "nextcloud/create_folder_parent_not_found.yml")["response"]["body"][
+            "string"
+        ]
     )
     assert put.status_code == 201 and put.headers["oc-etag"] == put.headers["etag"]
     assert overwritten.status_code == 204
@@ -171,7 +202,9 @@ def test_mkcol_put_get_move_delete_round_trip(live_nextcloud, recordings):
     assert missing_parent.status_code == 404
     assert (
         missing_parent.text
-        == recorded(recordings, "nextcloud/upload_file_missing_folder.yml")["response"]["body"]["string"]
+        == recorded(recordings, "nextcloud/upload_file_missing_folder.yml")["response"]["body"][
+            "string"
+        ]
     )
     assert got.content == b"hello again"
     assert moved.status_code == 201 and moved.headers["oc-fileid"] == put.headers["oc-fileid"]
@@ -191,7 +224,10 @@ def test_move_keeps_the_id_and_respects_overwrite(live_nextcloud):
         refused = client.request(
             "MOVE",
             dav(live_nextcloud, "/a.txt"),
-            headers={"Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/b.txt')}", "Overwrite": "F"},
+            headers={
+                "Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/b.txt')}",
+                "Overwrite": "F",
+            },
         )
         into_itself = client.request(
             "MOVE",
@@ -212,7 +248,9 @@ def test_move_keeps_the_id_and_respects_overwrite(live_nextcloud):
         folder_moved = client.request(
             "MOVE",
             dav(live_nextcloud, "/Box"),
-            headers={"Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/Shared/Box%202')}"},
+            headers={
+                "Destination": f"{live_nextcloud.url}{dav(live_nextcloud, '/Shared/Box%202')}"
+            },
         )
     assert refused.status_code == 412
     assert into_itself.status_code == 409
@@ -232,7 +270,10 @@ def test_read_only_folder_refuses_writes(live_nextcloud):
             "PROPFIND", dav(live_nextcloud, "/Shared"), headers={"Depth": "0"}, content=OP_PROPFIND
         )
     assert put.status_code == 403
-    assert fromstring(listing.content).findtext(f"{D}response/{D}propstat/{D}prop/{OC}permissions") == "RMG"
+    assert (
+        fromstring(listing.content).findtext(f"{D}response/{D}propstat/{D}prop/{OC}permissions")
+        == "RMG"
+    )
 
 
 def test_put_beyond_quota_is_507(live_nextcloud):

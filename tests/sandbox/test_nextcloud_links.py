@@ -8,12 +8,8 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
-from test_sandbox_nextcloud_fixtures import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
-
-live_nextcloud = nextcloud_fixtures.live_nextcloud
-recordings = nextcloud_fixtures.recordings
+from support.nextcloud import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
 
 JSON = {"OCS-APIRequest": "true", "Accept": "application/json"}
 DIRECT = "/ocs/v2.php/apps/dav/api/v1/direct"
@@ -27,7 +23,9 @@ def direct_url(live, file_id: int, login: str = "member") -> str:
 
 
 def test_direct_link_shape_matches_the_recording(live_nextcloud, recordings):
-    recorded = yaml.safe_load((recordings / "nextcloud/download_link_query_success.yml").read_text())
+    recorded = yaml.safe_load(
+        (recordings / "nextcloud/download_link_query_success.yml").read_text()
+    )
     reference = yaml.safe_load(recorded["http_interactions"][1]["response"]["body"]["string"])
     with live_nextcloud.client("member") as client:
         answer = client.post(DIRECT, headers=JSON, json={"fileId": str(live_nextcloud.file_id)})
@@ -47,10 +45,22 @@ def test_direct_link_errors(live_nextcloud):
         garbage = client.post(DIRECT, headers=JSON, json={"fileId": "abc"})
         secret = client.post(DIRECT, headers=JSON, json={"fileId": hidden})
         folder = client.post(DIRECT, headers=JSON, json={"fileId": live_nextcloud.folder_id})
-        expiry = client.post(DIRECT, headers=JSON, json={"fileId": live_nextcloud.file_id, "expirationTime": 99999999})
+        expiry = client.post(
+            DIRECT,
+            headers=JSON,
+            json={"fileId": live_nextcloud.file_id, "expirationTime": 99999999},
+        )
     with live_nextcloud.client(None) as client:
-        stale = client.post(DIRECT, headers={**JSON, "Authorization": "Bearer stale"}, json={"fileId": "1"})
-    assert [a.status_code for a in (unknown, garbage, secret, folder, expiry)] == [404, 404, 404, 400, 400]
+        stale = client.post(
+            DIRECT, headers={**JSON, "Authorization": "Bearer stale"}, json={"fileId": "1"}
+        )
+    assert [a.status_code for a in (unknown, garbage, secret, folder, expiry)] == [
+        404,
+        404,
+        404,
+        400,
+        400,
+    ]
     assert folder.json()["ocs"]["meta"]["statuscode"] == 400
     # recorded: a stale Bearer token gets an empty 200 text/html
     assert (stale.status_code, stale.content) == (200, b"")
@@ -64,13 +74,20 @@ def test_download_streams_with_range(live_nextcloud):
     with live_nextcloud.client(None) as client:
         whole = client.get(url)
         part = client.get(url, headers={"Range": "bytes=3-"})
-        named = client.get(f"/index.php/apps/integration_openproject/direct/{token}/Zahlen%20%C3%BC.txt")
+        named = client.get(
+            f"/index.php/apps/integration_openproject/direct/{token}/Zahlen%20%C3%BC.txt"
+        )
         named_part = client.get(
-            f"/index.php/apps/integration_openproject/direct/{token}/digits.txt", headers={"Range": "bytes=0-1"}
+            f"/index.php/apps/integration_openproject/direct/{token}/digits.txt",
+            headers={"Range": "bytes=0-1"},
         )
         unsatisfiable = client.get(url, headers={"Range": "bytes=50-60"})
     assert whole.content == b"0123456789" and whole.headers["content-type"].startswith("text/plain")
-    assert (part.status_code, part.content, part.headers["content-range"]) == (206, b"3456789", "bytes 3-9/10")
+    assert (part.status_code, part.content, part.headers["content-range"]) == (
+        206,
+        b"3456789",
+        "bytes 3-9/10",
+    )
     assert named.content == b"0123456789"
     assert "filename*=utf-8''Zahlen%20%C3%BC.txt" in named.headers["content-disposition"]
     assert (named_part.status_code, named_part.content) == (206, b"01")
@@ -114,7 +131,12 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
     with live_nextcloud.client(None) as client:
         page = client.get(
             "/index.php/apps/oauth2/authorize",
-            params={"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "response_type": "code", "state": "s<1>"},
+            params={
+                "client_id": CLIENT_ID,
+                "redirect_uri": REDIRECT_URI,
+                "response_type": "code",
+                "state": "s<1>",
+            },
         )
         wrong = client.post(
             "/index.php/apps/oauth2/authorize",
@@ -122,7 +144,12 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
         )
         granted = client.post(
             "/index.php/apps/oauth2/authorize",
-            data={"client_id": CLIENT_ID, "state": "s<1>", "login": "member", "password": "member-password"},
+            data={
+                "client_id": CLIENT_ID,
+                "state": "s<1>",
+                "login": "member",
+                "password": "member-password",
+            },
         )
         assert granted.status_code == 302
         location = urlsplit(granted.headers["location"])
@@ -149,7 +176,11 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
         basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         refreshed = client.post(
             "/index.php/apps/oauth2/api/v1/token",
-            data={"grant_type": "refresh_token", "scope": "", "refresh_token": tokens.json()["refresh_token"]},
+            data={
+                "grant_type": "refresh_token",
+                "scope": "",
+                "refresh_token": tokens.json()["refresh_token"],
+            },
             headers={"Authorization": basic},
         )
         old_refresh = client.post(
@@ -171,7 +202,8 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
             },
         )
         user = client.get(
-            "/ocs/v1.php/cloud/user", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+            "/ocs/v1.php/cloud/user",
+            headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
         )
     assert page.status_code == 200
     assert "Grant access" in page.text and 'value="s&lt;1&gt;"' in page.text
@@ -182,7 +214,9 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
     assert list(body) == ["access_token", "token_type", "expires_in", "refresh_token", "user_id"]
     assert (body["token_type"], body["expires_in"], body["user_id"]) == ("Bearer", 3600, "member")
     assert (reused.status_code, reused.json()) == (400, {"error": "invalid_request"})
-    assert refreshed.status_code == 200 and refreshed.json()["refresh_token"] != body["refresh_token"]
+    assert (
+        refreshed.status_code == 200 and refreshed.json()["refresh_token"] != body["refresh_token"]
+    )
     assert (old_refresh.status_code, old_refresh.json()) == (400, {"error": "invalid_request"})
     assert (bad_secret.status_code, bad_secret.json()) == (400, {"error": "invalid_client"})
     assert user.status_code == 200
@@ -190,7 +224,10 @@ def test_oauth_code_flow_and_rotating_refresh(live_nextcloud):
 
 def test_oauth_unknown_client_and_grant_type(live_nextcloud):
     with live_nextcloud.client(None) as client:
-        page = client.get("/index.php/apps/oauth2/authorize", params={"client_id": "<nobody>", "response_type": "code"})
+        page = client.get(
+            "/index.php/apps/oauth2/authorize",
+            params={"client_id": "<nobody>", "response_type": "code"},
+        )
         grant = client.post("/index.php/apps/oauth2/api/v1/token", data={"grant_type": "password"})
     assert page.status_code == 400 and "<nobody>" not in page.text
     assert grant.json() == {"error": "invalid_grant"}
@@ -214,7 +251,11 @@ def test_unknown_pages_and_methods_are_not_500(live_nextcloud):
             ("PATCH", "/remote.php/dav/files/member/"),
         ):
             answer = client.request(method, path)
-            assert 400 <= answer.status_code < 500 or answer.status_code == 501, (method, path, answer.status_code)
+            assert 400 <= answer.status_code < 500 or answer.status_code == 501, (
+                method,
+                path,
+                answer.status_code,
+            )
 
 
 def test_garbage_input_never_crashes_the_server(live_nextcloud):
@@ -224,7 +265,11 @@ def test_garbage_input_never_crashes_the_server(live_nextcloud):
     requests = [
         ("GET", f"/ocs/v1.php/apps/integration_openproject/fileinfo/{huge}", {"headers": JSON}),
         ("GET", "/ocs/v1.php/apps/integration_openproject/fileinfo/-1", {"headers": JSON}),
-        ("POST", "/ocs/v1.php/apps/integration_openproject/filesinfo", {"headers": json_headers, "content": deep}),
+        (
+            "POST",
+            "/ocs/v1.php/apps/integration_openproject/filesinfo",
+            {"headers": json_headers, "content": deep},
+        ),
         (
             "POST",
             "/ocs/v1.php/apps/integration_openproject/filesinfo",
@@ -233,8 +278,16 @@ def test_garbage_input_never_crashes_the_server(live_nextcloud):
         ("POST", DIRECT, {"headers": json_headers, "content": deep}),
         ("POST", DIRECT, {"headers": JSON, "json": {"fileId": [1], "expirationTime": "soon"}}),
         ("POST", DIRECT, {"headers": JSON, "data": {"fileId": huge}}),
-        ("POST", "/index.php/apps/integration_openproject/direct-upload-token", {"json": {"folder_id": huge}}),
-        ("POST", "/index.php/apps/integration_openproject/direct-upload-token", {"json": {"folder_id": 2**70}}),
+        (
+            "POST",
+            "/index.php/apps/integration_openproject/direct-upload-token",
+            {"json": {"folder_id": huge}},
+        ),
+        (
+            "POST",
+            "/index.php/apps/integration_openproject/direct-upload-token",
+            {"json": {"folder_id": 2**70}},
+        ),
         (
             "POST",
             "/index.php/apps/integration_openproject/direct-upload-token",
@@ -243,7 +296,10 @@ def test_garbage_input_never_crashes_the_server(live_nextcloud):
         (
             "POST",
             "/index.php/apps/integration_openproject/direct-upload-token",
-            {"content": b"\xff\xfe", "headers": {"Content-Type": "multipart/form-data; boundary=x"}},
+            {
+                "content": b"\xff\xfe",
+                "headers": {"Content-Type": "multipart/form-data; boundary=x"},
+            },
         ),
         ("POST", "/index.php/apps/integration_openproject/direct-upload/" + "é" * 64, {}),
         ("GET", f"/index.php/f/{huge}", {}),
@@ -256,16 +312,36 @@ def test_garbage_input_never_crashes_the_server(live_nextcloud):
             "/remote.php/dav/files/member/c.txt",
             {"content": b"x", "headers": {"Content-Length": "1", "OC-Total-Length": huge}},
         ),
-        ("MOVE", "/remote.php/dav/files/member/Shared", {"headers": {"Destination": "http://[::1"}}),
-        ("MOVE", "/remote.php/dav/files/member/Shared", {"headers": {"Destination": "http://elsewhere/x"}}),
-        ("PROPFIND", "/remote.php/dav/files/member/", {"headers": {"Depth": "999999"}, "content": b"<x/>"}),
-        ("POST", "/index.php/apps/oauth2/api/v1/token", {"content": b"%%%", "headers": {"Authorization": "Basic !!!"}}),
+        (
+            "MOVE",
+            "/remote.php/dav/files/member/Shared",
+            {"headers": {"Destination": "http://[::1"}},
+        ),
+        (
+            "MOVE",
+            "/remote.php/dav/files/member/Shared",
+            {"headers": {"Destination": "http://elsewhere/x"}},
+        ),
+        (
+            "PROPFIND",
+            "/remote.php/dav/files/member/",
+            {"headers": {"Depth": "999999"}, "content": b"<x/>"},
+        ),
+        (
+            "POST",
+            "/index.php/apps/oauth2/api/v1/token",
+            {"content": b"%%%", "headers": {"Authorization": "Basic !!!"}},
+        ),
         ("GET", "/index.php/apps/oauth2/authorize", {"params": {"client_id": huge}}),
     ]
     with live_nextcloud.client("member") as client:
         for method, path, kwargs in requests:
             answer = client.request(method, path, **kwargs)
-            assert answer.status_code < 500 or answer.status_code in (501, 502), (method, path, answer.text[:200])
+            assert answer.status_code < 500 or answer.status_code in (501, 502), (
+                method,
+                path,
+                answer.text[:200],
+            )
     with live_nextcloud.client(None) as client:
         for header in ("Basic ???", "Basic " + "A" * 10, "Bearer", "Bearer " + huge, "Digest x"):
             answer = client.get("/ocs/v1.php/cloud/user", headers={**JSON, "Authorization": header})
@@ -277,18 +353,26 @@ def test_login_flow_v2_gives_an_app_password_once(live_nextcloud):
         started = client.post("/index.php/login/v2").json()
         poll = started["poll"]
         assert poll["endpoint"] == f"{live_nextcloud.url}/login/v2/poll"
-        assert re.fullmatch(re.escape(live_nextcloud.url) + r"/login/v2/flow/[A-Za-z0-9]{128}", started["login"])
+        assert re.fullmatch(
+            re.escape(live_nextcloud.url) + r"/login/v2/flow/[A-Za-z0-9]{128}", started["login"]
+        )
         waiting = client.post(poll["endpoint"], data={"token": poll["token"]})
         page = client.get(started["login"])
         wrong = client.post(started["login"], data={"login": "member", "password": "nope"})
-        granted = client.post(started["login"], data={"login": "member", "password": "member-password"})
+        granted = client.post(
+            started["login"], data={"login": "member", "password": "member-password"}
+        )
         result = client.post(poll["endpoint"], data={"token": poll["token"]})
         again = client.post(poll["endpoint"], data={"token": poll["token"]})
         stale = client.get(started["login"])
         app_password = result.json()["appPassword"]
         user = client.get("/ocs/v1.php/cloud/user", headers=JSON, auth=("member", app_password))
-        with_password = client.delete("/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", "member-password"))
-        revoked = client.delete("/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", app_password))
+        with_password = client.delete(
+            "/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", "member-password")
+        )
+        revoked = client.delete(
+            "/ocs/v2.php/core/apppassword", headers=JSON, auth=("member", app_password)
+        )
         after = client.get("/ocs/v1.php/cloud/user", headers=JSON, auth=("member", app_password))
     assert (waiting.status_code, waiting.json()) == (404, [])
     assert "Grant access" in page.text and "nep-tui &lt;test&gt;" in page.text
@@ -307,7 +391,9 @@ def test_login_flow_v2_gives_an_app_password_once(live_nextcloud):
 
 def test_oauth_pkce_is_checked_when_a_challenge_was_sent(live_nextcloud):
     verifier = "v" * 43 + "-._~"
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
 
     def code_for(client) -> str:
         page = client.get(
@@ -355,16 +441,29 @@ def test_oauth_pkce_is_checked_when_a_challenge_was_sent(live_nextcloud):
     assert right.status_code == 200 and right.json()["user_id"] == "member"
 
 
-def test_a_crash_answers_like_nextcloud_not_with_a_traceback(live_nextcloud, recordings, monkeypatch):
+def test_a_crash_answers_like_nextcloud_not_with_a_traceback(
+    live_nextcloud, recordings, monkeypatch
+):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(live_nextcloud.store, "node", broken)
-    reference = yaml.safe_load((recordings / "nextcloud/file_info_query_app_disabled.yml").read_text())
+    reference = yaml.safe_load(
+        (recordings / "nextcloud/file_info_query_app_disabled.yml").read_text()
+    )
     with live_nextcloud.client("member") as client:
-        v1 = client.get(f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
-        v2 = client.get(f"/ocs/v2.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}", headers=JSON)
+        v1 = client.get(
+            f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}",
+            headers=JSON,
+        )
+        v2 = client.get(
+            f"/ocs/v2.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}",
+            headers=JSON,
+        )
         dav = client.request("PROPFIND", "/remote.php/dav/files/member/Shared")
-    assert (v1.status_code, v1.text) == (200, reference["http_interactions"][0]["response"]["body"]["string"])
+    assert (v1.status_code, v1.text) == (
+        200,
+        reference["http_interactions"][0]["response"]["body"]["string"],
+    )
     assert v2.status_code == 500 and v2.json()["ocs"]["meta"]["statuscode"] == 500
     assert dav.status_code == 500 and "disk on fire" not in dav.text and "Traceback" not in dav.text

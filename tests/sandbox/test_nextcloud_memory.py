@@ -9,9 +9,6 @@ import threading
 
 import psutil
 import pytest
-import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
-
-live_nextcloud = nextcloud_fixtures.live_nextcloud
 
 SIZE = 200 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -65,9 +62,14 @@ def test_200_mib_round_trip_keeps_memory_flat(live_nextcloud, tmp_path):
             "/index.php/apps/integration_openproject/direct-upload-token",
             json={"folder_id": live_nextcloud.folder_id},
         ).json()["token"]
-    with PeakRss() as upload_memory, live_nextcloud.client(None) as client, open(source, "rb") as handle:
+    with (
+        PeakRss() as upload_memory,
+        live_nextcloud.client(None) as client,
+        open(source, "rb") as handle,
+    ):
         uploaded = client.post(
-            f"/index.php/apps/integration_openproject/direct-upload/{token}", files={"file": ("big.bin", handle)}
+            f"/index.php/apps/integration_openproject/direct-upload/{token}",
+            files={"file": ("big.bin", handle)},
         )
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["file_id"]
@@ -83,12 +85,18 @@ def test_200_mib_round_trip_keeps_memory_flat(live_nextcloud, tmp_path):
     digest = hashlib.sha256()
     received = 0
     with PeakRss() as download_memory, live_nextcloud.client(None) as client:
-        with client.stream("GET", f"/index.php/apps/integration_openproject/direct/{token}/big.bin") as answer:
+        with client.stream(
+            "GET", f"/index.php/apps/integration_openproject/direct/{token}/big.bin"
+        ) as answer:
             assert answer.status_code == 200
             for chunk in answer.iter_bytes():
                 digest.update(chunk)
                 received += len(chunk)
     assert received == SIZE
     assert digest.hexdigest() == expected
-    assert upload_memory.growth < ALLOWED_GROWTH, f"upload grew RSS by {upload_memory.growth >> 20} MiB"
-    assert download_memory.growth < ALLOWED_GROWTH, f"download grew RSS by {download_memory.growth >> 20} MiB"
+    assert upload_memory.growth < ALLOWED_GROWTH, (
+        f"upload grew RSS by {upload_memory.growth >> 20} MiB"
+    )
+    assert download_memory.growth < ALLOWED_GROWTH, (
+        f"download grew RSS by {download_memory.growth >> 20} MiB"
+    )

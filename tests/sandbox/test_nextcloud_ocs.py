@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 
-import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
 from defusedxml.ElementTree import fromstring
-
-live_nextcloud = nextcloud_fixtures.live_nextcloud
-recordings = nextcloud_fixtures.recordings
 
 OCS = {"OCS-APIRequest": "true"}
 JSON = {"OCS-APIRequest": "true", "Accept": "application/json"}
@@ -83,7 +79,12 @@ def test_fileinfo_matches_the_recorded_keys_and_types(live_nextcloud, recordings
     url = f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.file_id}"
     with live_nextcloud.client("member") as client:
         before_change = client.get(url, headers=JSON).json()["ocs"]["data"]
-        assert client.put("/remote.php/dav/files/member/Shared/report.pdf", content=b"%PDF-1.5").status_code == 204
+        assert (
+            client.put(
+                "/remote.php/dav/files/member/Shared/report.pdf", content=b"%PDF-1.5"
+            ).status_code
+            == 204
+        )
         answer = client.get(url, headers=JSON)
     # like Nextcloud, a modifier is only known once someone changed the file
     assert (before_change["modifier_id"], before_change["modifier_name"]) == (None, None)
@@ -101,7 +102,8 @@ def test_fileinfo_matches_the_recorded_keys_and_types(live_nextcloud, recordings
 def test_fileinfo_folder_path_ends_with_slash(live_nextcloud):
     with live_nextcloud.client("admin") as client:
         data = client.get(
-            f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.folder_id}", headers=JSON
+            f"/ocs/v1.php/apps/integration_openproject/fileinfo/{live_nextcloud.folder_id}",
+            headers=JSON,
         ).json()["ocs"]["data"]
     assert data["mimetype"] == "application/x-op-directory"
     assert data["path"] == "files/Shared/"
@@ -142,8 +144,12 @@ def test_filesinfo_is_keyed_by_id(live_nextcloud, recordings):
             headers=JSON,
             json={"fileIds": [str(hidden), "1234", str(live_nextcloud.file_id)]},
         )
-        bad = client.post("/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, json={"fileIds": 5})
-        broken = client.post("/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, content=b"{not json")
+        bad = client.post(
+            "/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, json={"fileIds": 5}
+        )
+        broken = client.post(
+            "/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, content=b"{not json"
+        )
     data = answer.json()["ocs"]["data"]
     assert data[str(hidden)] == {"status": "Forbidden", "statuscode": 403}
     assert data["1234"] == {"status": "Not Found", "statuscode": 404}
@@ -157,7 +163,9 @@ def test_filesinfo_is_keyed_by_id(live_nextcloud, recordings):
 def test_filesinfo_without_login_is_the_recorded_401(live_nextcloud, recordings):
     with live_nextcloud.client(None) as client:
         answer = client.post(
-            "/ocs/v1.php/apps/integration_openproject/filesinfo", headers=JSON, json={"fileIds": ["182"]}
+            "/ocs/v1.php/apps/integration_openproject/filesinfo",
+            headers=JSON,
+            json={"fileIds": ["182"]},
         )
     assert answer.status_code == 401
     assert answer.text == recorded_body(recordings, "nextcloud/files_info_query_unauthorized.yml")

@@ -26,7 +26,12 @@ def test_empty_until_seeded_and_kept_across_reopen(tmp_path, store):
     reopened = NextcloudStore(tmp_path / "nextcloud.sqlite3", tmp_path / "files")
     assert not reopened.is_empty()
     node = reopened.node(file_id)
-    assert (node.name, node.size, node.mtime, node.mime) == ("c.txt", 5, int(WHEN.timestamp()), "text/plain")
+    assert (node.name, node.size, node.mtime, node.mime) == (
+        "c.txt",
+        5,
+        int(WHEN.timestamp()),
+        "text/plain",
+    )
     assert reopened.content_path(file_id).read_bytes() == b"hello"
     assert reopened.check_password("member", "member-password")
     reopened.close()
@@ -103,5 +108,7 @@ def test_seeded_times_stay_deterministic(store):
     stamp = int(WHEN.timestamp())
     assert store.node(folder).mtime == stamp
     assert store.node_at("/").mtime == stamp
-    store.trash(store.put_file("admin", "/OpenProject/Demo (1)/new.txt", b"x", mtime=WHEN), mtime=stamp + 60)
+    store.trash(
+        store.put_file("admin", "/OpenProject/Demo (1)/new.txt", b"x", mtime=WHEN), mtime=stamp + 60
+    )
     assert store.node(folder).mtime == stamp + 60

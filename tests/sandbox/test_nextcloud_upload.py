@@ -9,25 +9,25 @@ import sqlite3
 import time
 
 import pytest
-import test_sandbox_nextcloud_fixtures as nextcloud_fixtures
 import yaml
-
-live_nextcloud = nextcloud_fixtures.live_nextcloud
-recordings = nextcloud_fixtures.recordings
 
 APP = "/index.php/apps/integration_openproject"
 
 
 def upload_token(live, folder_id: int | None = None, login: str = "member") -> str:
     with live.client(login) as client:
-        answer = client.post(f"{APP}/direct-upload-token", json={"folder_id": str(folder_id or live.folder_id)})
+        answer = client.post(
+            f"{APP}/direct-upload-token", json={"folder_id": str(folder_id or live.folder_id)}
+        )
     assert answer.status_code == 200, answer.text
     return answer.json()["token"]
 
 
 def upload(live, token: str, name: str = "notes.txt", content: bytes = b"hello", **fields: str):
     with live.client(None) as client:
-        return client.post(f"{APP}/direct-upload/{token}", files={"file": (name, content)}, data=fields)
+        return client.post(
+            f"{APP}/direct-upload/{token}", files={"file": (name, content)}, data=fields
+        )
 
 
 def raw_upload(live, token: str, filename: bytes, content: bytes = b"x"):
@@ -38,7 +38,9 @@ def raw_upload(live, token: str, filename: bytes, content: bytes = b"x"):
     )
     with live.client(None) as client:
         return client.post(
-            f"{APP}/direct-upload/{token}", content=body, headers={"Content-Type": "multipart/form-data; boundary=XyZ"}
+            f"{APP}/direct-upload/{token}",
+            content=body,
+            headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
         )
 
 
@@ -46,7 +48,9 @@ def test_token_shape_matches_the_recording(live_nextcloud, recordings):
     recorded = yaml.safe_load((recordings / "nextcloud/upload_link_success.yml").read_text())
     reference = recorded["http_interactions"][0]["response"]["body"]["string"]
     with live_nextcloud.client("member") as client:
-        answer = client.post(f"{APP}/direct-upload-token", json={"folder_id": str(live_nextcloud.folder_id)})
+        answer = client.post(
+            f"{APP}/direct-upload-token", json={"folder_id": str(live_nextcloud.folder_id)}
+        )
     body = answer.json()
     assert list(body) == list(yaml.safe_load(reference))
     assert re.fullmatch(r"[A-Za-z0-9]{64}", body["token"])
@@ -64,9 +68,13 @@ def test_token_refused_for_unknown_file_or_read_only_folder(live_nextcloud, reco
             client.post(f"{APP}/direct-upload-token", json={"folder_id": folder})
             for folder in ("1337", str(live_nextcloud.file_id), read_only, "abc", None)
         ]
-        broken = client.post(f"{APP}/direct-upload-token", content=b"{", headers={"Content-Type": "application/json"})
+        broken = client.post(
+            f"{APP}/direct-upload-token", content=b"{", headers={"Content-Type": "application/json"}
+        )
     with live_nextcloud.client(None) as client:
-        anonymous = client.post(f"{APP}/direct-upload-token", json={"folder_id": live_nextcloud.folder_id})
+        anonymous = client.post(
+            f"{APP}/direct-upload-token", json={"folder_id": live_nextcloud.folder_id}
+        )
     for answer in [*answers, broken]:
         assert answer.status_code == 404
         assert answer.text == reference
@@ -143,7 +151,8 @@ def test_conflict_matrix_for_an_existing_folder(live_nextcloud, overwrite, statu
 def test_overwrite_may_come_in_the_query_string(live_nextcloud):
     with live_nextcloud.client(None) as client:
         answer = client.post(
-            f"{APP}/direct-upload/{upload_token(live_nextcloud)}?overwrite=true", files={"file": ("report.pdf", b"q")}
+            f"{APP}/direct-upload/{upload_token(live_nextcloud)}?overwrite=true",
+            files={"file": ("report.pdf", b"q")},
         )
     assert (answer.status_code, answer.json()["file_id"]) == (200, live_nextcloud.file_id)
 
@@ -152,7 +161,9 @@ def test_auto_rename_takes_the_next_free_number(live_nextcloud):
     live_nextcloud.store.put_file("admin", "/Shared/report (2).pdf", b"2")
     answer = upload(live_nextcloud, upload_token(live_nextcloud), "report.pdf", overwrite="false")
     assert answer.json()["file_name"] == "report (3).pdf"
-    again = upload(live_nextcloud, upload_token(live_nextcloud), "report (2).pdf", overwrite="false")
+    again = upload(
+        live_nextcloud, upload_token(live_nextcloud), "report (2).pdf", overwrite="false"
+    )
     assert again.json()["file_name"] == "report (4).pdf"
 
 
@@ -184,9 +195,14 @@ def test_upload_limit_gives_413_with_the_limit(live_nextcloud):
     live_nextcloud.faults.upload_limit_bytes = 100
     too_big = upload(live_nextcloud, upload_token(live_nextcloud), content=b"x" * 101)
     assert too_big.status_code == 413
-    assert too_big.json() == {"error": "File was not uploaded. upload_max_filesize exceeded?", "upload_limit": 100}
+    assert too_big.json() == {
+        "error": "File was not uploaded. upload_max_filesize exceeded?",
+        "upload_limit": 100,
+    }
     with live_nextcloud.client(None) as client:
-        no_file = client.post(f"{APP}/direct-upload/{upload_token(live_nextcloud)}", data={"overwrite": "true"})
+        no_file = client.post(
+            f"{APP}/direct-upload/{upload_token(live_nextcloud)}", data={"overwrite": "true"}
+        )
     assert no_file.status_code == 413
     assert no_file.json()["error"] == "File was not uploaded. post_max_size exceeded?"
     assert no_file.json()["upload_limit"] == 100
@@ -195,13 +211,24 @@ def test_upload_limit_gives_413_with_the_limit(live_nextcloud):
 
 def test_quota_gives_507_and_overwrite_needs_old_plus_new(live_nextcloud):
     live_nextcloud.faults.quota_bytes["member"] = 10
-    assert upload(live_nextcloud, upload_token(live_nextcloud), "big.txt", b"x" * 11).status_code == 507
-    assert upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"x" * 6).status_code == 201
+    assert (
+        upload(live_nextcloud, upload_token(live_nextcloud), "big.txt", b"x" * 11).status_code
+        == 507
+    )
+    assert (
+        upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"x" * 6).status_code
+        == 201
+    )
     # 6 used, 4 free: the old content still counts while the new one is written
-    answer = upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"y" * 5, overwrite="true")
+    answer = upload(
+        live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"y" * 5, overwrite="true"
+    )
     assert (answer.status_code, answer.json()) == (507, {"error": "insufficient quota"})
     assert (
-        upload(live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"z" * 4, overwrite="true").status_code == 200
+        upload(
+            live_nextcloud, upload_token(live_nextcloud), "mine.txt", b"z" * 4, overwrite="true"
+        ).status_code
+        == 200
     )
 
 
@@ -216,7 +243,10 @@ def test_deleted_folder_and_read_only_folder(live_nextcloud):
     token = upload_token(live_nextcloud)
     store.trash(live_nextcloud.folder_id)
     gone = upload(live_nextcloud, token)
-    assert (gone.status_code, gone.json()) == (404, {"error": "folder not found or not enough permissions"})
+    assert (gone.status_code, gone.json()) == (
+        404,
+        {"error": "folder not found or not enough permissions"},
+    )
     box = store.mkdir("admin", "/Box")
     token = upload_token(live_nextcloud, box)
     store.make_read_only(box, "member")
@@ -227,9 +257,13 @@ def test_deleted_folder_and_read_only_folder(live_nextcloud):
 def test_cors_preflight_and_header(live_nextcloud):
     token = upload_token(live_nextcloud)
     with live_nextcloud.client(None) as client:
-        preflight = client.options(f"{APP}/direct-upload/{token}", headers={"Origin": "http://op.example"})
+        preflight = client.options(
+            f"{APP}/direct-upload/{token}", headers={"Origin": "http://op.example"}
+        )
         posted = client.post(
-            f"{APP}/direct-upload/{token}", files={"file": ("c.txt", b"c")}, headers={"Origin": "http://op.example"}
+            f"{APP}/direct-upload/{token}",
+            files={"file": ("c.txt", b"c")},
+            headers={"Origin": "http://op.example"},
         )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "http://op.example"
@@ -245,17 +279,23 @@ def test_garbage_bodies_are_client_errors(live_nextcloud):
             ({"Content-Type": "multipart/form-data"}, b"whatever"),
             ({"Content-Type": "text/plain"}, b"hello"),
         ):
-            answer = client.post(f"{APP}/direct-upload/{upload_token(live_nextcloud)}", content=body, headers=headers)
+            answer = client.post(
+                f"{APP}/direct-upload/{upload_token(live_nextcloud)}", content=body, headers=headers
+            )
             assert answer.status_code == 413, answer.text
 
 
 def test_a_client_leaving_mid_upload_is_no_server_error(live_nextcloud, caplog):
     token = upload_token(live_nextcloud)
     host, port = live_nextcloud.url.removeprefix("http://").split(":")
-    head = (f"POST {APP}/direct-upload/{token} HTTP/1.1\r\nHost: {host}\r\n"
-            "Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 1000000\r\n\r\n")
-    part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n'
-            b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * 1000)
+    head = (
+        f"POST {APP}/direct-upload/{token} HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 1000000\r\n\r\n"
+    )
+    part = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * 1000
+    )
     caplog.set_level(logging.INFO, logger="nep_tui.sandbox")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(head.encode() + part)
@@ -266,5 +306,7 @@ def test_a_client_leaving_mid_upload_is_no_server_error(live_nextcloud, caplog):
         time.sleep(0.05)
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     with live_nextcloud.client("member") as client:
-        listing = client.request("PROPFIND", "/remote.php/dav/files/member/", headers={"Depth": "1"})
+        listing = client.request(
+            "PROPFIND", "/remote.php/dav/files/member/", headers={"Depth": "1"}
+        )
     assert "half.bin" not in listing.text

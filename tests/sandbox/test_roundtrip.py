@@ -62,21 +62,30 @@ def test_upload_link_download_round_trip_of_200_mib(fresh_sandbox, tmp_path):
     source = tmp_path / "big.bin"
     expected = write_big_file(source)
     token = fresh_sandbox.user("member").api_token
-    api = httpx.Client(base_url=fresh_sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-    folder_id = api.get("/api/v3/storages/1/files", params={"parent": "/OpenProject/Nepenthes Demo (1)"}).json()[
-        "parent"
-    ]["id"]
-    wp_id = api.post("/api/v3/projects/1/work_packages", json={"subject": "Round trip"}).json()["id"]
+    api = httpx.Client(
+        base_url=fresh_sandbox.nepenthes_url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    folder_id = api.get(
+        "/api/v3/storages/1/files", params={"parent": "/OpenProject/Nepenthes Demo (1)"}
+    ).json()["parent"]["id"]
+    wp_id = api.post("/api/v3/projects/1/work_packages", json={"subject": "Round trip"}).json()[
+        "id"
+    ]
     name = f"round-trip-{uuid.uuid4().hex[:6]}.bin"
 
     with peak_rss_growth() as growth:
         prepared = api.post(
-            "/api/v3/storages/1/files/prepare_upload", json={"projectId": 1, "fileName": name, "parent": folder_id}
+            "/api/v3/storages/1/files/prepare_upload",
+            json={"projectId": 1, "fileName": name, "parent": folder_id},
         )
         assert prepared.status_code == 201, prepared.text
         destination = prepared.json()["_links"]["destination"]["href"]
         with source.open("rb") as stream:
-            uploaded = httpx.post(destination, files={"file": (name, stream, "application/octet-stream")}, timeout=120)
+            uploaded = httpx.post(
+                destination, files={"file": (name, stream, "application/octet-stream")}, timeout=120
+            )
         assert uploaded.status_code == 201, uploaded.text
         file_id = str(uploaded.json()["file_id"])
 
@@ -85,7 +94,11 @@ def test_upload_link_download_round_trip_of_200_mib(fresh_sandbox, tmp_path):
             "_embedded": {
                 "elements": [
                     {
-                        "originData": {"id": file_id, "name": name, "mimeType": "application/octet-stream"},
+                        "originData": {
+                            "id": file_id,
+                            "name": name,
+                            "mimeType": "application/octet-stream",
+                        },
                         "_links": {"storage": {"href": "/api/v3/storages/1"}},
                     }
                 ]

@@ -28,7 +28,9 @@ def own_sandbox(tmp_path_factory):
 
 def api(sandbox, login: str) -> httpx.Client:
     token = sandbox.user(login).api_token
-    return httpx.Client(base_url=sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(
+        base_url=sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
 
 
 def error_id(answer: httpx.Response) -> str:
@@ -36,14 +38,21 @@ def error_id(answer: httpx.Response) -> str:
 
 
 def own_work_package(client: httpx.Client) -> int:
-    answer = client.post("/api/v3/projects/1/work_packages", json={"subject": f"Links {uuid.uuid4().hex[:8]}"})
+    answer = client.post(
+        "/api/v3/projects/1/work_packages", json={"subject": f"Links {uuid.uuid4().hex[:8]}"}
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["id"]
 
 
 def element(origin_id: str, storage: dict | None = None, **origin) -> dict:
     return {
-        "originData": {"id": origin_id, "name": f"file-{origin_id}.txt", "mimeType": "text/plain", **origin},
+        "originData": {
+            "id": origin_id,
+            "name": f"file-{origin_id}.txt",
+            "mimeType": "text/plain",
+            **origin,
+        },
         "_links": storage or {"storage": {"href": "/api/v3/storages/1"}},
     }
 
@@ -54,8 +63,12 @@ def post_links(client: httpx.Client, wp_id: int, elements: list[dict]) -> httpx.
 
 
 def status_of(client: httpx.Client, link_id: int, wp_id: int = 1) -> str:
-    elements = client.get(f"/api/v3/work_packages/{wp_id}/file_links").json()["_embedded"]["elements"]
-    return next(e for e in elements if e["id"] == link_id)["_links"]["status"]["href"].removeprefix(URN + "file-links:")
+    elements = client.get(f"/api/v3/work_packages/{wp_id}/file_links").json()["_embedded"][
+        "elements"
+    ]
+    return next(e for e in elements if e["id"] == link_id)["_links"]["status"]["href"].removeprefix(
+        URN + "file-links:"
+    )
 
 
 # --- creating and deleting links --------------------------------------------------------------
@@ -73,7 +86,9 @@ def test_twenty_links_at_once_are_created_twenty_one_refused(own_sandbox):
     }
     refused = post_links(client, wp_id, [element(f"8{n:03}") for n in range(21)])
     assert (refused.status_code, error_id(refused)) == (422, "PropertyConstraintViolation")
-    total = client.get(f"/api/v3/work_packages/{wp_id}/file_links", params={"pageSize": 0}).json()["total"]
+    total = client.get(f"/api/v3/work_packages/{wp_id}/file_links", params={"pageSize": 0}).json()[
+        "total"
+    ]
     assert total == 20
 
 
@@ -81,7 +96,9 @@ def test_an_existing_link_is_returned_as_it_is(own_sandbox):
     client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     first = post_links(client, wp_id, [element("9001")]).json()["_embedded"]["elements"][0]
-    again = post_links(client, wp_id, [element("9001", name="renamed.txt")]).json()["_embedded"]["elements"][0]
+    again = post_links(client, wp_id, [element("9001", name="renamed.txt")]).json()["_embedded"][
+        "elements"
+    ][0]
     assert again["id"] == first["id"]
     assert again["originData"]["name"] == "file-9001.txt"
 
@@ -93,7 +110,9 @@ def test_storage_url_with_or_without_trailing_slash(own_sandbox):
     without = {"storageUrl": {"href": own_sandbox.nextcloud_url}}
     answer = post_links(client, wp_id, [element("9101", with_slash), element("9102", without)])
     assert answer.status_code == 201, answer.text
-    assert {e["_links"]["storage"]["href"] for e in answer.json()["_embedded"]["elements"]} == {"/api/v3/storages/1"}
+    assert {e["_links"]["storage"]["href"] for e in answer.json()["_embedded"]["elements"]} == {
+        "/api/v3/storages/1"
+    }
 
 
 def test_creation_is_all_or_nothing(own_sandbox):
@@ -110,7 +129,9 @@ def test_origin_id_and_name_are_required(own_sandbox):
     client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     answer = post_links(
-        client, wp_id, [{"originData": {"id": "1"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}]
+        client,
+        wp_id,
+        [{"originData": {"id": "1"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}],
     )
     assert (answer.status_code, error_id(answer)) == (422, "PropertyConstraintViolation")
 
@@ -119,7 +140,9 @@ def test_several_invalid_elements_are_reported_together(own_sandbox):
     client = api(own_sandbox, "member")
     wp_id = own_work_package(client)
     nameless = {"originData": {"id": "9501"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}
-    answer = post_links(client, wp_id, [nameless, element("9502", {"storage": {"href": "/api/v3/storages/42"}})])
+    answer = post_links(
+        client, wp_id, [nameless, element("9502", {"storage": {"href": "/api/v3/storages/42"}})]
+    )
     assert (answer.status_code, error_id(answer)) == (422, "MultipleErrors")
     assert len(answer.json()["_embedded"]["errors"]) == 2
 
@@ -135,14 +158,18 @@ def test_delete_a_link(own_sandbox):
 
 def test_creating_links_needs_manage_file_links(own_sandbox):
     admin = api(own_sandbox, "admin")
-    research_wp = admin.post("/api/v3/projects/5/work_packages", json={"subject": "Research links"}).json()["id"]
+    research_wp = admin.post(
+        "/api/v3/projects/5/work_packages", json={"subject": "Research links"}
+    ).json()["id"]
     answer = post_links(api(own_sandbox, "member"), research_wp, [element("9401")])
     assert answer.status_code == 404  # member cannot even see the work package
 
 
 def test_create_folder(own_sandbox):
     client = api(own_sandbox, "member")
-    parent_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()["parent"]["id"]
+    parent_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()[
+        "parent"
+    ]["id"]
     name = f"Folder {uuid.uuid4().hex[:8]}"
     answer = client.post("/api/v3/storages/1/folders", json={"parent_id": parent_id, "name": name})
     assert answer.status_code == 201, answer.text
@@ -206,7 +233,11 @@ def test_connect_through_the_consent_page(fresh_sandbox):
     page = browser.get(authorize)
     assert page.status_code == 200
     form_action = re.search(r'<form[^>]*action="([^"]*)"', page.text)
-    action = urljoin(str(page.url), form_action.group(1).replace("&amp;", "&")) if form_action else str(page.url)
+    action = (
+        urljoin(str(page.url), form_action.group(1).replace("&amp;", "&"))
+        if form_action
+        else str(page.url)
+    )
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
     user = fresh_sandbox.user("newcomer")
     fields.update({"login": user.login, "user": user.login, "password": user.password})
@@ -230,7 +261,8 @@ def test_callback_with_an_unknown_state_is_refused(sandbox):
 
 def _upload_url(client: httpx.Client) -> str:
     answer = client.post(
-        "/api/v3/storages/1/files/prepare_upload", json={"projectId": 1, "fileName": "big.bin", "parent": "/"}
+        "/api/v3/storages/1/files/prepare_upload",
+        json={"projectId": 1, "fileName": "big.bin", "parent": "/"},
     )
     assert answer.status_code == 201, answer.text
     return answer.json()["_links"]["destination"]["href"]
@@ -253,8 +285,13 @@ def test_quota_and_upload_limit_faults_reach_the_direct_upload(fresh_sandbox):
 def test_file_link_failures_fail_that_many_creations_then_none(fresh_sandbox):
     admin, member = api(fresh_sandbox, "admin"), api(fresh_sandbox, "member")
     wp_id = own_work_package(member)
-    assert admin.post("/sandbox/faults", json={"file_link_failures": 2}).json()["file_link_failures"] == 2
-    assert member.get(f"/api/v3/work_packages/{wp_id}/file_links").status_code == 200  # only creations count
+    assert (
+        admin.post("/sandbox/faults", json={"file_link_failures": 2}).json()["file_link_failures"]
+        == 2
+    )
+    assert (
+        member.get(f"/api/v3/work_packages/{wp_id}/file_links").status_code == 200
+    )  # only creations count
     for remaining in (1, 0):
         failed = post_links(member, wp_id, [element("9601"), element("9602")])
         assert (failed.status_code, error_id(failed)) == (500, "InternalServerError")
@@ -283,14 +320,18 @@ def test_file_link_failures_must_be_a_count(own_sandbox, value):
 def test_a_refused_token_that_cannot_be_refreshed_is_failed_authorization(fresh_sandbox):
     db = sqlite3.connect(fresh_sandbox.data_dir / "nepenthes.sqlite3")
     with db:
-        db.execute("UPDATE nextcloud_tokens SET access_token = 'revoked', refresh_token = 'revoked', expires_at = NULL")
+        db.execute(
+            "UPDATE nextcloud_tokens SET access_token = 'revoked', refresh_token = 'revoked', expires_at = NULL"
+        )
     db.close()
     links = api(fresh_sandbox, "member").get("/api/v3/storages/1").json()["_links"]
     assert links["authorizationState"] == {
         "href": URN + "storages:authorization:FailedAuthorization",
         "title": "Authorization failed",
     }
-    assert links["authorize"]["href"].startswith(f"{fresh_sandbox.nextcloud_url}/index.php/apps/oauth2/authorize?")
+    assert links["authorize"]["href"].startswith(
+        f"{fresh_sandbox.nextcloud_url}/index.php/apps/oauth2/authorize?"
+    )
 
 
 def test_refresh_when_the_nextcloud_token_expired(fresh_sandbox):
@@ -302,7 +343,11 @@ def test_refresh_when_the_nextcloud_token_expired(fresh_sandbox):
     before = db.execute("SELECT access_token FROM nextcloud_tokens").fetchall()
 
     def state(_: int) -> str:
-        return api(fresh_sandbox, "member").get("/api/v3/storages/1").json()["_links"]["authorizationState"]["href"]
+        return (
+            api(fresh_sandbox, "member")
+            .get("/api/v3/storages/1")
+            .json()["_links"]["authorizationState"]["href"]
+        )
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         states = set(pool.map(state, range(5)))

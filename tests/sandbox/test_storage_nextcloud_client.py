@@ -5,15 +5,15 @@ a file link gets from them."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from support import SHARED_DIR
 
 from nep_tui.sandbox.nepenthes.file_links import status_link
 from nep_tui.sandbox.nepenthes.nextcloud_client import dav_permissions, parse_multistatus
 from nep_tui.sandbox.nepenthes.storage_files import entry_from_file_info
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "nextcloud-recordings" / "nextcloud"
+RECORDINGS = SHARED_DIR / "reference" / "nextcloud-recordings" / "nextcloud"
 
 
 def recorded_body(name: str) -> str:
@@ -29,11 +29,19 @@ def test_propfind_of_a_folder_with_umlauts():
         recorded_body("files_query_umlauts.yml").encode(), "/remote.php/dav/files/m.jade@death.star"
     )
     folder, document, data = entries
-    assert (folder.id, folder.name, folder.location, folder.is_folder) == ("562", "Ümlæûts", "/Ümlæûts", True)
+    assert (folder.id, folder.name, folder.location, folder.is_folder) == (
+        "562",
+        "Ümlæûts",
+        "/Ümlæûts",
+        True,
+    )
     assert folder.mime_type == "application/x-op-directory"
     assert folder.permissions == ["readable", "writeable"]
     assert document.location == "/Ümlæûts/Anrüchiges deutsches Dokument.docx"
-    assert document.mime_type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert (
+        document.mime_type
+        == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     assert (document.size, document.owner_name) == (19720, "Mara Jade")
     assert document.last_modified_at == "2024-08-09T11:51:40.000Z"
     assert (data.name, data.is_folder) == ("data", True)
@@ -49,14 +57,22 @@ def test_propfind_of_the_root():
 
 
 def test_fileinfo_of_a_folder_and_a_file():
-    folder = entry_from_file_info(json.loads(recorded_body("file_info_query_success_folder.yml"))["ocs"]["data"])
+    folder = entry_from_file_info(
+        json.loads(recorded_body("file_info_query_success_folder.yml"))["ocs"]["data"]
+    )
     assert (folder.location, folder.is_folder, folder.permissions) == (
         "/Folder/Ümlæûts",
         True,
         ["readable", "writeable"],
     )
-    pdf = entry_from_file_info(json.loads(recorded_body("file_info_query_success_file.yml"))["ocs"]["data"])
-    assert (pdf.id, pdf.location, pdf.mime_type) == ("56", "/Reasons to use Nextcloud.pdf", "application/pdf")
+    pdf = entry_from_file_info(
+        json.loads(recorded_body("file_info_query_success_file.yml"))["ocs"]["data"]
+    )
+    assert (pdf.id, pdf.location, pdf.mime_type) == (
+        "56",
+        "/Reasons to use Nextcloud.pdf",
+        "application/pdf",
+    )
     assert pdf.last_modified_at == "2025-09-08T11:32:11.000Z"
 
 

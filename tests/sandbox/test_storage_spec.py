@@ -50,16 +50,22 @@ REAL_SERVER_DEVIATIONS = {
 def spec(openapi_spec_path) -> dict[str, Any]:
     loaded = json.loads(openapi_spec_path.read_text())
     patched = copy.deepcopy(loaded)
-    mode = patched["components"]["schemas"]["ProjectStorageModel"]["properties"]["projectFolderMode"]
+    mode = patched["components"]["schemas"]["ProjectStorageModel"]["properties"][
+        "projectFolderMode"
+    ]
     assert "automatic" not in mode["enum"], "the spec learned `automatic`: drop the deviation"
     mode["enum"].append("automatic")
     return patched
 
 
 def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
-    registry = Registry().with_resource(SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012))
+    registry = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
     rebased = json.loads(json.dumps(schema).replace('"#/components/', f'"{SPEC_URI}#/components/'))
-    return Draft202012Validator(rebased, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        rebased, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def check(spec: dict[str, Any], method: str, template: str, answer: httpx.Response) -> None:
@@ -85,12 +91,16 @@ def check(spec: dict[str, Any], method: str, template: str, answer: httpx.Respon
         assert answer.headers["location"].startswith("http")
     if schema is not None:
         errors = sorted(_validator(spec, schema).iter_errors(answer.json()), key=str)
-        assert not errors, f"{key}: " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+        assert not errors, f"{key}: " + "; ".join(
+            f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]
+        )
 
 
 def api(sandbox, login: str) -> httpx.Client:
     token = sandbox.user(login).api_token
-    return httpx.Client(base_url=sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(
+        base_url=sandbox.nepenthes_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
 
 
 DEMO_FOLDER = "/OpenProject/Nepenthes Demo (1)"
@@ -112,7 +122,12 @@ def test_project_storages(spec, sandbox):
     check(spec, "GET", "/api/v3/project_storages", bad)
     check(spec, "GET", "/api/v3/project_storages/{id}", client.get("/api/v3/project_storages/1"))
     check(spec, "GET", "/api/v3/project_storages/{id}", client.get("/api/v3/project_storages/999"))
-    check(spec, "GET", "/api/v3/project_storages/{id}/open", client.get("/api/v3/project_storages/1/open"))
+    check(
+        spec,
+        "GET",
+        "/api/v3/project_storages/{id}/open",
+        client.get("/api/v3/project_storages/1/open"),
+    )
 
 
 def test_storage_files(spec, sandbox):
@@ -121,61 +136,138 @@ def test_storage_files(spec, sandbox):
     check(spec, "GET", "/api/v3/storages/{id}/files", listing)
     check(spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files"))
     check(
-        spec, "GET", "/api/v3/storages/{id}/files", client.get("/api/v3/storages/1/files", params={"parent": "/nope"})
+        spec,
+        "GET",
+        "/api/v3/storages/{id}/files",
+        client.get("/api/v3/storages/1/files", params={"parent": "/nope"}),
     )
-    pdf = next(file for file in listing.json()["files"] if file["name"] == "Kickoff presentation.pdf")
+    pdf = next(
+        file for file in listing.json()["files"] if file["name"] == "Kickoff presentation.pdf"
+    )
     check(
         spec,
         "GET",
         "/api/v3/storages/{id}/files",
         client.get("/api/v3/storages/1/files", params={"parent": pdf["location"]}),
     )
-    check(spec, "GET", "/api/v3/storages/{id}/files", api(sandbox, "newcomer").get("/api/v3/storages/1/files"))
-    check(spec, "GET", "/api/v3/storages/{id}/files/{file_id}", client.get(f"/api/v3/storages/1/files/{pdf['id']}"))
+    check(
+        spec,
+        "GET",
+        "/api/v3/storages/{id}/files",
+        api(sandbox, "newcomer").get("/api/v3/storages/1/files"),
+    )
+    check(
+        spec,
+        "GET",
+        "/api/v3/storages/{id}/files/{file_id}",
+        client.get(f"/api/v3/storages/1/files/{pdf['id']}"),
+    )
 
     upload = "/api/v3/storages/{id}/files/prepare_upload"
     folder_id = listing.json()["parent"]["id"]
     good = {"projectId": 1, "fileName": "spec.txt", "parent": folder_id}
     check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json=good))
-    check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={"fileName": "x"}))
-    check(spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "projectId": 5}))
     check(
-        spec, "POST", upload, client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "parent": pdf["id"]})
+        spec,
+        "POST",
+        upload,
+        client.post("/api/v3/storages/1/files/prepare_upload", json={"fileName": "x"}),
+    )
+    check(
+        spec,
+        "POST",
+        upload,
+        client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "projectId": 5}),
+    )
+    check(
+        spec,
+        "POST",
+        upload,
+        client.post("/api/v3/storages/1/files/prepare_upload", json={**good, "parent": pdf["id"]}),
     )
 
 
 def test_created_folders_and_links(spec, fresh_sandbox):
     """Answers that change data, on a sandbox of the test's own."""
     client = api(fresh_sandbox, "member")
-    folder_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()["parent"]["id"]
+    folder_id = client.get("/api/v3/storages/1/files", params={"parent": DEMO_FOLDER}).json()[
+        "parent"
+    ]["id"]
     folder = {"parent_id": folder_id, "name": "Spec folder"}
-    check(spec, "POST", "/api/v3/storages/{id}/folders", client.post("/api/v3/storages/1/folders", json=folder))
+    check(
+        spec,
+        "POST",
+        "/api/v3/storages/{id}/folders",
+        client.post("/api/v3/storages/1/folders", json=folder),
+    )
     collection = "/api/v3/work_packages/{id}/file_links"
     check(spec, "GET", collection, client.get("/api/v3/work_packages/1/file_links"))
-    check(spec, "GET", collection, api(fresh_sandbox, "newcomer").get("/api/v3/work_packages/1/file_links"))
-    check(spec, "GET", collection, client.get("/api/v3/work_packages/1/file_links", params={"pageSize": 0}))
+    check(
+        spec,
+        "GET",
+        collection,
+        api(fresh_sandbox, "newcomer").get("/api/v3/work_packages/1/file_links"),
+    )
+    check(
+        spec,
+        "GET",
+        collection,
+        client.get("/api/v3/work_packages/1/file_links", params={"pageSize": 0}),
+    )
 
-    wp_id = client.post("/api/v3/projects/1/work_packages", json={"subject": "Spec links"}).json()["id"]
+    wp_id = client.post("/api/v3/projects/1/work_packages", json={"subject": "Spec links"}).json()[
+        "id"
+    ]
 
     def body(count: int) -> dict:
         elements = [
-            {"originData": {"id": f"55{n}", "name": f"s{n}.txt"}, "_links": {"storage": {"href": "/api/v3/storages/1"}}}
+            {
+                "originData": {"id": f"55{n}", "name": f"s{n}.txt"},
+                "_links": {"storage": {"href": "/api/v3/storages/1"}},
+            }
             for n in range(count)
         ]
         return {"_type": "Collection", "_embedded": {"elements": elements}}
 
     created = client.post(f"/api/v3/work_packages/{wp_id}/file_links", json=body(2))
     check(spec, "POST", collection, created)
-    check(spec, "POST", collection, client.post(f"/api/v3/work_packages/{wp_id}/file_links", json=body(21)))
-    check(spec, "POST", collection, client.post(f"/api/v3/work_packages/{wp_id}/file_links", content=b"{}"))
+    check(
+        spec,
+        "POST",
+        collection,
+        client.post(f"/api/v3/work_packages/{wp_id}/file_links", json=body(21)),
+    )
+    check(
+        spec,
+        "POST",
+        collection,
+        client.post(f"/api/v3/work_packages/{wp_id}/file_links", content=b"{}"),
+    )
 
     link_id = created.json()["_embedded"]["elements"][0]["id"]
     check(spec, "GET", "/api/v3/file_links/{id}", client.get(f"/api/v3/file_links/{link_id}"))
-    check(spec, "GET", "/api/v3/file_links/{id}/open", client.get(f"/api/v3/file_links/{link_id}/open"))
+    check(
+        spec,
+        "GET",
+        "/api/v3/file_links/{id}/open",
+        client.get(f"/api/v3/file_links/{link_id}/open"),
+    )
     demo_links = client.get("/api/v3/work_packages/1/file_links").json()["_embedded"]["elements"]
-    pdf = next(link for link in demo_links if link["originData"]["name"] == "Kickoff presentation.pdf")
-    check(spec, "GET", "/api/v3/file_links/{id}/download", client.get(f"/api/v3/file_links/{pdf['id']}/download"))
+    pdf = next(
+        link for link in demo_links if link["originData"]["name"] == "Kickoff presentation.pdf"
+    )
+    check(
+        spec,
+        "GET",
+        "/api/v3/file_links/{id}/download",
+        client.get(f"/api/v3/file_links/{pdf['id']}/download"),
+    )
     gone = next(link for link in demo_links if link["originData"]["name"] == "Old agenda.txt")
-    check(spec, "GET", "/api/v3/file_links/{id}/download", client.get(f"/api/v3/file_links/{gone['id']}/download"))
+    check(
+        spec,
+        "GET",
+        "/api/v3/file_links/{id}/download",
+        client.get(f"/api/v3/file_links/{gone['id']}/download"),
+    )
     check(spec, "DELETE", "/api/v3/file_links/{id}", client.delete(f"/api/v3/file_links/{link_id}"))
     check(spec, "GET", "/api/v3/file_links/{id}", client.get(f"/api/v3/file_links/{link_id}"))

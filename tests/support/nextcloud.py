@@ -1,7 +1,7 @@
 """A Nextcloud sandbox of its own per test: a tmp store, served by uvicorn on loopback.
 
-(The other test_sandbox_nextcloud_* modules import these fixtures; server.py, which starts the
-real sandbox, belongs to another part and is not needed here.)"""
+The fixtures that start one are in tests/sandbox/conftest.py; the whole sandbox (server.py)
+is not needed for these tests."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 import uvicorn
 
 from nep_tui.sandbox.faults import FaultState
-from nep_tui.sandbox.nextcloud.app import create_app
 from nep_tui.sandbox.nextcloud.store import NextcloudStore
+from support import SHARED_DIR
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "nextcloud-recordings"
+RECORDINGS = SHARED_DIR / "reference" / "nextcloud-recordings"
 CLIENT_ID = "nepenthes-client"
 CLIENT_SECRET = "nepenthes-secret"
 REDIRECT_URI = "http://127.0.0.1:9/oauth_clients/nepenthes-client/callback"
@@ -39,7 +37,7 @@ class LiveNextcloud:
         return httpx.Client(base_url=self.url, auth=auth, timeout=30, **kwargs)
 
 
-class _ThreadedServer:
+class ThreadedServer:
     def __init__(self, app) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
@@ -66,23 +64,3 @@ def seed_small(store: NextcloudStore) -> tuple[int, int]:
     folder_id = store.mkdir("admin", "/Shared", mtime=SEED_TIME)
     file_id = store.put_file("admin", "/Shared/report.pdf", b"%PDF-1.4 demo", mtime=SEED_TIME)
     return folder_id, file_id
-
-
-@pytest.fixture
-def live_nextcloud(tmp_path):
-    store = NextcloudStore(tmp_path / "nextcloud.sqlite3", tmp_path / "nextcloud-files")
-    folder_id, file_id = seed_small(store)
-    faults = FaultState()
-    holder: dict[str, str] = {}
-    server = _ThreadedServer(create_app(store, faults, public_url=lambda: holder["url"]))
-    holder["url"] = f"http://127.0.0.1:{server.start()}"
-    yield LiveNextcloud(holder["url"], store, faults, folder_id, file_id)
-    server.stop()
-    store.close()
-
-
-@pytest.fixture
-def recordings() -> Path:
-    if not RECORDINGS.is_dir():
-        pytest.skip(f"Nextcloud recordings not found at {RECORDINGS}")
-    return RECORDINGS

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 from textual.pilot import Pilot
-from textual.widgets import DirectoryTree, Input
+from textual.screen import Screen
+from textual.widgets import DirectoryTree
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.app import NepTuiApp
-
 
 SETTLE_TIMEOUT = 20
 
@@ -28,16 +29,18 @@ def token_client_factory(server_url: str, token: str):
 
 def app_for(sandbox, login: str = "member", **options) -> NepTuiApp:
     """The TUI logged in to `sandbox` as `login` with that user's API token."""
-    return NepTuiApp(token_client_factory(sandbox.nepenthes_url, sandbox.user(login).api_token),
-                     **options)
+    return NepTuiApp(
+        token_client_factory(sandbox.nepenthes_url, sandbox.user(login).api_token), **options
+    )
 
 
 async def settle(pilot: Pilot) -> None:
     """Wait until every worker is done and the screen has repainted."""
     for _ in range(3):
         # A DirectoryTree keeps a loader worker alive for as long as it is shown.
-        workers = [worker for worker in pilot.app.workers
-                   if not isinstance(worker.node, DirectoryTree)]
+        workers = [
+            worker for worker in pilot.app.workers if not isinstance(worker.node, DirectoryTree)
+        ]
         if not workers:
             await pilot.pause()
             continue  # (an empty list would make wait_for_complete wait for every worker)
@@ -51,11 +54,6 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause()
 
 
-def freeze_cursors(monkeypatch) -> None:
-    """A blinking cursor makes snapshots differ from run to run."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-
-
 async def wait_for(pilot: Pilot, condition, timeout: float = 10.0) -> None:
     """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
     deadline = time.monotonic() + timeout
@@ -63,3 +61,53 @@ async def wait_for(pilot: Pilot, condition, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for the app")
         await pilot.pause(0.05)
+
+
+def make_app(server_url: str, token: str, *, start_at: int | None = None) -> NepTuiApp:
+    """The real app on the sandbox, logged in with `token` (no profile on disk needed)."""
+    app = NepTuiApp(token_client_factory(server_url, token), start_at=start_at)
+    app.opened_urls = []  # type: ignore[attr-defined]
+    # Tests never launch a browser; they record what would have been opened.
+    app.safe_open_url = lambda url, what="link": app.opened_urls.append(url)  # type: ignore[method-assign]
+    # The unread badge depends on what other tests read; it is not what these tests are about.
+    app.refresh_unread_count = lambda: None  # type: ignore[method-assign]
+    return app
+
+
+async def settle_on_work_package(pilot: Pilot) -> None:
+    """Wait for the app to settle; it must be showing a work package then."""
+    from nep_tui.screens.work_package import WorkPackageScreen
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WorkPackageScreen)
+
+
+async def push_and_settle(pilot: Pilot, screen: Screen) -> None:
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+
+
+def dav_client(sandbox, login: str) -> httpx.Client:
+    """WebDAV on the sandbox's Nextcloud side, as `login` (to prepare folders and files)."""
+    user = sandbox.user(login)
+    return httpx.Client(
+        base_url=f"{sandbox.nextcloud_url}/remote.php/dav/files/{login}",
+        auth=(login, user.password),
+        timeout=30,
+    )
+
+
+def make_folders(sandbox, login: str, path: str) -> None:
+    with dav_client(sandbox, login) as dav:
+        parts = [part for part in path.split("/") if part]
+        for depth in range(1, len(parts) + 1):
+            response = dav.request("MKCOL", "/" + "/".join(parts[:depth]))
+            assert response.status_code in (201, 405), response.text
+
+
+def put_files(sandbox, login: str, folder: str, names: list[str]) -> None:
+    make_folders(sandbox, login, folder)
+    with dav_client(sandbox, login) as dav:
+        for name in names:
+            response = dav.put(f"{folder.rstrip('/')}/{name}", content=f"{name}\n".encode())
+            assert response.status_code in (201, 204), response.text

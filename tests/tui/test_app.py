@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.tui import app_for, settle
 from textual import events
 
 from nep_tui import app as app_module
@@ -13,7 +14,6 @@ from nep_tui.screens.login import LoginScreen
 from nep_tui.screens.notifications import NotificationsScreen
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.widgets.unread_badge import UnreadBadge
-from tui_support import app_for, settle
 
 
 def nobody_logged_in(profile):
@@ -66,7 +66,9 @@ async def test_pasting_a_work_package_link_opens_it(sandbox, monkeypatch):
     monkeypatch.setattr(app, "open_work_package", opened.append)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.post_message(events.Paste(f"{sandbox.nepenthes_url}/projects/demo/work_packages/5/activity"))
+        app.post_message(
+            events.Paste(f"{sandbox.nepenthes_url}/projects/demo/work_packages/5/activity")
+        )
         app.post_message(events.Paste("https://elsewhere.example/work_packages/6"))
         app.post_message(events.Paste("7"))
         await pilot.pause()
@@ -175,8 +177,9 @@ async def test_a_rejected_token_leads_to_the_login_screen(sandbox):
     from nep_tui.api.http import ApiTokenSource
 
     def revoked_token(profile):
-        return NepenthesClient(sandbox.nepenthes_url, ApiTokenSource("opapi-" + "1" * 64),
-                               profile_name="work")
+        return NepenthesClient(
+            sandbox.nepenthes_url, ApiTokenSource("opapi-" + "1" * 64), profile_name="work"
+        )
 
     app = NepTuiApp(revoked_token)
     async with app.run_test(size=(100, 30)) as pilot:

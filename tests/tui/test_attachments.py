@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import respx
+from support.tui import dav_client, make_app, settle, settle_on_work_package
 from textual import events
 from textual.geometry import Region
 from textual.widget import Widget
@@ -33,8 +34,6 @@ from nep_tui.widgets.attachments_pane import AttachmentList, AttachmentsPane
 from nep_tui.widgets.files_pane import FileLinkList
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress
-from test_tui_files_support import dav_client, make_app, settle_on_work_package
-from tui_support import freeze_cursors, settle
 
 SIZE = (100, 34)
 # Room for the attributes, both panes and every linked file of work package 1 at once.
@@ -76,8 +75,11 @@ async def attach_raw_name(sandbox, wp_id: int, name: str) -> Attachment:
     async with member_client(sandbox) as client:
         body = transfers.attachment_multipart(source, name)
         response = await client.http.request(
-            "POST", f"/api/v3/work_packages/{wp_id}/attachments",
-            headers=body.headers, content=body.body())
+            "POST",
+            f"/api/v3/work_packages/{wp_id}/attachments",
+            headers=body.headers,
+            content=body.body(),
+        )
         return Attachment.from_hal(response.json())
 
 
@@ -132,11 +134,11 @@ async def download_to(pilot, folder: Path) -> None:
 async def test_attach_uploads_the_chosen_file(fresh_sandbox, tmp_path, monkeypatch):
     # A small home keeps the upload screen's directory tree quick and the same everywhere.
     monkeypatch.setenv("HOME", str(tmp_path))
-    freeze_cursors(monkeypatch)
     source = tmp_path / "minutes.txt"
     source.write_bytes(b"minutes of the kickoff\n" * 100)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=PLAIN_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle_on_work_package(pilot)
         # No attachments yet, so nothing in the pane can have focus: "a" must work anyway,
@@ -151,8 +153,11 @@ async def test_attach_uploads_the_chosen_file(fresh_sandbox, tmp_path, monkeypat
         await pilot.press("ctrl+s")  # attachments need no destination folder: this uploads
         await settle(pilot)
         assert isinstance(app.screen, UploadScreen)
-        rows = [str(row.query_one(".transfer-detail").render())
-                for row in app.screen.query(TransferProgress) if row.id != "upload-batch"]
+        rows = [
+            str(row.query_one(".transfer-detail").render())
+            for row in app.screen.query(TransferProgress)
+            if row.id != "upload-batch"
+        ]
         assert rows == ["Attached minutes.txt."]
         await pilot.press("escape")
         await settle(pilot)
@@ -161,7 +166,9 @@ async def test_attach_uploads_the_chosen_file(fresh_sandbox, tmp_path, monkeypat
     async with member_client(fresh_sandbox) as client:
         (attachment,) = await client.attachments(PLAIN_WP)
     assert attachment.file_name == "minutes.txt"
-    assert await server_bytes(fresh_sandbox, attachment.id, tmp_path / "check") == source.read_bytes()
+    assert (
+        await server_bytes(fresh_sandbox, attachment.id, tmp_path / "check") == source.read_bytes()
+    )
 
 
 async def test_download_attachment_keeps_an_existing_file(fresh_sandbox, tmp_path):
@@ -170,8 +177,9 @@ async def test_download_attachment_keeps_an_existing_file(fresh_sandbox, tmp_pat
     target = tmp_path / "downloads"
     target.mkdir()
     (target / "report.bin").write_bytes(b"mine, keep me")
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=PLAIN_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle_on_work_package(pilot)
         highlight_attachment(app, "report.bin")
@@ -180,15 +188,17 @@ async def test_download_attachment_keeps_an_existing_file(fresh_sandbox, tmp_pat
     assert "report.bin already existed and was kept" in outcome
     assert (target / "report.bin").read_bytes() == b"mine, keep me"
     assert (target / "report (1).bin").read_bytes() == await server_bytes(
-        fresh_sandbox, attachment.id, tmp_path / "check")
+        fresh_sandbox, attachment.id, tmp_path / "check"
+    )
     assert sorted(p.name for p in target.iterdir()) == ["report (1).bin", "report.bin"]
 
 
 async def test_delete_attachment_asks_first(fresh_sandbox, tmp_path):
     await attach(fresh_sandbox, PLAIN_WP, "keep.txt", b"keep", tmp_path)
     doomed = await attach(fresh_sandbox, PLAIN_WP, "doomed.txt", b"doomed", tmp_path)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=PLAIN_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+    )
 
     async def names_on_server() -> list[str]:
         async with member_client(fresh_sandbox) as client:
@@ -236,14 +246,17 @@ async def test_download_broken_off_part_way_leaves_nothing(fresh_sandbox, tmp_pa
     attachment = await attach(fresh_sandbox, PLAIN_WP, "video.bin", os.urandom(200_000), tmp_path)
     target = tmp_path / "downloads"
     target.mkdir()
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=PLAIN_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+    )
     # The sandbox always finishes what it starts sending; only a mocked transport can drop
     # the connection in the middle of a body. Everything else still goes to the sandbox.
     with respx.mock(assert_all_called=True) as mock:
         mock.get(url__regex=rf"/api/v3/attachments/{attachment.id}/content$").mock(
-            return_value=httpx.Response(200, headers={"Content-Length": "200000"},
-                                        stream=BrokenOff(b"x" * 50_000)))
+            return_value=httpx.Response(
+                200, headers={"Content-Length": "200000"}, stream=BrokenOff(b"x" * 50_000)
+            )
+        )
         mock.route().pass_through()
         async with app.run_test(size=SIZE) as pilot:
             await settle_on_work_package(pilot)
@@ -259,8 +272,11 @@ async def test_download_broken_off_part_way_leaves_nothing(fresh_sandbox, tmp_pa
 async def _link_then_nextcloud_down(sandbox, app) -> None:
     file_list = app.screen.query_one(FileLinkList)
     file_list.focus()
-    file_list.highlighted = next(i for i, link in enumerate(file_list.section.links)
-                                 if link.name == "Kickoff presentation.pdf")
+    file_list.highlighted = next(
+        i
+        for i, link in enumerate(file_list.section.links)
+        if link.name == "Kickoff presentation.pdf"
+    )
     # Shown while Nextcloud was reachable; by the time d is pressed it is not (500).
     sandbox.set_faults(nextcloud_unreachable=True)
 
@@ -272,16 +288,21 @@ async def _attachment_then_deleted(sandbox, app) -> None:
         await client.delete_attachment(attachment_list(app).highlighted_attachment.id)
 
 
-@pytest.mark.parametrize(("wp_id", "arrange"), [
-    (LINKED_WP, _link_then_nextcloud_down),
-    (PLAIN_WP, _attachment_then_deleted),
-], ids=["file-link-nextcloud-down", "attachment-deleted-meanwhile"])
+@pytest.mark.parametrize(
+    ("wp_id", "arrange"),
+    [
+        (LINKED_WP, _link_then_nextcloud_down),
+        (PLAIN_WP, _attachment_then_deleted),
+    ],
+    ids=["file-link-nextcloud-down", "attachment-deleted-meanwhile"],
+)
 async def test_refused_download_leaves_nothing(fresh_sandbox, tmp_path, wp_id, arrange):
     await attach(fresh_sandbox, PLAIN_WP, "gone.txt", b"soon gone", tmp_path)
     target = tmp_path / "downloads"
     target.mkdir()
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=wp_id)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=wp_id
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle_on_work_package(pilot)
         await arrange(fresh_sandbox, app)
@@ -308,8 +329,9 @@ def _row_text(widget: Widget, name: str) -> str:
 
 async def test_names_are_shown_literally(fresh_sandbox):
     await _evil_names(fresh_sandbox)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=LINKED_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=LINKED_WP
+    )
     async with app.run_test(size=EVIL_SIZE) as pilot:
         await settle_on_work_package(pilot)
         attachments = app.screen.query_one(AttachmentsPane).query_one(AttachmentList)
@@ -328,6 +350,7 @@ def test_names_snapshot(snap_compare, fresh_sandbox, monkeypatch):
 
     monkeypatch.setattr(sandbox_attachments, "now_iso", lambda: "2026-02-03T09:15:00Z")
     asyncio.run(_evil_names(fresh_sandbox))
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token,
-                   start_at=LINKED_WP)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=LINKED_WP
+    )
     assert snap_compare(app, terminal_size=EVIL_SIZE, run_before=settle_on_work_package)

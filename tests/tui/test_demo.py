@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
+from support.tui import wait_for
+
 from nep_tui import demo
 from nep_tui.screens.login import LoginScreen
 from nep_tui.screens.projects import ProjectsScreen
-from tui_support import wait_for
 
 
 async def test_demo_approves_the_code_and_lands_in_projects(sandbox):

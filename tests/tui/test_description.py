@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.tui import make_app, settle, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Markdown
 
@@ -9,11 +10,11 @@ from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.server_markdown import ServerMarkdown, is_web_url, link_url
-from test_tui_files_support import make_app
-from tui_support import settle, wait_for
 
-MENTION = ('<mention class="mention" data-id="3" data-type="user" data-text="@Max Member">'
-           "@Max Member</mention>")
+MENTION = (
+    '<mention class="mention" data-id="3" data-type="user" data-text="@Max Member">'
+    "@Max Member</mention>"
+)
 DESCRIPTION = (
     "Kickoff on **26 January**, see [the plan](/work_packages/5).\n"
     "\n"
@@ -29,16 +30,18 @@ def rendered_lines(app, widget) -> list[str]:
     """What the screen shows inside `widget` (without its border), one string per row."""
     region = widget.content_region
     strips = app.screen._compositor.render_strips()
-    return [strips[y].crop(region.x, region.right).text.rstrip()
-            for y in range(region.y, region.bottom)]
+    return [
+        strips[y].crop(region.x, region.right).text.rstrip() for y in range(region.y, region.bottom)
+    ]
 
 
 async def app_with_description(sandbox, description: str):
     """The app as `member`, opening at a new work package with this description."""
     token = sandbox.user("member").api_token
     async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(token)) as client:
-        created = await client.create_work_package("demo", type_id=1, subject="Described",
-                                                   description=description)
+        created = await client.create_work_package(
+            "demo", type_id=1, subject="Described", description=description
+        )
     return make_app(sandbox.nepenthes_url, token, start_at=created.id)
 
 
@@ -58,8 +61,12 @@ async def test_description_is_rendered_markdown_with_server_text_inert(fresh_san
         assert "\x1b" not in app.export_screenshot()
 
         strips = app.screen._compositor.render_strips()
-        segments = [segment for y in range(description.region.y, description.region.bottom)
-                    for segment in strips[y] if segment.style]
+        segments = [
+            segment
+            for y in range(description.region.y, description.region.bottom)
+            for segment in strips[y]
+            if segment.style
+        ]
         # Only the Markdown link may be clickable, and it is an app action, never an OSC 8 link.
         assert not any(segment.style.link for segment in segments)
         bold = "".join(segment.text for segment in segments if segment.style.bold)
@@ -83,7 +90,8 @@ async def test_empty_description_says_so_in_italics(fresh_sandbox):
 
 async def test_a_long_description_scrolls_inside_a_capped_block(fresh_sandbox):
     app = await app_with_description(
-        fresh_sandbox, "\n\n".join(f"Paragraph {n}" for n in range(1, 31)))
+        fresh_sandbox, "\n\n".join(f"Paragraph {n}" for n in range(1, 31))
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         description = app.screen.query_one("#wp-description", ServerMarkdown)
@@ -125,7 +133,8 @@ async def test_description_links_are_opened_from_the_palette(fresh_sandbox):
     app = await app_with_description(
         fresh_sandbox,
         "See [the plan](/work_packages/5), [the [b]spec[/b]](https://docs.example/spec?a=1)"
-        " and [a shell](ssh://evil.example/x).\n\nThe [plan again](/work_packages/5).\n")
+        " and [a shell](ssh://evil.example/x).\n\nThe [plan again](/work_packages/5).\n",
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WorkPackageScreen)
@@ -154,6 +163,9 @@ def test_link_urls_are_absolute_and_free_of_control_characters():
     assert link_url("https://x.example/a?b=1#c", absolute) == "https://x.example/a?b=1#c"
     # Textual unquotes hrefs; what reaches the opener (and the toast) is quoted again.
     assert link_url("https://x.example/\x1b]8;;\u202e a", absolute) == (
-        "https://x.example/%1B]8;;%E2%80%AE%20a")
+        "https://x.example/%1B]8;;%E2%80%AE%20a"
+    )
     assert is_web_url("http://x.example/") and is_web_url("HTTPS://x.example/")
-    assert not any(is_web_url(url) for url in ("ssh://h/x", "mailto:a@b.example", "file:///etc/passwd"))
+    assert not any(
+        is_web_url(url) for url in ("ssh://h/x", "mailto:a@b.example", "file:///etc/passwd")
+    )

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import re
 
+from support.tui import make_app, settle, wait_for
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.widgets import Label
 
 from nep_tui.api.models import AuthorizationState, Storage
-from nep_tui.screens.connect_nextcloud import (UNREACHABLE, WAITING, ConnectNextcloudScreen,
-                                               QrAloneScreen)
+from nep_tui.screens.connect_nextcloud import (
+    UNREACHABLE,
+    WAITING,
+    ConnectNextcloudScreen,
+    QrAloneScreen,
+)
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.files_pane import FileLinkList
 from nep_tui.widgets.qr_code import QRCode
-from test_tui_files_support import make_app
-from tui_support import settle, wait_for
 
 SIZE = (100, 34)
 
@@ -38,12 +41,16 @@ def _qr_hint(screen) -> str | None:
 
 
 def _drawn_whole(qr: QRCode, within: Region) -> bool:
-    return qr.display and qr.region.size == (qr.columns, qr.rows) and within.contains_region(qr.region)
+    return (
+        qr.display and qr.region.size == (qr.columns, qr.rows) and within.contains_region(qr.region)
+    )
 
 
 async def test_connecting_refreshes_the_files_pane(fresh_sandbox, monkeypatch):
     monkeypatch.setattr(ConnectNextcloudScreen, "poll_seconds", 0.1)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("newcomer").api_token, start_at=1)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("newcomer").api_token, start_at=1
+    )
     async with app.run_test(size=SIZE) as pilot:
         await _open_connect(pilot)
         screen = app.screen
@@ -69,10 +76,12 @@ async def test_connecting_refreshes_the_files_pane(fresh_sandbox, monkeypatch):
 
 # The real link carries the sandbox's port and a random state; the snapshot uses a fixed one.
 FIXED_STORAGE = Storage(
-    id=1, name="Nextcloud", type="Nextcloud",
+    id=1,
+    name="Nextcloud",
+    type="Nextcloud",
     authorization_state=AuthorizationState.NOT_CONNECTED,
     authorize_url="https://cloud.example.org/index.php/apps/oauth2/authorize"
-                  "?client_id=nepenthes&response_type=code&state=fixed-for-snapshots",
+    "?client_id=nepenthes&response_type=code&state=fixed-for-snapshots",
 )
 
 
@@ -106,8 +115,10 @@ async def test_without_room_for_the_qr_code_a_line_says_how_to_see_it(sandbox, n
         qr = screen.query_one(QRCode)
         assert (qr.columns, qr.rows) == (61, 31)  # the real link is long: a big QR code
         # Even alone it needs 31 rows and a caption, so that is the size worth asking for.
-        assert _qr_hint(screen) == "QR code: make the window at least 32 rows tall, " \
-                                   "then press q to show it alone"
+        assert (
+            _qr_hint(screen) == "QR code: make the window at least 32 rows tall, "
+            "then press q to show it alone"
+        )
         assert screen.active_bindings["q"].binding.show
         await pilot.press("q")
         alone = app.screen
@@ -115,7 +126,8 @@ async def test_without_room_for_the_qr_code_a_line_says_how_to_see_it(sandbox, n
         assert alone.query_one(QRCode).region.area == 0  # not drawn: a cut QR code does not scan
         assert str(alone.query_one("#qr-alone-too-small", Label).content) == (
             "The QR code needs a window at least 32 rows tall (this one is 80×24); "
-            "escape goes back.")
+            "escape goes back."
+        )
         await pilot.press("escape")
         assert app.screen is screen
 
@@ -126,8 +138,11 @@ async def test_the_qr_code_is_drawn_whole_at_the_sizes_the_line_names(sandbox, n
         await _open_connect(pilot)
         screen = app.screen
         hint = _qr_hint(screen)
-        match = re.fullmatch(r"QR code: make the window at least (\d+) rows tall, "
-                             r"or press q to show it alone", hint or "")
+        match = re.fullmatch(
+            r"QR code: make the window at least (\d+) rows tall, "
+            r"or press q to show it alone",
+            hint or "",
+        )
         assert match, hint
         await pilot.press("q")
         assert _drawn_whole(app.screen.query_one(QRCode), app.screen.region)
@@ -148,7 +163,9 @@ async def test_the_qr_code_is_drawn_whole_at_the_sizes_the_line_names(sandbox, n
 
 async def test_the_status_says_what_the_latest_check_found(fresh_sandbox, monkeypatch):
     monkeypatch.setattr(ConnectNextcloudScreen, "poll_seconds", 0.1)
-    app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("newcomer").api_token, start_at=1)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("newcomer").api_token, start_at=1
+    )
     async with app.run_test(size=SIZE) as pilot:
         await _open_connect(pilot)
         status = app.screen.query_one("#connect-status", Label)

@@ -3,8 +3,8 @@ a batch the server fails (the sandbox's `file_link_failures`), then "Retry the r
 
 from __future__ import annotations
 
-
 import pytest
+from support.tui import make_app, put_files, settle, wait_for
 from textual.widgets import Button, Label, ProgressBar
 
 from nep_tui.api.client import NepenthesClient
@@ -14,8 +14,6 @@ from nep_tui.screens.link_report import LinkFilesScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
 from nep_tui.widgets.storage_file_table import StorageFileTable
-from test_tui_files_support import make_app, put_files
-from tui_support import settle, wait_for
 
 SIZE = (100, 34)
 FOLDER = "/Linkable"
@@ -148,8 +146,11 @@ async def test_files_already_linked_say_so_and_are_not_marked(fresh_sandbox):
         lines = [strip.text for strip in (table.render_line(y) for y in range(table.size.height))]
         assert any("Kickoff presentation.pdf  (linked)" in line for line in lines)
         assert any("Meeting notes.md" in line and "(linked)" not in line for line in lines)
-        table.cursor_row = next(index for index, file in enumerate(files.shown)
-                                if file.name == "Kickoff presentation.pdf")
+        table.cursor_row = next(
+            index
+            for index, file in enumerate(files.shown)
+            if file.name == "Kickoff presentation.pdf"
+        )
         await pilot.press("space")
         await pilot.pause()
         assert files.marked == {}
@@ -175,7 +176,8 @@ async def test_stop_links_no_more_batches_and_the_rest_can_be_retried(fresh_sand
         linked, stopped = list(screen.linked_names), list(screen.failed)
         assert 20 <= len(linked) < len(NAMES) and len(linked) + len(stopped) == len(NAMES)
         assert "You stopped before this was done." in str(
-            screen.query_one("#link-failed", Label).content)
+            screen.query_one("#link-failed", Label).content
+        )
         assert sorted(await _linked_names(fresh_sandbox, 2)) == sorted(linked)
         fresh_sandbox.set_faults(delay_ms=0)
         await pilot.press("ctrl+r")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from support.tui import make_app, settle, settle_on_work_package
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
@@ -12,8 +13,6 @@ from nep_tui.api.models import FileLinkStatus
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.download_folder import DownloadFolderDialog
 from nep_tui.widgets.files_pane import FileLinkList, FilesPane
-from test_tui_files_support import make_app, settle_on_work_package
-from tui_support import settle
 
 SIZE = (100, 34)
 
@@ -58,14 +57,18 @@ async def test_fetching_error_offers_retry(fresh_sandbox):
         assert app.screen.query_one("#files-retry")
 
 
-async def test_deleted_file_cannot_be_selected_and_forbidden_file_has_no_actions(sandbox, member_token):
+async def test_deleted_file_cannot_be_selected_and_forbidden_file_has_no_actions(
+    sandbox, member_token
+):
     app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
     async with app.run_test(size=SIZE) as pilot:
         await settle_on_work_package(pilot)
         file_list = _file_list(app)
         statuses = {link.name: link.status for link in file_list.section.links}
         assert statuses["Old agenda.txt"] is FileLinkStatus.NOT_FOUND
-        gone = next(i for i, l in enumerate(file_list.section.links) if l.name == "Old agenda.txt")
+        gone = next(
+            i for i, link in enumerate(file_list.section.links) if link.name == "Old agenda.txt"
+        )
         assert file_list.get_option_at_index(gone).disabled
         # The cursor skips the deleted file.
         file_list.focus()
@@ -102,7 +105,9 @@ async def _link_scratch_file(sandbox, token: str, wp_id: int, name: str) -> int:
     """Link a file of the demo folder to another work package, for tests that unlink it."""
     async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(token)) as client:
         listing = await client.storage_files(1, "/OpenProject")
-        folder = next(f for f in listing.files if f.is_folder and f.name.startswith("Nepenthes Demo"))
+        folder = next(
+            f for f in listing.files if f.is_folder and f.name.startswith("Nepenthes Demo")
+        )
         files = (await client.storage_files(1, folder.location)).files
         chosen = next(f for f in files if f.name == name)
         result = await client.create_file_links(wp_id, 1, [chosen])
@@ -133,14 +138,14 @@ async def test_unlink_confirmed(sandbox, member_token):
         await pilot.pause()
         await pilot.press("n")  # cancel keeps it
         await settle(pilot)
-        assert any(l.name == "Team photo.png" for l in _file_list(app).section.links)
+        assert any(link.name == "Team photo.png" for link in _file_list(app).section.links)
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
         assert not app.screen.query(FileLinkList)
     async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(member_token)) as client:
-        assert [l for l in await client.file_links(3) if l.name == "Team photo.png"] == []
+        assert [link for link in await client.file_links(3) if link.name == "Team photo.png"] == []
         listing = await client.storage_files(1, "/OpenProject")
         assert listing.files  # the file itself is untouched in Nextcloud (folder still listed)
 

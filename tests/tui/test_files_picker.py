@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from support.tui import make_app, make_folders, push_and_settle, settle
+
 from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
 from nep_tui.widgets.breadcrumb import Breadcrumb, Crumb, collapse
 from nep_tui.widgets.storage_file_list import StorageFileList, parent_location
-from test_tui_files_support import make_app, make_folders, push_and_settle
-from tui_support import settle
 
 SIZE = (90, 26)
 DEEP = "/Deep/Level 2/Level 3/Level 4/Level 5/Level 6/Level 7"
@@ -31,8 +31,9 @@ def test_breadcrumb_collapses_seven_levels_deep(snap_compare, fresh_sandbox):
 
     async def open_deep(pilot) -> None:
         await settle(pilot)
-        await push_and_settle(pilot, FolderPickerScreen(1, purpose=PickerPurpose.CHOOSE_FOLDER,
-                                                        start_location=DEEP))
+        await push_and_settle(
+            pilot, FolderPickerScreen(1, purpose=PickerPurpose.CHOOSE_FOLDER, start_location=DEEP)
+        )
         crumbs = pilot.app.screen.query_one(Breadcrumb)
         assert len(crumbs.levels) == 8
 
@@ -44,8 +45,9 @@ async def test_parent_and_root_are_one_key_away(fresh_sandbox):
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await push_and_settle(pilot, FolderPickerScreen(1, purpose=PickerPurpose.CHOOSE_FOLDER,
-                                                        start_location=DEEP))
+        await push_and_settle(
+            pilot, FolderPickerScreen(1, purpose=PickerPurpose.CHOOSE_FOLDER, start_location=DEEP)
+        )
         files = app.screen.query_one(StorageFileList)
         await pilot.press("backspace")
         await settle(pilot)
@@ -59,14 +61,17 @@ async def test_opens_at_the_project_folder_sorted_and_filtered(sandbox, member_t
     app = make_app(sandbox.nepenthes_url, member_token)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await push_and_settle(pilot, FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES,
-                                                        project_id=1))
+        await push_and_settle(
+            pilot, FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES, project_id=1)
+        )
         files = app.screen.query_one(StorageFileList)
         assert files.location.startswith("/OpenProject/Nepenthes Demo")
         names = [entry.name for entry in files.shown]
         folders = [entry.name for entry in files.shown if entry.is_folder]
-        assert names[:len(folders)] == folders  # folders first
-        assert [n.casefold() for n in names[len(folders):]] == sorted(n.casefold() for n in names[len(folders):])
+        assert names[: len(folders)] == folders  # folders first
+        assert [n.casefold() for n in names[len(folders) :]] == sorted(
+            n.casefold() for n in names[len(folders) :]
+        )
         await pilot.press("b", "u", "d")
         assert [entry.name for entry in files.shown] == ["Budget 2026.xlsx"]
         await pilot.press("backspace", "backspace", "backspace")
@@ -78,8 +83,9 @@ def test_picker_at_the_project_folder(snap_compare, fresh_sandbox):
 
     async def open_picker(pilot) -> None:
         await settle(pilot)
-        await push_and_settle(pilot, FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES,
-                                                        project_id=1))
+        await push_and_settle(
+            pilot, FolderPickerScreen(1, purpose=PickerPurpose.LINK_FILES, project_id=1)
+        )
         await pilot.press("down", "down", "space")
         await pilot.pause()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from support.tui import make_app, push_and_settle, settle
+
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.storage_browser import StorageBrowserScreen
 from nep_tui.widgets.storage_file_list import StorageFileList
-from test_tui_files_support import make_app, push_and_settle
-from tui_support import settle
 
 SIZE = (110, 30)
 DEMO_FOLDER = "/OpenProject/Nepenthes Demo (1)"
@@ -27,7 +27,9 @@ async def test_see_link_and_unlink_work_packages_of_a_file(fresh_sandbox):
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await push_and_settle(pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER))
+        await push_and_settle(
+            pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER)
+        )
         screen = app.screen
         await _highlight(pilot, "Kickoff presentation.pdf")
         assert _linked_ids(screen) == [1]
@@ -52,7 +54,9 @@ async def test_create_a_work_package_and_link_the_file(fresh_sandbox):
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await push_and_settle(pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER))
+        await push_and_settle(
+            pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER)
+        )
         screen = app.screen
         await _highlight(pilot, "Meeting notes.md")
         before = _linked_ids(screen)
@@ -67,7 +71,9 @@ def test_storage_browser_snapshot(snap_compare, fresh_sandbox):
 
     async def open_browser(pilot) -> None:
         await settle(pilot)
-        await push_and_settle(pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER))
+        await push_and_settle(
+            pilot, StorageBrowserScreen(1, project_id=1, start_location=DEMO_FOLDER)
+        )
         await _highlight(pilot, "Kickoff presentation.pdf")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_browser)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.tui import make_app, settle, wait_for
 from textual import events
 from textual.widgets import DirectoryTree, ProgressBar
 
@@ -15,8 +16,6 @@ from nep_tui.screens.upload import NameExistsDialog, UploadScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress
-from test_tui_files_support import make_app
-from tui_support import freeze_cursors, settle, wait_for
 
 SIZE = (100, 34)
 PROJECT_FOLDER = "/OpenProject/Nepenthes Demo (1)"  # work package 2's project folder
@@ -28,7 +27,6 @@ def home(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     monkeypatch.setenv("HOME", str(folder))
-    freeze_cursors(monkeypatch)
     return folder
 
 
@@ -120,7 +118,10 @@ async def test_upload_and_link_pasted_files(fresh_sandbox, home):
         assert app.screen.query_one("ChosenFiles").paths == [first, second]
         assert "missing.txt does not exist" in str(app.screen.query_one("#path-problems").render())
         await _upload_to_project_folder(pilot)
-        assert _outcomes(app) == ["Minutes 1.txt uploaded and linked.", "plan.md uploaded and linked."]
+        assert _outcomes(app) == [
+            "Minutes 1.txt uploaded and linked.",
+            "plan.md uploaded and linked.",
+        ]
         # Nothing is left to cancel once the batch has ended.
         assert _escape_reads(app) == "Close"
         await pilot.press("escape")
@@ -142,7 +143,8 @@ async def test_a_file_dragged_in_is_taken_wherever_the_focus_is(fresh_sandbox, h
 
 
 async def test_a_typed_path_counts_without_enter_and_a_wrong_one_stays_to_correct(
-        fresh_sandbox, home):
+    fresh_sandbox, home
+):
     typed = _file(home, "typed.txt")
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
@@ -169,17 +171,22 @@ async def test_a_file_removed_after_it_was_chosen_fails_alone(fresh_sandbox, hom
         await _choose_files(pilot, f"{removed}\n{kept}")
         removed.unlink()
         await _upload_to_project_folder(pilot)
-        assert _outcomes(app) == [f"removed.txt was not uploaded: {removed} is not a readable file."
-                                  " Check the path and try again.",
-                                  "kept.txt uploaded and linked."]
+        assert _outcomes(app) == [
+            f"removed.txt was not uploaded: {removed} is not a readable file."
+            " Check the path and try again.",
+            "kept.txt uploaded and linked.",
+        ]
     assert await _links(fresh_sandbox, 2) == ["kept.txt"]
 
 
-@pytest.mark.parametrize(("key", "expected_link"), [
-    ("o", "Budget 2026.xlsx"),
-    ("k", None),  # a new name chosen by Nextcloud
-    ("s", ""),
-])
+@pytest.mark.parametrize(
+    ("key", "expected_link"),
+    [
+        ("o", "Budget 2026.xlsx"),
+        ("k", None),  # a new name chosen by Nextcloud
+        ("s", ""),
+    ],
+)
 async def test_existing_name_overwrite_keep_both_or_skip(fresh_sandbox, home, key, expected_link):
     clash = _file(home, "Budget 2026.xlsx", 30)
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
@@ -234,7 +241,8 @@ async def test_quota_exceeded_is_explained(fresh_sandbox, home):
         await _choose_files(pilot, str(path))
         await _upload_to_project_folder(pilot)
         assert _outcomes(app) == [
-            "There is not enough storage quota left for report.txt, so it was not uploaded."]
+            "There is not enough storage quota left for report.txt, so it was not uploaded."
+        ]
         # Nextcloud answers 507 only after reading the whole file, so the bar had reached the end.
         (row,) = _rows(app)
         assert not _looks_complete(row)
@@ -267,15 +275,20 @@ async def _cancel_slow_batch(pilot, sandbox, paths: list[Path], when) -> tuple[l
     return outcomes, batch
 
 
-async def test_cancel_midway_leaves_finished_files_linked_and_nothing_half_done(fresh_sandbox, home):
+async def test_cancel_midway_leaves_finished_files_linked_and_nothing_half_done(
+    fresh_sandbox, home
+):
     first, last = _file(home, "first.txt"), _file(home, "last.txt")
     # Larger than the socket buffers: the client cannot finish sending it while Nextcloud waits.
     middle = _file(home, "middle.bin", 32 * 1024 * 1024)
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
         outcomes, batch = await _cancel_slow_batch(
-            pilot, fresh_sandbox, [first, middle, last],
-            when=lambda rows: _detail(rows[1]) != "waiting…")
+            pilot,
+            fresh_sandbox,
+            [first, middle, last],
+            when=lambda rows: _detail(rows[1]) != "waiting…",
+        )
     links, sizes = await _links(fresh_sandbox, 2), await _folder_sizes(fresh_sandbox)
     assert "first.txt" in links and sizes["first.txt"] == first.stat().st_size
     # Linked only when it arrived whole; not linked, it is either gone or whole (never a part).
@@ -290,22 +303,36 @@ async def test_cancel_midway_leaves_finished_files_linked_and_nothing_half_done(
 
 
 async def test_cancel_while_linking_waits_for_the_link(fresh_sandbox, home):
-    first, middle, last = _file(home, "first.txt"), _file(home, "middle.txt"), _file(home, "last.txt")
+    first, middle, last = (
+        _file(home, "first.txt"),
+        _file(home, "middle.txt"),
+        _file(home, "last.txt"),
+    )
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
         outcomes, batch = await _cancel_slow_batch(
-            pilot, fresh_sandbox, [first, middle, last],
-            when=lambda rows: _detail(rows[1]) == "Uploaded, linking…")
+            pilot,
+            fresh_sandbox,
+            [first, middle, last],
+            when=lambda rows: _detail(rows[1]) == "Uploaded, linking…",
+        )
         # The screen reported only once the link it waited for was there.
         assert await _links(fresh_sandbox, 2) == ["first.txt", "middle.txt"]
-    assert outcomes == ["first.txt uploaded and linked.", "middle.txt uploaded and linked.",
-                        "Cancelled: not uploaded."]
+    assert outcomes == [
+        "first.txt uploaded and linked.",
+        "middle.txt uploaded and linked.",
+        "Cancelled: not uploaded.",
+    ]
     assert batch.startswith("Cancelled: ")
     assert "last.txt" not in await _folder_sizes(fresh_sandbox)
 
 
 async def test_cancel_in_the_name_exists_dialog_stops_the_batch(fresh_sandbox, home):
-    first, clash, last = _file(home, "first.txt"), _file(home, "Budget 2026.xlsx"), _file(home, "last.txt")
+    first, clash, last = (
+        _file(home, "first.txt"),
+        _file(home, "Budget 2026.xlsx"),
+        _file(home, "last.txt"),
+    )
     before = await _folder_sizes(fresh_sandbox)
     app = make_app(fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=2)
     async with app.run_test(size=SIZE) as pilot:
@@ -314,8 +341,11 @@ async def test_cancel_in_the_name_exists_dialog_stops_the_batch(fresh_sandbox, h
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, UploadScreen)
-        assert _outcomes(app) == ["first.txt uploaded and linked.", "Cancelled: not linked.",
-                                  "Cancelled: not uploaded."]
+        assert _outcomes(app) == [
+            "first.txt uploaded and linked.",
+            "Cancelled: not linked.",
+            "Cancelled: not uploaded.",
+        ]
         assert _batch_outcome(app).startswith("Cancelled: ")
         assert _escape_reads(app) == "Close"
     assert await _links(fresh_sandbox, 2) == ["first.txt"]

@@ -5,26 +5,38 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from support.tui import wait_for
 
 from nep_tui.api import profiles
 from nep_tui.app import NepTuiApp
 from nep_tui.screens.login import LoginScreen, spaced, time_left
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.widgets.qr_code import QRCode, qr_lines
-from tui_support import wait_for
 
 
 def save_profile(sandbox, name: str = "work", *, client_id: bool = True) -> None:
-    profiles.save_profile(profiles.Profile(
-        name=name, server_url=sandbox.nepenthes_url,
-        client_id=sandbox.credentials["oauth_client_id"] if client_id else None), make_default=True)
+    profiles.save_profile(
+        profiles.Profile(
+            name=name,
+            server_url=sandbox.nepenthes_url,
+            client_id=sandbox.credentials["oauth_client_id"] if client_id else None,
+        ),
+        make_default=True,
+    )
 
 
 def approve_in_browser(sandbox, user_code: str, login: str = "member") -> None:
     """What the user does in the browser: the verification form, with password."""
     user = sandbox.user(login)
-    response = httpx.post(f"{sandbox.nepenthes_url}/oauth/device", data={
-        "user_code": user_code, "login": login, "password": user.password, "decision": "approve"})
+    response = httpx.post(
+        f"{sandbox.nepenthes_url}/oauth/device",
+        data={
+            "user_code": user_code,
+            "login": login,
+            "password": user.password,
+            "decision": "approve",
+        },
+    )
     assert response.status_code < 400, response.text
 
 
@@ -114,8 +126,10 @@ def authorize_in_browser(sandbox, authorization_url: str) -> str:
     query = {key: values[0] for key, values in parse_qs(urlsplit(authorization_url).query).items()}
     user = sandbox.user("member")
     with httpx.Client(follow_redirects=False) as browser:
-        answer = browser.post(authorization_url.split("?")[0], data={
-            **query, "login": "member", "password": user.password, "decision": "approve"})
+        answer = browser.post(
+            authorization_url.split("?")[0],
+            data={**query, "login": "member", "password": user.password, "decision": "approve"},
+        )
         assert answer.status_code in (302, 303), answer.text
         location = answer.headers["location"]
     code = parse_qs(urlsplit(location).query).get("code")

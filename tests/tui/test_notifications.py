@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.tui import app_for, settle, wait_for
+
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.screens.notifications import NotificationsScreen
 from nep_tui.widgets.notification_list import NotificationList, group_notifications
-from tui_support import app_for, settle, wait_for
 
 
 async def open_notifications(app, pilot) -> NotificationsScreen:

@@ -27,7 +27,9 @@ def test_plain_absolute_path(files):
 
 
 def test_raw_path_with_spaces_and_apostrophe(files):
-    assert parse_pasted_paths(f"  {files['My Report 2026.pdf']}  \n").files == (files["My Report 2026.pdf"],)
+    assert parse_pasted_paths(f"  {files['My Report 2026.pdf']}  \n").files == (
+        files["My Report 2026.pdf"],
+    )
     assert parse_pasted_paths(str(files["it's here.txt"])).files == (files["it's here.txt"],)
 
 
@@ -97,7 +99,9 @@ def test_a_missing_path_with_raw_spaces_is_one_problem(files, tmp_path):
     result = parse_pasted_paths(f"{missing} {files['b.txt']} relative.txt")
     assert result.files == (files["b.txt"],)
     assert [problem.message for problem in result.problems] == [
-        f"{missing} does not exist.", f"{Path.cwd() / 'relative.txt'} does not exist."]
+        f"{missing} does not exist.",
+        f"{Path.cwd() / 'relative.txt'} does not exist.",
+    ]
 
 
 def test_a_file_url_with_raw_spaces(files):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.tui import app_for, settle
+
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.project_tree import ProjectTree
-from tui_support import app_for, settle
 
 
 def labels(tree: ProjectTree) -> list[str]:
@@ -27,7 +28,11 @@ async def test_projects_show_the_hierarchy(sandbox):
         assert isinstance(app.screen, ProjectsScreen)
         tree = app.screen.query_one(ProjectTree)
         assert labels(tree)[:4] == [
-            "Nepenthes Demo", "  Mobile App", "    Mobile Backend", "  Website Relaunch"]
+            "Nepenthes Demo",
+            "  Mobile App",
+            "    Mobile Backend",
+            "  Website Relaunch",
+        ]
 
 
 async def test_typing_filters_the_tree_and_keeps_ancestors(sandbox):

@@ -3,7 +3,7 @@ more to show than a small one; keys move the cursor, typing goes to the filter."
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 
@@ -12,14 +12,21 @@ from nep_tui.widgets.storage_file_table import StorageFileTable
 
 SIZE = (80, 12)
 ENTRIES = 10_000
-MODIFIED = datetime(2026, 1, 14, 10, 0, tzinfo=timezone.utc)
+MODIFIED = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
 
 
 def entries(count: int) -> list[StorageFile]:
-    return [StorageFile(id=str(index), name=f"file-{index:05d}.txt", size=index,
-                        location=f"/big/file-{index:05d}.txt", readable=True,
-                        last_modified_at=MODIFIED)
-            for index in range(count)]
+    return [
+        StorageFile(
+            id=str(index),
+            name=f"file-{index:05d}.txt",
+            size=index,
+            location=f"/big/file-{index:05d}.txt",
+            readable=True,
+            last_modified_at=MODIFIED,
+        )
+        for index in range(count)
+    ]
 
 
 class TableApp(App[None]):
@@ -115,17 +122,24 @@ async def test_typing_goes_to_the_filter_and_enter_or_click_selects():
         await pilot.press("a", "space", "left", "enter")
         await pilot.click(StorageFileTable, offset=(10, 3))
         await pilot.pause()
-        kinds = [(type(m).__name__, getattr(m, "character", getattr(m, "index", None)))
-                 for m in app.messages if not isinstance(m, StorageFileTable.Highlighted)]
-        assert kinds == [("FilterKey", "a"), ("FilterKey", "\b"), ("Selected", 0),
-                         ("Selected", 2)]
+        kinds = [
+            (type(m).__name__, getattr(m, "character", getattr(m, "index", None)))
+            for m in app.messages
+            if not isinstance(m, StorageFileTable.Highlighted)
+        ]
+        assert kinds == [("FilterKey", "a"), ("FilterKey", "\b"), ("Selected", 0), ("Selected", 2)]
         # Space is not a filter character: it marks, one level up.
         assert app.query_one(StorageFileTable).cursor_row == 2
 
 
 async def test_server_text_is_shown_literally_on_one_line():
-    odd = StorageFile(id="x", name="[bold]not bold[/bold]\nsecond\x1b[31m line", size=1,
-                      readable=True, last_modified_at=MODIFIED)
+    odd = StorageFile(
+        id="x",
+        name="[bold]not bold[/bold]\nsecond\x1b[31m line",
+        size=1,
+        readable=True,
+        last_modified_at=MODIFIED,
+    )
     locked = StorageFile(id="y", name="secret.txt", size=1, readable=False)
     app = TableApp([odd, locked])
     async with app.run_test(size=SIZE) as pilot:

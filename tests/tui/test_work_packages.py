@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support.tui import app_for, settle
 
 from nep_tui.api.models import Project
 from nep_tui.screens import work_packages as work_packages_module
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.work_package_table import WorkPackageTable
-from tui_support import app_for, settle
 
 WEBSITE = Project(id=2, identifier="website", name="Website Relaunch", parent_id=1)
 DEMO = Project(id=1, identifier="demo", name="Nepenthes Demo")
@@ -23,7 +23,9 @@ async def open_project(app, pilot, project: Project) -> WorkPackagesScreen:
 
 
 def subjects(screen: WorkPackagesScreen) -> list[str]:
-    return [work_package.subject for work_package in screen.query_one(WorkPackageTable).work_packages]
+    return [
+        work_package.subject for work_package in screen.query_one(WorkPackageTable).work_packages
+    ]
 
 
 async def test_open_work_packages_of_the_project(sandbox):
@@ -34,7 +36,8 @@ async def test_open_work_packages_of_the_project(sandbox):
         assert "New landing page design" in shown
         assert "Choose a hosting provider" not in shown  # closed
         assert f"{len(shown)} of {len(shown)} work packages" in str(
-            screen.query_one("#wp-count").render())
+            screen.query_one("#wp-count").render()
+        )
 
 
 async def test_filters_toggle_closed_and_mine(sandbox):
@@ -53,10 +56,13 @@ async def test_filters_toggle_closed_and_mine(sandbox):
         assert "assigned to me" in str(screen.query_one("#wp-filters").render())
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("landing", ["New landing page design"]),
-    ("#9", ["New landing page design"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("landing", ["New landing page design"]),
+        ("#9", ["New landing page design"]),
+    ],
+)
 async def test_search_narrows_the_rows(sandbox, query, expected):
     app = app_for(sandbox)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -113,8 +119,9 @@ async def test_hostile_subjects_render_as_plain_text_in_one_line(fresh_sandbox):
     from nep_tui.api.client import NepenthesClient
     from nep_tui.api.http import ApiTokenSource
 
-    async with NepenthesClient(fresh_sandbox.nepenthes_url,
-                               ApiTokenSource(fresh_sandbox.user("member").api_token)) as client:
+    async with NepenthesClient(
+        fresh_sandbox.nepenthes_url, ApiTokenSource(fresh_sandbox.user("member").api_token)
+    ) as client:
         for subject in HOSTILE_SUBJECTS:
             await client.create_work_package("mobile-backend", type_id=1, subject=subject)
     app = app_for(fresh_sandbox)
@@ -139,9 +146,15 @@ async def test_a_4000_character_subject_keeps_the_table_inside_the_screen(sandbo
 
     from nep_tui.api.models import WorkPackage
 
-    huge = WorkPackage(id=99, display_id="99", subject="[b]" + "y" * 4000 + "\n" + "z" * 10,
-                       type_name="Task", status_name="New", assignee_name="[red]Eve[/]",
-                       updated_at=datetime(2026, 1, 2, tzinfo=UTC))
+    huge = WorkPackage(
+        id=99,
+        display_id="99",
+        subject="[b]" + "y" * 4000 + "\n" + "z" * 10,
+        type_name="Task",
+        status_name="New",
+        assignee_name="[red]Eve[/]",
+        updated_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
     app = app_for(sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_project(app, pilot, WEBSITE)
