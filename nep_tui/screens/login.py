@@ -18,6 +18,7 @@ from nep_tui.api import auth, session
 from nep_tui.api import profiles as store
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import User
+from nep_tui.api.profiles import StoredTokens
 from nep_tui.browser import link_content
 from nep_tui.failures import sentence
 from nep_tui.formatting import plain
@@ -211,17 +212,7 @@ class LoginScreen(ReportsWorkerFailures, Screen[None]):
             metadata, self.client_id or "", device, ca_bundle=self.ca_bundle
         )
         self._set_status("Approved. Logging in…")
-        await self._save(
-            session.save_oauth_login(
-                self.server_url,
-                self.client_id or "",
-                tokens,
-                profile=self.profile_name,
-                ca_bundle=self.ca_bundle,
-                insecure_http=self.insecure_http,
-                make_default=True,
-            )
-        )
+        await self._save_oauth(tokens)
 
     def _show_device(self, device: auth.DeviceCode) -> None:
         self.device = device
@@ -258,18 +249,7 @@ class LoginScreen(ReportsWorkerFailures, Screen[None]):
     )
     async def _exchange_pkce_code(self, pkce: auth.PkceLogin, code: str) -> None:
         try:
-            tokens = await pkce.exchange(code)
-            await self._save(
-                session.save_oauth_login(
-                    self.server_url,
-                    self.client_id or "",
-                    tokens,
-                    profile=self.profile_name,
-                    ca_bundle=self.ca_bundle,
-                    insecure_http=self.insecure_http,
-                    make_default=True,
-                )
-            )
+            await self._save_oauth(await pkce.exchange(code))
         except NepError as error:
             self._show_error(error)
 
@@ -299,6 +279,19 @@ class LoginScreen(ReportsWorkerFailures, Screen[None]):
         except NepError as error:
             self.query_one("#login-method").display = True
             self._show_error(error)
+
+    async def _save_oauth(self, tokens: StoredTokens) -> None:
+        await self._save(
+            session.save_oauth_login(
+                self.server_url,
+                self.client_id or "",
+                tokens,
+                profile=self.profile_name,
+                ca_bundle=self.ca_bundle,
+                insecure_http=self.insecure_http,
+                make_default=True,
+            )
+        )
 
     async def _save(self, saving: Awaitable[User]) -> None:
         """Finish any login: the API layer checks the credentials with /users/me and stores them."""

@@ -9,9 +9,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
-from nep_tui.api.models import Attachment, WorkPackage
+from nep_tui.api.models import Attachment
 from nep_tui.failures import sentence
 from nep_tui.services import current_client
 from nep_tui.widgets.file_row import attachment_row
@@ -59,6 +58,7 @@ class AttachmentsPane(TransferPane):
     ]
 
     TITLE = "Attachments"
+    LOAD_GROUP = "attachments"
 
     def action_reload(self) -> None:
         if self.work_package is None:
@@ -66,29 +66,11 @@ class AttachmentsPane(TransferPane):
         self.query_one(".pane-body").loading = True
         self._load(self.work_package.id)
 
-    @work(
-        exclusive=True, group="attachments", exit_on_error=False, description="loading attachments"
-    )
+    @work(exclusive=True, group=LOAD_GROUP, exit_on_error=False, description="loading attachments")
     async def _load(self, work_package_id: int) -> list[Attachment]:
         return await current_client(self).attachments(work_package_id)
 
-    @on(Worker.StateChanged)
-    async def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "attachments" or not event.worker.is_finished:
-            return
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, list):
-            await self._show_outcome(event.worker.result)
-        elif event.state is WorkerState.ERROR and event.worker.error is not None:
-            await self._show_outcome(event.worker.error)
-
-    async def show(
-        self, work_package: WorkPackage, outcome: list[Attachment] | BaseException
-    ) -> None:
-        """Show attachments the screen has loaded already (or why they could not be)."""
-        self.work_package = work_package
-        await self._show_outcome(outcome)
-
-    async def _show_outcome(self, outcome: list[Attachment] | BaseException) -> None:
+    async def show_outcome(self, outcome: object) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
         await body.remove_children()
@@ -100,7 +82,7 @@ class AttachmentsPane(TransferPane):
                 ),
                 Button("Retry", id="attachments-retry", classes="pane-retry"),
             )
-        elif outcome:
+        elif isinstance(outcome, list) and outcome:
             await body.mount(AttachmentList(outcome))
         else:
             await body.mount(

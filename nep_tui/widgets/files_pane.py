@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from nep_tui.api.detail import StorageSection, storage_sections
 from nep_tui.api.errors import NepError
@@ -116,6 +115,7 @@ class FilesPane(TransferPane):
     ]
 
     TITLE = "Files"
+    LOAD_GROUP = "file-links"
 
     @dataclass
     class ConnectRequested(Message):
@@ -165,29 +165,11 @@ class FilesPane(TransferPane):
         self.query_one(".pane-body").loading = True
         self._load(self.work_package)
 
-    @work(
-        exclusive=True, group="file-links", exit_on_error=False, description="loading linked files"
-    )
+    @work(exclusive=True, group=LOAD_GROUP, exit_on_error=False, description="loading linked files")
     async def _load(self, work_package: WorkPackage) -> list[StorageSection]:
         return await storage_sections(current_client(self), work_package)
 
-    @on(Worker.StateChanged)
-    async def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "file-links" or not event.worker.is_finished:
-            return
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, list):
-            await self._show_outcome(event.worker.result)
-        elif event.state is WorkerState.ERROR and event.worker.error is not None:
-            await self._show_outcome(event.worker.error)
-
-    async def show(
-        self, work_package: WorkPackage, outcome: list[StorageSection] | BaseException
-    ) -> None:
-        """Show sections the screen has loaded already (or why they could not be)."""
-        self.work_package = work_package
-        await self._show_outcome(outcome)
-
-    async def _show_outcome(self, outcome: list[StorageSection] | BaseException) -> None:
+    async def show_outcome(self, outcome: object) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
         await body.remove_children()
@@ -199,7 +181,7 @@ class FilesPane(TransferPane):
                 ),
                 Button("Retry", id="files-retry", classes="pane-retry"),
             )
-        else:
+        elif isinstance(outcome, list):
             self.sections = outcome
             await self._render_sections(body)
         self.refresh_bindings()

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label
+from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
 from nep_tui.api.models import Storage, WorkPackage
@@ -53,6 +54,8 @@ class TransferPane(ReportsWorkerFailures, Vertical):
     which runs again after a successful removal."""
 
     TITLE: ClassVar[str]
+    LOAD_GROUP: ClassVar[str]
+    """The worker group of `action_reload`; its result (or error) goes to `show_outcome`."""
 
     @dataclass
     class RemovalRequested(Message):
@@ -101,6 +104,23 @@ class TransferPane(ReportsWorkerFailures, Vertical):
     def action_reload(self) -> None:
         """Load the body from the server (each pane knows what it shows)."""
         raise NotImplementedError
+
+    async def show_outcome(self, outcome: object) -> None:
+        """Show what was loaded, or the error that came instead."""
+        raise NotImplementedError
+
+    async def show(self, work_package: WorkPackage, outcome: object) -> None:
+        """Show what the screen has loaded already (or why it could not be)."""
+        self.work_package = work_package
+        await self.show_outcome(outcome)
+
+    @on(Worker.StateChanged)
+    async def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != self.LOAD_GROUP or not event.worker.is_finished:
+            return
+        outcome = event.worker.result if event.state is WorkerState.SUCCESS else event.worker.error
+        if outcome is not None:  # (a cancelled load has neither)
+            await self.show_outcome(outcome)
 
     def request_removal(self, removal: Removal) -> None:
         self.post_message(self.RemovalRequested(self, removal))
