@@ -107,9 +107,17 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         if self.start_at == "login" or not self._connect():
             self.show_login()
             return
-        self.show_home()
+        self._show_start()
+
+    def _show_start(self) -> None:
+        """The project list, or straight the work package asked for (without the project list:
+        it is loaded when the user goes back to it)."""
         if isinstance(self.start_at, int):
-            self.open_work_package(self.start_at)
+            from nep_tui.screens.work_package import WorkPackageScreen
+
+            self._replace_stack(WorkPackageScreen(self.start_at))
+        else:
+            self.show_home()
 
     def _apply_theme(self, name: str) -> None:
         try:
@@ -140,7 +148,10 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         self.profile_name = client.profile_name or self.profile_name
         self.sub_title = " · ".join(part for part in (self.profile_name, self.server_url) if part)
         self.unread_count = None
-        self.refresh_unread_count()
+        if not isinstance(self.start_at, int):
+            # Opening straight at a work package, its screen asks for the count once it is
+            # complete, so that the count does not delay it.
+            self.refresh_unread_count()
 
     async def on_unmount(self) -> None:
         await self._close_client()
@@ -173,9 +184,7 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         await self._close_client()
         self.profile_name = event.profile_name
         if self._connect():
-            self.show_home()
-            if isinstance(self.start_at, int):
-                self.open_work_package(self.start_at)
+            self._show_start()
         else:
             self.notify(
                 "Logged in, but the new credentials were not accepted. Try again.", severity="error"
@@ -221,12 +230,21 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         self.open_work_package(event.work_package_id)
 
     async def action_back(self) -> None:
-        if self._can_go_back():
+        if len(self.screen_stack) > 2:
             await self.pop_screen()
+        elif self._started_elsewhere():
+            self.show_home()
 
     def _can_go_back(self) -> bool:
-        # The default screen and the first real screen (login or projects) stay.
-        return len(self.screen_stack) > 2
+        # The default screen and the login or project list above it stay; a work package
+        # opened straight from a link goes back to the project list.
+        return len(self.screen_stack) > 2 or self._started_elsewhere()
+
+    def _started_elsewhere(self) -> bool:
+        from nep_tui.screens.login import LoginScreen
+        from nep_tui.screens.projects import ProjectsScreen
+
+        return self.client is not None and not isinstance(self.screen, ProjectsScreen | LoginScreen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides the key in the footer: nothing to go back to, nobody logged in yet.

@@ -140,11 +140,10 @@ class NepenthesClient:
         page: int,
         page_size: int,
     ) -> m.Page[M]:
-        size = min(page_size, await self._max_page_size())
         data = await self.http.json(
-            "GET", path, params={**params, "offset": page, "pageSize": size}
+            "GET", path, params={**params, "offset": page, "pageSize": page_size}
         )
-        return m.parse_page(factory, data, f"GET {path}", page, size)
+        return m.parse_page(factory, data, f"GET {path}", page, page_size)
 
     async def _iter(
         self,
@@ -154,7 +153,9 @@ class NepenthesClient:
         page_size: int | None = None,
     ) -> AsyncIterator[M]:
         """Lazily walk every page (`offset` is the 1-based page number)."""
-        size = page_size or await self._max_page_size()
+        # Servers cap the page size at their maximum and say which size they used, so
+        # asking for the largest usual maximum needs no round trip for the configuration.
+        size = page_size or DEFAULT_MAX_PAGE_SIZE
         page = 1
         while True:
             current = await self._page(factory, path, params, page, size)
@@ -168,10 +169,6 @@ class NepenthesClient:
         self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
     ) -> list[M]:
         return [item async for item in self._iter(factory, path, params or {})]
-
-    async def _max_page_size(self) -> int:
-        configuration = await self.configuration()
-        return configuration.maximum_api_v3_page_size or DEFAULT_MAX_PAGE_SIZE
 
     async def _with_closed_flag(self, work_package: m.WorkPackage) -> m.WorkPackage:
         """Servers that do not embed the status still link it; the status list says if it is closed."""

@@ -56,11 +56,20 @@ async def storage_sections(
             if project_storage.storage_id is not None:
                 storage_ids.append(project_storage.storage_id)
     storage_ids.extend(link.storage_id for link in links if link.storage_id is not None)
+    # Links embed their storage with the user's state; only the others are asked for.
+    known = {
+        link.embedded_storage.id: link.embedded_storage for link in links if link.embedded_storage
+    }
     unique_ids = list(dict.fromkeys(storage_ids))
-    storages = await asyncio.gather(*(client.storage(storage_id) for storage_id in unique_ids))
+    fetched = await asyncio.gather(
+        *(client.storage(storage_id) for storage_id in unique_ids if storage_id not in known)
+    )
+    storages = {**known, **{storage.id: storage for storage in fetched}}
     return [
-        StorageSection(storage, [link for link in links if link.storage_id == storage.id])
-        for storage in storages
+        StorageSection(
+            storages[storage_id], [link for link in links if link.storage_id == storage_id]
+        )
+        for storage_id in unique_ids
     ]
 
 

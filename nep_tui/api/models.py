@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nep_tui.api.errors import MalformedResponse, NepError
 
@@ -346,6 +346,9 @@ class FileLink(_Model):
     is_folder: bool = False
     container_id: int | None = None
     origin_open_url: str | None = None  # older servers link Nextcloud directly (`originOpen`)
+    # The storage as the link embeds it (with the user's authorization state): the files pane
+    # needs no request of its own for it. Not part of the JSON output.
+    embedded_storage: Storage | None = Field(default=None, exclude=True)
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
@@ -370,6 +373,7 @@ class FileLink(_Model):
             is_folder=mime_type == FOLDER_MIME_TYPE,
             container_id=_linked_id(data, "container"),
             origin_open_url=href(data, "originOpen"),
+            embedded_storage=_storage_or_none(storage),
         )
 
 
@@ -430,6 +434,18 @@ class Storage(_Model):
             authorize_url=href(data, "authorize"),
             can_upload_project_ids=project_ids,
         )
+
+
+def _storage_or_none(data: Json) -> Storage | None:
+    """An embedded storage when it is whole enough to stand for `GET /storages/{id}`."""
+    try:
+        storage = Storage.from_hal(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return storage if storage.authorization_state is not AuthorizationState.UNKNOWN else None
+
+
+FileLink.model_rebuild()
 
 
 def _storage_type(urn: str | None) -> str:

@@ -22,6 +22,7 @@ from nep_tui.api.models import StorageFile, WorkPackage
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.formatting import format_date, format_datetime, plain
+from nep_tui.messages import UnreadCountChanged
 from nep_tui.palette import PaletteCommand, work_package_link_commands
 from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
 from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
@@ -148,6 +149,8 @@ class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
             event.worker.result, WorkPackageDetail
         ):
             await self._show(event.worker.result)
+            # Counted once the screen is complete: it never delays the work package.
+            self.post_message(UnreadCountChanged())
 
     def action_attach(self) -> None:
         self.query_one(AttachmentsPane).action_add_attachment()

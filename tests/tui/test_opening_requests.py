@@ -1,0 +1,60 @@
+"""Opening straight at a work package: few requests, none of them the project list."""
+
+from __future__ import annotations
+
+import httpx
+from support.tui import settle
+
+from nep_tui.api.client import NepenthesClient
+from nep_tui.api.http import ApiTokenSource
+from nep_tui.app import NepTuiApp
+from nep_tui.screens.projects import ProjectsScreen
+from nep_tui.screens.work_package import WorkPackageScreen
+from nep_tui.widgets.files_pane import FilesPane
+
+WITH_FILES = 1
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """The real transport, noting each request's path."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_work_package_opened_by_link_takes_four_requests(sandbox, member_token):
+    transport = RecordingTransport()
+
+    def client_factory(_profile: str | None) -> NepenthesClient:
+        return NepenthesClient(
+            sandbox.nepenthes_url, ApiTokenSource(member_token), transport=transport
+        )
+
+    app = NepTuiApp(client_factory, start_at=WITH_FILES)
+    complete_after: list[str] = []
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WorkPackageScreen)
+        while not screen.query_one(FilesPane).sections:
+            await pilot.pause(0.02)
+        complete_after = list(transport.paths)
+        await settle(pilot)
+        assert len(complete_after) <= 4, complete_after
+        assert "/api/v3/projects" not in transport.paths
+        assert "/api/v3/configuration" not in complete_after
+        # The unread count comes after the screen is complete.
+        assert "/api/v3/notifications" in transport.paths[len(complete_after) :]
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ProjectsScreen)
+        assert "/api/v3/projects" in transport.paths
