@@ -33,12 +33,21 @@ HALF_CREATED_FIX = (
     " folder, enable the app again and run the setup again"
 )
 
+PASSWORD_REFUSED_FIX = (
+    "Nextcloud refuses the app password it just made for the OpenProject user: check the"
+    " web server's authentication settings and that user in Nextcloud, then run the setup again"
+)
+
 STEP_CHECK = "Check Nextcloud"
 STEP_STORAGE = "Create the file storage in Nepenthes"
 STEP_NEXTCLOUD = "Set up the OpenProject Integration app in Nextcloud"
 STEP_CREDENTIALS = "Add the Nextcloud OAuth values to Nepenthes"
 STEP_PASSWORD = "Give Nepenthes the application password (automatically managed project folders)"
 STEP_TEAM_FOLDER = "Check the team folder with the application password"
+STEP_TERMS = (
+    "Nextcloud refused the OpenProject user until it accepted the Terms of Service: signed them"
+)
+TERMS_REFUSED = 403
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ class _Rollback:
 
     def __init__(self) -> None:
         self.undo: list[tuple[str, Undo]] = []
+        # The OpenProject user, group and team folder: no API removes them.
+        self.entities_stay = False
 
     def add(self, what: str, action: Undo) -> None:
         self.undo.append((what, action))
@@ -151,10 +162,17 @@ class _Rollback:
         return failed
 
 
-def _failure(step: str, cause: str, hint: str, not_undone: list[str]) -> err.NextcloudSetupFailed:
+def _failure(
+    step: str, cause: str, hint: str, not_undone: list[str], entities_stay: bool
+) -> err.NextcloudSetupFailed:
     sentence = f"Setup failed at step “{step}”: {cause.rstrip('.')}."
     if not_undone:
         sentence += f" Could not undo: {', '.join(not_undone)}."
+    elif entities_stay:
+        sentence += (
+            " Everything else was undone; the OpenProject user, group and team folder stay in"
+            " Nextcloud (no API removes them) and the next setup reuses them."
+        )
     else:
         sentence += " Nothing was left behind on either server."
     return err.NextcloudSetupFailed(sentence, hint=hint)
@@ -186,7 +204,7 @@ async def setup_nextcloud(
     step = STEP_CHECK
 
     async def fail(cause: str, hint: str) -> err.NextcloudSetupFailed:
-        return _failure(step, cause, hint, await rollback.run())
+        return _failure(step, cause, hint, await rollback.run(), rollback.entities_stay)
 
     try:
         problems = await nextcloud_problems(nextcloud, managed_folders=managed_folders)
@@ -220,12 +238,11 @@ async def setup_nextcloud(
             folders_ready=folders_ready,
         )
         answer = await nextcloud.setup(values, partial=folders_ready)
-        if managed_folders:
-            rollback.add(
-                "the app password in Nextcloud",
-                lambda: _drop_app_password(nextcloud),
-            )
         rollback.add("the integration settings in Nextcloud", nextcloud.reset)
+        if managed_folders:
+            # Undone before the reset: a PATCH after it would make a new OAuth client.
+            rollback.add("the app password in Nextcloud", lambda: _drop_app_password(nextcloud))
+            rollback.entities_stay = not folders_ready
         if not answer.client_id or answer.client_secret is None:
             raise await fail("Nextcloud did not hand out its OAuth client", "run the setup again")
         report.done.append(step)
@@ -244,14 +261,22 @@ async def setup_nextcloud(
                     "Nextcloud did not hand out the application password", "run the setup again"
                 )
             step = STEP_PASSWORD
-            await admin.update_storage(
-                storage_id, application_password=answer.app_password.get_secret_value()
-            )
+            try:
+                await admin.update_storage(
+                    storage_id, application_password=answer.app_password.get_secret_value()
+                )
+            except err.ValidationFailed as error:
+                raise await fail(error.message, PASSWORD_REFUSED_FIX) from None
             report.done.append(step)
             step = STEP_TEAM_FOLDER
-            problem = team_folder_problem(
-                await nextcloud.app_password_status(answer.app_password.get_secret_value())
-            )
+            password = answer.app_password.get_secret_value()
+            status = await nextcloud.app_password_status(password)
+            if status == TERMS_REFUSED:
+                # The guide's remedy, which the integration app offers as an API.
+                await nextcloud.sign_terms_of_service()
+                report.done.append(STEP_TERMS)
+                status = await nextcloud.app_password_status(password)
+            problem = team_folder_problem(status)
             if problem:
                 raise await fail(problem.message, problem.hint)
             report.done.append(step)
@@ -282,7 +307,7 @@ def team_folder_problem(status: int) -> Problem | None:
             "The configured app password is invalid.",
             "replace it with `nep-tui admin managed-folders STORAGE_ID on`",
         )
-    if status == 403:
+    if status == TERMS_REFUSED:
         return Problem(
             "Nextcloud refuses the OpenProject user: it has not accepted the Terms of Service.",
             "sign them for it (POST …/integration_openproject/sign-term-of-service, or"
