@@ -10,7 +10,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -78,7 +78,7 @@ def admin() -> None:
 def list_storages(state: CliState) -> None:
     """List the storages with their health."""
 
-    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> list[dict]:
+    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> list[dict[str, Any]]:
         return [
             {
                 "storage": storage,
@@ -100,7 +100,7 @@ def list_storages(state: CliState) -> None:
 def show(state: CliState, storage_id: int) -> None:
     """Show one storage: its settings, the projects it is enabled in, its health."""
 
-    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> dict:
+    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> dict[str, Any]:
         storage = await admin_api.storage(storage_id)
         return {
             **storage.as_json(),
@@ -152,7 +152,9 @@ def setup_nextcloud(
     """
     nextcloud = _nextcloud(nextcloud_url, login)
 
-    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> tuple:
+    async def run(
+        admin_api: StorageAdmin, _client: NepenthesClient
+    ) -> tuple[admin_setup.SetupReport, str]:
         async with nextcloud:
             report = await admin_setup.setup_nextcloud(
                 admin_api, nextcloud, name=name, managed_folders=managed_folders
@@ -184,7 +186,7 @@ def replace_nextcloud_oauth(state: CliState, storage_id: int, login: str) -> Non
     password = read_secret(PASSWORD_VARIABLE, "Nextcloud admin password")
     secret = read_secret(CLIENT_SECRET_VARIABLE, "OpenProject OAuth client secret")
 
-    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> dict:
+    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> dict[str, Any]:
         storage = await _storage(admin_api, storage_id)
         if storage.oauth_application_id is None:
             raise NotFound(f"Storage {storage_id} has no OpenProject OAuth application.")
@@ -270,7 +272,7 @@ def delete(state: CliState, storage_id: int, yes: bool, login: str | None) -> No
 def links(state: CliState, storage_id: int) -> None:
     """The pages for the steps that only the web interface offers."""
 
-    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> list[dict]:
+    async def run(admin_api: StorageAdmin, _client: NepenthesClient) -> list[dict[str, Any]]:
         await admin_api.storage(storage_id)
         return [
             {

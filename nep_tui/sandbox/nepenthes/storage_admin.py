@@ -70,14 +70,15 @@ async def _validated(request: Request, body: Any, storage: dict[str, Any] | None
     if not isinstance(body, dict):
         raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.")
     db = storage_context.db(request)
-    links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
+    raw_links = body.get("_links")
+    links: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
     changes: dict[str, Any] = {}
     errors: list[ApiError] = []
     if storage is None or "name" in body:
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
             errors.append(constraint_violation("Name can't be blank.", "name"))
-        elif storage_settings.name_taken(db, name, other_than=storage and storage["id"]):
+        elif storage_settings.name_taken(db, name, other_than=storage["id"] if storage else None):
             errors.append(constraint_violation("Name has already been taken.", "name"))
         else:
             changes["name"] = name

@@ -110,7 +110,11 @@ async def add_project_storage(request: Request) -> Response:
     if mode not in MODES or (mode == "automatic" and not ampf) or mode == "manual":
         message = f"{MODES.get(mode, mode)} is not available for this storage."
         return _page(title, f"<p>{escape(message)}</p>", 422)
-    project_ids = [int(raw) for raw in form.getlist("storages_project_storage[project_ids][]")]
+    project_ids = [
+        int(raw)
+        for raw in form.getlist("storages_project_storage[project_ids][]")
+        if isinstance(raw, str) and raw.isdigit()
+    ]
     for project_id in project_ids:
         if not storage_store.storage_active_in_project(db, storage["id"], project_id):
             storage_store.create_project_storage(
