@@ -20,6 +20,7 @@ from support.admin import (
 from support.cli import as_user, nep, nep_json
 
 URN = "urn:openproject-org:api:v3:storages:authorization:"
+RESEARCH_LAB = 5
 
 
 @pytest.fixture
@@ -165,3 +166,19 @@ def test_delete_asks_first_and_takes_the_file_links(bare):
     assert done.exit_code == 0, done.stderr
     assert nep_json(bare, "files", "list", str(wp_id)) == []
     assert api(bare, "admin").get(f"/api/v3/storages/{storage_id}").status_code == 404
+
+
+def test_managed_folders_are_for_the_project_members(bare):
+    storage_id = set_up(bare, "--managed-folders")["storage"]["id"]
+    enable_in_project(bare, storage_id, 1, "automatic")
+    for login in ("member", "admin"):
+        connect_in_browser(bare, login, storage_id)
+    enable_in_project(bare, storage_id, RESEARCH_LAB, "automatic")
+
+    def folders(login: str) -> list[str]:
+        listing = nep_json(bare, "storage", "ls", str(storage_id), "/OpenProject", login=login)
+        return sorted(entry["name"] for entry in listing["files"])
+
+    research = f"Research Lab ({RESEARCH_LAB})"
+    assert folders("admin") == ["Nepenthes Demo (1)", research]
+    assert folders("member") == ["Nepenthes Demo (1)"]

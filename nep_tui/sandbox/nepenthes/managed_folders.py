@@ -3,21 +3,23 @@
 automatic mode is added: userless WebDAV as `OpenProject:<application password>`, one folder
 `<Project name> (<id>)` per project under the `OpenProject` team folder.
 
-With the `workers_down` fault no job runs, as with stopped background workers. The sandbox's
-Nextcloud shows a project folder to every user; per-member ACLs (PROPPATCH `nc:acl-list`) are
-not played.
+Each folder then gets its ACL (`PROPPATCH nc:acl-list`): the OpenProject user 31, its group 0,
+each connected admin 31, each connected member the sum of the file permissions of their role.
+It runs again when a user connects (a new remote identity), as the real triggers do. With the
+`workers_down` fault no job runs, as with stopped background workers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import httpx
 from defusedxml import ElementTree
 from starlette.requests import Request
 
-from nep_tui.sandbox.nepenthes import storage_context, storage_settings, storage_store
+from nep_tui.sandbox.nepenthes import permissions, storage_context, storage_settings, storage_store
 
 USER = "OpenProject"
 FORBIDDEN_CHARACTERS = '<>:"\\/|?*'
@@ -26,6 +28,49 @@ FILEID_PROPFIND = (
     "<d:prop><oc:fileid/></d:prop></d:propfind>"
 )
 TIMEOUT = httpx.Timeout(10.0)
+FILE_PERMISSIONS = (
+    ("read_files", 1),
+    ("write_files", 2),
+    ("create_files", 4),
+    ("delete_files", 8),
+    ("share_files", 16),
+)
+ALL_PERMISSIONS = 31
+
+
+def _acl_entry(kind: str, mapping: str, permissions: int) -> str:
+    return (
+        f"<nc:acl><nc:acl-mapping-type>{kind}</nc:acl-mapping-type>"
+        f"<nc:acl-mapping-id>{escape(mapping)}</nc:acl-mapping-id>"
+        f"<nc:acl-mask>{ALL_PERMISSIONS}</nc:acl-mask>"
+        f"<nc:acl-permissions>{permissions}</nc:acl-permissions></nc:acl>"
+    )
+
+
+def acl_body(request: Request, project_id: int) -> str:
+    """NextcloudManagedFolderPermissionsService's rules for one project folder."""
+    entries = [_acl_entry("user", USER, ALL_PERMISSIONS), _acl_entry("group", USER, 0)]
+    store = storage_context.store(request)
+    connected = storage_context.db(request).execute(
+        "SELECT user_id, origin_user_id FROM nextcloud_tokens WHERE origin_user_id IS NOT NULL"
+    )
+    for user_id, uid in connected.fetchall():
+        if permissions.is_admin(store, user_id):
+            entries.append(_acl_entry("user", uid, ALL_PERMISSIONS))
+            continue
+        granted = sum(
+            bit
+            for name, bit in FILE_PERMISSIONS
+            if storage_context.allowed(request, user_id, name, project_id)
+        )
+        if granted:
+            entries.append(_acl_entry("user", uid, granted))
+    return (
+        '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"'
+        ' xmlns:nc="http://nextcloud.org/ns"><d:set><d:prop><nc:acl-list>'
+        + "".join(entries)
+        + "</nc:acl-list></d:prop></d:set></d:propertyupdate>"
+    )
 
 
 def folder_name(project_name: str, project_id: int) -> str:
@@ -49,6 +94,12 @@ def _name(request: Request, project_id: int) -> str:
     return folder_name(project["name"] if project else str(project_id), project_id)
 
 
+async def sync_all(request: Request) -> None:
+    """Every storage with managed folders, e.g. after a user connected to Nextcloud."""
+    for storage in storage_store.storages(storage_context.db(request)):
+        await sync(request, storage, storage_settings.host_of(request, storage))
+
+
 async def sync(request: Request, storage: dict[str, Any], host: str) -> None:
     db = storage_context.db(request)
     password = storage_settings.application_password(db, storage["id"])
@@ -66,6 +117,12 @@ async def sync(request: Request, storage: dict[str, Any], host: str) -> None:
                 return
             file_id = _file_id(found) if found.status_code == 207 else None
             if file_id:
+                try:
+                    await http.request(
+                        "PROPPATCH", url, content=acl_body(request, row["project_id"])
+                    )
+                except httpx.TransportError:
+                    return
                 db.execute(
                     "UPDATE project_storages SET project_folder_id = ?, updated_at = ?"
                     " WHERE id = ?",

@@ -47,11 +47,6 @@ def _storage_or_404(request: Request) -> dict[str, Any]:
     return storage
 
 
-def host_of(request: Request, storage: dict[str, Any]) -> str:
-    row = storage_settings.settings(storage_context.db(request), storage["id"])
-    return row["host"] if row and row["host"] else storage_context.nextcloud_url(request) + "/"
-
-
 def normalized_host(raw: str) -> str:
     """Trailing slashes go, then exactly one is appended (the real model's normalisation)."""
     return raw.rstrip("/") + "/"
@@ -89,7 +84,7 @@ async def _validated(request: Request, body: Any, storage: dict[str, Any] | None
             errors.append(constraint_violation("Host can't be blank.", "host"))
         else:
             host = normalized_host(href.strip())
-            if storage is None or host != host_of(request, storage):
+            if storage is None or host != storage_settings.host_of(request, storage):
                 if _host_taken(request, host, storage):
                     errors.append(constraint_violation("Host has already been taken.", "host"))
                 else:
@@ -101,7 +96,9 @@ async def _validated(request: Request, body: Any, storage: dict[str, Any] | None
         password = body["applicationPassword"]
         changes["application_password"] = password or None
         current = storage_settings.application_password(db, storage["id"]) if storage else None
-        host = changes.get("host") or (host_of(request, storage) if storage else "")
+        host = changes.get("host") or (
+            storage_settings.host_of(request, storage) if storage else ""
+        )
         if password and password != current and host:
             problem = await host_checks.application_password_problem(
                 host, password, faults=request.app.state.faults
@@ -116,7 +113,7 @@ async def _validated(request: Request, body: Any, storage: dict[str, Any] | None
 def _host_taken(request: Request, host: str, storage: dict[str, Any] | None) -> bool:
     db = storage_context.db(request)
     return any(
-        host_of(request, other) == host
+        storage_settings.host_of(request, other) == host
         for other in storage_store.storages(db)
         if storage is None or other["id"] != storage["id"]
     )
@@ -236,7 +233,7 @@ async def update_storage(request: Request) -> Response:
         storage_settings.save_settings(
             db,
             storage["id"],
-            host=changes.get("host") or host_of(request, storage),
+            host=changes.get("host") or storage_settings.host_of(request, storage),
             **(
                 {"application_password": changes["application_password"]}
                 if "application_password" in changes
@@ -249,7 +246,9 @@ async def update_storage(request: Request) -> Response:
                 db,
                 storage["id"],
                 name=f"{updated_name} (Nextcloud)",
-                redirect_uri=_redirect_uri(changes.get("host") or host_of(request, storage)),
+                redirect_uri=_redirect_uri(
+                    changes.get("host") or storage_settings.host_of(request, storage)
+                ),
             )
     updated = storage_store.storage(db, storage["id"])
     assert updated is not None
@@ -259,7 +258,9 @@ async def update_storage(request: Request) -> Response:
 async def delete_storage(request: Request) -> Response:
     require_admin(request)
     storage = _storage_or_404(request)
-    await managed_folders.delete_project_folders(request, storage, host_of(request, storage))
+    await managed_folders.delete_project_folders(
+        request, storage, storage_settings.host_of(request, storage)
+    )
     with storage_context.store(request).transaction():
         storage_settings.delete_storage(storage_context.db(request), storage["id"])
     return Response(status_code=204)
@@ -291,7 +292,7 @@ async def create_client_credentials(request: Request) -> Response:
 async def show_client_credentials(request: Request) -> Response:
     require_admin(request)
     db = storage_context.db(request)
-    credentials_id = storage_context.path_id(request, "credentials_id")
+    credentials_id = storage_context.path_id(request, "id")
     credentials = (
         storage_settings.client_credentials(db, credentials_id) if credentials_id else None
     )
@@ -303,7 +304,7 @@ async def show_client_credentials(request: Request) -> Response:
 
 async def show_oauth_application(request: Request) -> Response:
     require_admin(request)
-    application_id = storage_context.path_id(request, "application_id")
+    application_id = storage_context.path_id(request, "id")
     application = (
         storage_settings.oauth_application(storage_context.db(request), application_id)
         if application_id
@@ -324,9 +325,9 @@ routes = [
         methods=["POST"],
     ),
     Route(
-        f"{API}/oauth_client_credentials/{{credentials_id}}",
+        f"{API}/oauth_client_credentials/{{id}}",
         show_client_credentials,
         methods=["GET"],
     ),
-    Route(f"{API}/oauth_applications/{{application_id}}", show_oauth_application, methods=["GET"]),
+    Route(f"{API}/oauth_applications/{{id}}", show_oauth_application, methods=["GET"]),
 ]

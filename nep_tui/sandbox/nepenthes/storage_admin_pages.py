@@ -126,7 +126,7 @@ async def add_project_storage(request: Request) -> Response:
                 creator_id=user_id,
             )
     if mode == "automatic":
-        await managed_folders.sync(request, storage, storage_admin.host_of(request, storage))
+        await managed_folders.sync(request, storage, storage_settings.host_of(request, storage))
     return _page(title, _project_storages_body(request, storage, "Added."))
 
 
@@ -158,7 +158,7 @@ async def replace_oauth_application(request: Request) -> Response:
         db.execute("DELETE FROM oauth_clients WHERE client_id = ?", (old["client_id"],))
         db.execute("DELETE FROM storage_oauth_applications WHERE id = ?", (old["id"],))
     application, secret = storage_admin.create_oauth_application(
-        request, storage["id"], storage["name"], storage_admin.host_of(request, storage), user_id
+        request, storage["id"], storage["name"], storage_settings.host_of(request, storage), user_id
     )
     return _page(
         storage["name"],

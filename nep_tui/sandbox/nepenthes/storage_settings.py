@@ -11,6 +11,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from starlette.requests import Request
+
+from nep_tui.sandbox.nepenthes import storage_context
 from nep_tui.sandbox.nepenthes.storage_store import _one, now_iso
 
 SCHEMA = """
@@ -64,6 +67,12 @@ def save_settings(db: sqlite3.Connection, storage_id: int, **values: Any) -> Non
             current["oauth_application_id"],
         ),
     )
+
+
+def host_of(request: Request, storage: dict[str, Any]) -> str:
+    """The storage's host with its trailing slash; seeded storages use the sandbox's Nextcloud."""
+    row = settings(storage_context.db(request), storage["id"])
+    return row["host"] if row and row["host"] else storage_context.nextcloud_url(request) + "/"
 
 
 def application_password(db: sqlite3.Connection, storage_id: int) -> str | None:

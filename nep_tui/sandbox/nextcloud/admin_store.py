@@ -125,6 +125,19 @@ class AdminTables(SqliteDatabase):
             row["node_id"],
         )
 
+    def acl_manager_of(self, path: str) -> str | None:
+        """The ACL manager of the team folder a path lies in (its first part is the mount)."""
+        mount = path.strip("/").split("/", 1)[0]
+        folder = self.team_folder(mount) if mount else None
+        return folder.acl_manager if folder else None
+
+    def logins(self) -> list[str]:
+        return [str(row["login"]) for row in self._query("SELECT login FROM users ORDER BY login")]
+
+    def clear_restrictions(self, file_id: int, login: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM restrictions WHERE file_id = ? AND login = ?", (file_id, login))
+
     # -- app passwords of a named client (the "OpenProject" one) ---------------------------
 
     def named_app_password_exists(self, login: str, name: str) -> bool:
