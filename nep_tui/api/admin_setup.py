@@ -206,6 +206,11 @@ async def setup_nextcloud(
     async def fail(cause: str, hint: str) -> err.NextcloudSetupFailed:
         return _failure(step, cause, hint, await rollback.run(), rollback.entities_stay)
 
+    if not (await admin.client.me()).admin:
+        raise err.PermissionDenied(
+            "Only a Nepenthes administrator can set up a file storage.",
+            hint="Log in as an administrator, or pass an administrator's --token",
+        )
     try:
         problems = await nextcloud_problems(nextcloud, managed_folders=managed_folders)
         if problems:

@@ -182,3 +182,59 @@ def test_managed_folders_are_for_the_project_members(bare):
     research = f"Research Lab ({RESEARCH_LAB})"
     assert folders("admin") == ["Nepenthes Demo (1)", research]
     assert folders("member") == ["Nepenthes Demo (1)"]
+
+
+def test_list_show_links_and_managed_folders(bare):
+    storage_id = set_up(bare)["storage"]["id"]
+    listed = nep_json(bare, "admin", "list", login="admin")
+    assert [(row["id"], row["problems"]) for row in listed] == [(storage_id, [])]
+    shown = nep_json(bare, "admin", "show", str(storage_id), login="admin")
+    assert shown["configured"] is True and shown["has_application_password"] is False
+    pages = nep_json(bare, "admin", "links", str(storage_id), login="admin")
+    assert [page["url"].removeprefix(bare.nepenthes_url) for page in pages] == [
+        f"/admin/settings/storages/{storage_id}/project_storages",
+        f"/admin/settings/storages/{storage_id}/edit",
+    ]
+    on = admin_nep(
+        bare,
+        "--json",
+        "admin",
+        "managed-folders",
+        str(storage_id),
+        "on",
+        "--nextcloud-admin",
+        "admin",
+    )
+    assert on.exit_code == 0, on.stderr
+    assert on.json["has_application_password"] is True
+    enable_in_project(bare, storage_id, 1, "automatic")
+    rows = api(bare, "admin").get("/api/v3/project_storages").json()["_embedded"]["elements"]
+    assert "projectFolder" in rows[0]["_links"]
+    off = admin_nep(
+        bare,
+        "--json",
+        "admin",
+        "managed-folders",
+        str(storage_id),
+        "off",
+        "--nextcloud-admin",
+        "admin",
+    )
+    assert off.exit_code == 0, off.stderr
+    assert off.json["has_application_password"] is False
+
+
+def test_admin_commands_need_an_admin(bare):
+    run = nep(
+        *as_user(bare, "member"),
+        "admin",
+        "setup-nextcloud",
+        bare.nextcloud_url,
+        "--name",
+        "X",
+        "--nextcloud-admin",
+        "admin",
+        input="admin-password\n",
+    )
+    assert run.exit_code == 4, run.stderr
+    assert api(bare, "admin").get("/api/v3/storages").json()["total"] == 0

@@ -151,3 +151,25 @@ def test_health_checks_in_the_okcomputer_text(bare, faults):
     down = httpx.get(f"{bare.nepenthes_url}/health_checks/all")
     assert down.status_code == 500
     assert "  worker: FAILED No good_job processes are active." in down.text
+
+
+def test_the_storage_oauth_application_revokes_with_the_token_in_the_query(bare):
+    """Nextcloud revokes its users' OpenProject tokens this way (IOP revokeUserOAuthToken)."""
+    admin = bare.user("admin")
+    created = httpx.post(
+        f"{bare.nepenthes_url}/api/v3/storages",
+        headers={"Authorization": f"Bearer {admin.api_token}"},
+        json={
+            "name": "Revoking",
+            "_links": {
+                "origin": {"href": bare.nextcloud_url},
+                "type": {"href": "urn:openproject-org:api:v3:storages:Nextcloud"},
+            },
+        },
+    )
+    application = created.json()["_embedded"]["oauthApplication"]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    revoke = f"{bare.nepenthes_url}/oauth/revoke?token=unknown-token"
+    client = (application["clientId"], application["clientSecret"])
+    assert httpx.post(revoke, auth=client, headers=form).status_code == 200
+    assert httpx.post(revoke, auth=(client[0], "wrong"), headers=form).status_code == 401
