@@ -10,13 +10,20 @@ from typing import TYPE_CHECKING, Literal
 from textual import events, on, work
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
-from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.style import Style
 
+from nep_tui.browser import has_local_browser, link_content
 from nep_tui.commands import NepTuiCommands
-from nep_tui.messages import LoggedIn, OpenWorkPackage, SessionEnded, UnreadCountChanged
+from nep_tui.failures import log_unexpected, unexpected_failure_text
+from nep_tui.messages import (
+    LoggedIn,
+    OpenWorkPackage,
+    SessionEnded,
+    UnexpectedFailure,
+    UnreadCountChanged,
+)
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from nep_tui.api.client import NepenthesClient
@@ -42,20 +49,7 @@ def session_client_factory(server: str | None = None, token: str | None = None) 
     return open_for
 
 
-def has_local_browser() -> bool:
-    """Whether a browser would open where the user sits (not on a remote host over SSH).
-
-    Without a display, Python's webbrowser may pick a console browser that blocks the
-    terminal Textual owns, or silently do nothing; in both cases the user sees nothing.
-    """
-    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
-        return False
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
-class NepTuiApp(App[None]):
+class NepTuiApp(ReportsWorkerFailures, App[None]):
     """nep-tui: Nepenthes work packages and their Nextcloud files in a terminal."""
 
     CSS_PATH = "app.tcss"
@@ -168,7 +162,7 @@ class NepTuiApp(App[None]):
 
         self._replace_stack(ProjectsScreen())
 
-    def _replace_stack(self, screen: Screen) -> None:
+    def _replace_stack(self, screen: Screen[None]) -> None:
         """Make `screen` the only one above the default screen (Escape cannot go behind it)."""
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -195,6 +189,9 @@ class NepTuiApp(App[None]):
         self.notify(f"{event.message} Log in again to continue.", severity="warning", markup=False)
         self.show_login()
 
+    def switch_profile_in_background(self, profile: str) -> None:
+        self.run_worker(self.switch_profile(profile), description="switching profiles")
+
     async def switch_profile(self, profile: str) -> None:
         """Use another stored profile (from the command palette)."""
         await self._close_client()
@@ -212,11 +209,8 @@ class NepTuiApp(App[None]):
         if self.client is None:
             self.notify("Log in first to open work packages.", severity="warning")
             return
-        try:
-            from nep_tui.screens.work_package import WorkPackageScreen
-        except ImportError:
-            self.notify(f"Work package #{work_package_id} cannot be shown yet.", severity="warning")
-            return
+        from nep_tui.screens.work_package import WorkPackageScreen
+
         self.push_screen(WorkPackageScreen(work_package_id))
 
     def action_open_work_package(self, work_package_id: int) -> None:
@@ -226,9 +220,9 @@ class NepTuiApp(App[None]):
     def _open_work_package_requested(self, event: OpenWorkPackage) -> None:
         self.open_work_package(event.work_package_id)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if self._can_go_back():
-            self.pop_screen()
+            await self.pop_screen()
 
     def _can_go_back(self) -> bool:
         # The default screen and the first real screen (login or projects) stay.
@@ -245,7 +239,7 @@ class NepTuiApp(App[None]):
         return True
 
     def action_help(self) -> None:
-        from nep_tui.screens.help import HelpScreen
+        from nep_tui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -292,7 +286,12 @@ class NepTuiApp(App[None]):
         if self.client is not None:
             self._count_unread()
 
-    @work(exclusive=True, exit_on_error=False, group="unread-count")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="unread-count",
+        description="counting unread notifications",
+    )
     async def _count_unread(self) -> None:
         from nep_tui.api.errors import NepError
 
@@ -305,6 +304,22 @@ class NepTuiApp(App[None]):
             return  # the badge keeps its last value; the notifications screen shows the error
         if client is self.client:
             self.unread_count = count
+
+    # --- bugs -----------------------------------------------------------------------------
+
+    @on(UnexpectedFailure)
+    def _unexpected_failure(self, event: UnexpectedFailure) -> None:
+        log_path = log_unexpected(event.error, event.during)
+        self.notify(
+            unexpected_failure_text(event.error, event.during, log_path),
+            title="Internal error",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    def worker_failed(self, error: BaseException) -> None:
+        pass  # the app's own workers (the unread badge) leave nothing on screen to repair
 
     # --- links and the clipboard ----------------------------------------------------------
 
@@ -331,11 +346,6 @@ class NepTuiApp(App[None]):
         """Copy `text` with OSC 52 and confirm with a toast that shows what was copied."""
         self.copy_to_clipboard(text)
         self.notify(f"Copied {what}: {text}", title="Clipboard", markup=False)
-
-
-def link_content(prefix: str, url: str) -> Content:
-    """`prefix` followed by `url` as an OSC 8 hyperlink (the URL text is always shown too)."""
-    return Content(prefix) + Content(url).stylize(Style(link=url))
 
 
 def run_app(

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from nep_tui.palette import PaletteCommand, ProvidesCommands
+
 if TYPE_CHECKING:
     from nep_tui.app import NepTuiApp
-
-
-class PaletteCommand(NamedTuple):
-    title: str
-    help: str
-    callback: Callable[[], object]
-
-
-@runtime_checkable
-class ProvidesCommands(Protocol):
-    """A screen that adds context commands to the palette (e.g. "Open in browser")."""
-
-    def palette_commands(self) -> Iterable[PaletteCommand]: ...
 
 
 def _highlight(matcher: Matcher, title: str) -> Content:
@@ -44,7 +34,12 @@ class NepTuiCommands(Provider):
     """Context commands of the screen under the palette, then the app-wide ones."""
 
     def _commands(self) -> list[PaletteCommand]:
-        app: NepTuiApp = self.app  # type: ignore[assignment]
+        # Imported here: the app module imports this one to register the provider.
+        from nep_tui.app import NepTuiApp
+
+        app = self.app
+        if not isinstance(app, NepTuiApp):
+            return []
         commands: list[PaletteCommand] = []
         if isinstance(self.screen, ProvidesCommands):
             commands.extend(self.screen.palette_commands())
@@ -74,7 +69,7 @@ class NepTuiCommands(Provider):
                 yield PaletteCommand(
                     f"Switch profile: {name}",
                     f"Use the stored profile {name!r} instead.",
-                    lambda name=name: app.run_worker(app.switch_profile(name)),
+                    partial(app.switch_profile_in_background, name),
                 )
 
     async def discover(self) -> Hits:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from textual import on, work
 
 from nep_tui.app import NepTuiApp
 from nep_tui.messages import DeviceCodeShown
+
+if TYPE_CHECKING:
+    from nep_tui.sandbox.server import RunningSandbox
 
 DEMO_PROFILE = "demo"
 DEMO_LOGIN = "member"
@@ -29,7 +33,9 @@ def demo_dir() -> Path:
 class DemoApp(NepTuiApp):
     """Approves the device code itself a few seconds after showing it, and says so."""
 
-    def __init__(self, sandbox, *, approve_after: float = APPROVE_AFTER_SECONDS) -> None:
+    def __init__(
+        self, sandbox: RunningSandbox, *, approve_after: float = APPROVE_AFTER_SECONDS
+    ) -> None:
         super().__init__(start_at="login", profile=DEMO_PROFILE)
         self.sandbox = sandbox
         self.approve_after = approve_after
@@ -45,7 +51,12 @@ class DemoApp(NepTuiApp):
         )
         self.set_timer(self.approve_after, lambda: self._approve(event.user_code))
 
-    @work(thread=True, exit_on_error=False, group="demo-approve")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="demo-approve",
+        description="approving the demo login",
+    )
     def _approve(self, user_code: str) -> None:
         try:
             self.sandbox.approve_device_code(user_code, DEMO_LOGIN)
@@ -68,7 +79,7 @@ def _prepare(reset: bool) -> tuple[Path, Path]:
     return sandbox_dir, config
 
 
-def _save_demo_profile(sandbox) -> None:
+def _save_demo_profile(sandbox: RunningSandbox) -> None:
     from nep_tui.api import profiles
 
     profiles.save_profile(

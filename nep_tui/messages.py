@@ -42,3 +42,11 @@ class SessionEnded(Message):
     """The server no longer accepts our credentials (logged out): time for the login screen."""
 
     message: str
+
+
+@dataclass
+class UnexpectedFailure(Message):
+    """A worker raised something that is not a typed API error: a bug, for the app to report."""
+
+    error: BaseException
+    during: str

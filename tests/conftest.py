@@ -95,6 +95,7 @@ def isolated_config(tmp_path, monkeypatch) -> Path:
     """Each test gets its own config dir, and no profile or token leaks in from the environment."""
     config_dir = tmp_path / "config"
     monkeypatch.setenv("NEP_TUI_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("NEP_TUI_LOG_DIR", str(tmp_path / "log"))
     for name in ("NEP_TUI_SERVER", "NEP_TUI_TOKEN", "NEP_TUI_PROFILE", "SSL_CERT_FILE"):
         monkeypatch.delenv(name, raising=False)
     return config_dir

@@ -192,9 +192,7 @@ def check_storage_authorization(storage: m.Storage) -> Check:
 
 
 def _ocs_data(body: Any) -> dict[str, Any]:
-    ocs = body.get("ocs") if isinstance(body, dict) else None
-    data = ocs.get("data") if isinstance(ocs, dict) else None
-    return data if isinstance(data, dict) else {}
+    return m.json_object(m.json_object(body, "ocs"), "data") if isinstance(body, dict) else {}
 
 
 async def check_capabilities(nextcloud: ApiHttp, storage: m.Storage) -> Check:
@@ -206,7 +204,7 @@ async def check_capabilities(nextcloud: ApiHttp, storage: m.Storage) -> Check:
         headers={"OCS-APIRequest": "true", "Accept": "application/json"},
     )
     data = _ocs_data(_json_or_none(response))
-    version = data.get("version") if isinstance(data.get("version"), dict) else {}
+    version = m.json_object(data, "version")
     major = version.get("major")
     if not response.is_success or not isinstance(major, int):
         return Check(
@@ -216,12 +214,7 @@ async def check_capabilities(nextcloud: ApiHttp, storage: m.Storage) -> Check:
             "without a Nextcloud version.",
             "Check that the storage's host is a Nextcloud server.",
         )
-    capabilities = data.get("capabilities") if isinstance(data.get("capabilities"), dict) else {}
-    app = (
-        capabilities.get(INTEGRATION_APP)
-        if isinstance(capabilities.get(INTEGRATION_APP), dict)
-        else {}
-    )
+    app = m.json_object(m.json_object(data, "capabilities"), INTEGRATION_APP)
     app_version = app.get("app_version")
     release = version.get("string") or str(major)
     if major < MIN_NEXTCLOUD_MAJOR:

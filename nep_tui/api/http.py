@@ -16,13 +16,14 @@ import logging
 import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from nep_tui import __version__
 from nep_tui.api import errors as err
+from nep_tui.api.models import json_object
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,13 @@ class TokenSource(Protocol):
         """The server answered 401 to `rejected` (`token_invalid`: it said the token itself is
         invalid); return True if a different value is now available to try once more."""
         ...
+
+
+@runtime_checkable
+class ExplainsRejection(Protocol):
+    """A token source that can say why the server refused it better than a generic 401."""
+
+    def rejection_error(self) -> err.NepError: ...
 
 
 class ApiTokenSource:
@@ -132,20 +140,16 @@ def _identifier(body: dict[str, Any]) -> str:
 
 
 def _validation_details(body: dict[str, Any]) -> dict[str, str]:
-    embedded = body.get("_embedded") if isinstance(body.get("_embedded"), dict) else {}
-    errors = embedded.get("errors") if isinstance(embedded.get("errors"), list) else [body]
+    embedded = json_object(body, "_embedded")
+    listed = embedded.get("errors")
+    errors: list[Any] = listed if isinstance(listed, list) else [body]
     details: dict[str, str] = {}
     for item in errors:
         if not isinstance(item, dict):
             continue
-        item_embedded = item.get("_embedded") if isinstance(item.get("_embedded"), dict) else {}
-        attribute = (
-            (item_embedded.get("details") or {}).get("attribute")
-            if isinstance(item_embedded.get("details"), dict)
-            else None
-        )
-        message = item.get("message") if isinstance(item.get("message"), str) else "is invalid"
-        details[attribute or "base"] = message
+        attribute = json_object(json_object(item, "_embedded"), "details").get("attribute")
+        message = item.get("message")
+        details[attribute or "base"] = message if isinstance(message, str) else "is invalid"
     return details
 
 
@@ -331,9 +335,8 @@ class ApiHttp:
         if response.status_code == 401 and same_origin(str(response.request.url), self.server_url):
             if self._tokens is None:
                 return err.NotLoggedIn()
-            rejection = getattr(self._tokens, "rejection_error", None)
-            if rejection is not None:
-                return rejection()
+            if isinstance(self._tokens, ExplainsRejection):
+                return self._tokens.rejection_error()
         return error_from_response(response, endpoint)
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -353,7 +356,7 @@ class ApiHttp:
     async def redirect_location(self, path: str, **kwargs: Any) -> str:
         """GET an endpoint that answers with a redirect and return its absolute Location."""
         response = await self.request("GET", path, expected=REDIRECT_STATUSES, **kwargs)
-        location = response.headers.get("Location")
+        location: str | None = response.headers.get("Location")
         if response.status_code not in REDIRECT_STATUSES or not location:
             raise err.MalformedResponse(
                 endpoint_of("GET", response.request.url),
@@ -486,7 +489,7 @@ def _worth_retrying(exc: httpx.TransportError) -> bool:
 
 
 def _backoff(attempt: int) -> float:
-    return 0.25 * 2 ** (attempt - 1)
+    return 0.25 * 2.0 ** (attempt - 1)
 
 
 class RereadableBody:

@@ -30,16 +30,20 @@ class _Model(BaseModel):
 # --- HAL helpers ---------------------------------------------------------------------------
 
 
+def json_object(data: Json, key: str) -> Json:
+    """The object under `key`, or an empty one when the server sent something else there."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _links(data: Json) -> Json:
-    links = data.get("_links")
-    return links if isinstance(links, dict) else {}
+    return json_object(data, "_links")
 
 
 def _embedded(data: Json, name: str) -> Json | None:
-    embedded = data.get("_embedded")
-    if isinstance(embedded, dict) and isinstance(embedded.get(name), dict):
-        return embedded[name]
-    return None
+    embedded = json_object(data, "_embedded")
+    found = embedded.get(name)
+    return found if isinstance(found, dict) else None
 
 
 def link(data: Json, name: str) -> Json | None:
@@ -90,9 +94,8 @@ def _urn_tail(value: str | None) -> str:
 
 def _embedded_name(data: Json, name: str) -> str | None:
     embedded = _embedded(data, name)
-    if embedded and isinstance(embedded.get("name"), str):
-        return embedded["name"]
-    return _title(data, name)
+    found = embedded.get("name") if embedded else None
+    return found if isinstance(found, str) else _title(data, name)
 
 
 # --- enums --------------------------------------------------------------------------------

@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
+
+import httpx
 
 from nep_tui.api import auth
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
 from nep_tui.api.client import NepenthesClient
-from nep_tui.api.http import ApiTokenSource, tls_verification
+from nep_tui.api.http import ApiTokenSource, Sleep, tls_verification
 from nep_tui.api.models import User
+
+
+class ClientOptions(TypedDict, total=False):
+    """The seams of `NepenthesClient` a caller (a test) may set; the rest comes from the profile."""
+
+    transport: httpx.AsyncBaseTransport | None
+    foreign_transport: httpx.AsyncBaseTransport | None
+    sleep: Sleep
 
 
 def _env(name: str) -> str | None:
@@ -22,7 +33,9 @@ def _env(name: str) -> str | None:
 
 
 def _client(
-    profile: store.Profile, source: auth.OAuthTokenSource | ApiTokenSource, **client_options: object
+    profile: store.Profile,
+    source: auth.OAuthTokenSource | ApiTokenSource,
+    **client_options: Unpack[ClientOptions],
 ) -> NepenthesClient:
     return NepenthesClient(
         profile.server_url,
@@ -30,7 +43,7 @@ def _client(
         profile_name=profile.name,
         verify=tls_verification(profile.ca_bundle),
         **client_options,
-    )  # type: ignore[arg-type]
+    )
 
 
 def open_client(
@@ -40,7 +53,7 @@ def open_client(
     *,
     insecure_http: bool = False,
     ca_bundle: str | None = None,
-    **client_options: object,
+    **client_options: Unpack[ClientOptions],
 ) -> NepenthesClient:
     """The client for the chosen login; raises NotLoggedIn when there is none.
 
@@ -97,7 +110,7 @@ async def _verify_and_save(
     tokens: store.StoredTokens,
     *,
     make_default: bool,
-    **client_options: object,
+    **client_options: Unpack[ClientOptions],
 ) -> User:
     source = auth.token_source_for(profile, tokens, persist=False)
     async with _client(profile, source, **client_options) as client:
@@ -118,7 +131,7 @@ async def login_with_token(
     ca_bundle: str | None = None,
     insecure_http: bool = False,
     make_default: bool = False,
-    **client_options: object,
+    **client_options: Unpack[ClientOptions],
 ) -> User:
     """Check an API token against the server, then store it under the profile."""
     url = store.normalize_server_url(server_url, insecure_http=insecure_http)
@@ -148,7 +161,7 @@ async def save_oauth_login(
     ca_bundle: str | None = None,
     insecure_http: bool = False,
     make_default: bool = False,
-    **client_options: object,
+    **client_options: Unpack[ClientOptions],
 ) -> User:
     """After a device or PKCE login: check the tokens with /users/me, then store them."""
     url = store.normalize_server_url(server_url, insecure_http=insecure_http)

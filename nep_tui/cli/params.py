@@ -9,7 +9,7 @@ import click
 from nep_tui.api.links import work_package_id_from_url
 
 
-class ProjectParam(click.ParamType):
+class ProjectParam(click.ParamType[int | str]):
     """A project id (`12`) or identifier (`website`)."""
 
     name = "project"
@@ -25,7 +25,7 @@ class ProjectParam(click.ParamType):
         return int(text) if text.isdigit() else text
 
 
-class WorkPackageIdParam(click.ParamType):
+class WorkPackageIdParam(click.ParamType[int]):
     """A work package: its number (`123`, `#123`) or a link to it."""
 
     name = "id"

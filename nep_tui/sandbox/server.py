@@ -73,7 +73,7 @@ class RunningSandbox:
     nepenthes_url: str
     nextcloud_url: str
     data_dir: Path
-    credentials: dict
+    credentials: dict[str, Any]
     faults: FaultState
     seeded: bool  # False when an existing data dir was reused as it was
     _nepenthes_app: Starlette
@@ -117,7 +117,7 @@ class RunningSandbox:
 
 def _credentials(
     store: NepenthesStore, nextcloud_store: Any, nepenthes_url: str, nextcloud_url: str
-) -> dict:
+) -> dict[str, Any]:
     """What credentials.json holds: the URLs, nep-tui's OAuth client, the users in order."""
     users = [
         {
@@ -167,7 +167,7 @@ def start_in_thread(
     token_ttl: int = 7200,
     device_grant: bool = True,
     fixed_user_code: str | None = None,
-    seed_sizes: dict | None = None,
+    seed_sizes: dict[str, int] | None = None,
 ) -> RunningSandbox:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,84 +8,31 @@ the storage's authorization state is polled; once connected the screen closes it
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.style import Style
 from textual.widgets import Button, Footer, Label
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, Storage
+from nep_tui.dialogs.qr_code import QrCodeDialog, missing_room
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
+from nep_tui.services import app_services, current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.qr_code import QRCode
-from nep_tui.widgets.transfer_pane import error_sentence
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 WAITING = "Waiting for Nextcloud to confirm the connection…"
 UNREACHABLE = "Nextcloud cannot be reached right now; still waiting…"
 
 
-def missing_room(size: tuple[int, int], columns: int, rows: int) -> str | None:
-    """How big the window must get ("at least 40 rows tall"), naming only what it lacks."""
-    lacking = [f"{columns} columns wide"] if size[0] < columns else []
-    if size[1] < rows:
-        lacking.append(f"{rows} rows tall")
-    return "at least " + " and ".join(lacking) if lacking else None
-
-
-class QrAloneScreen(ModalScreen[None]):
-    """Just the QR code, for terminals with no room for it beside the link and buttons."""
-
-    CSS_PATH = "connect_nextcloud.tcss"
-
-    BINDINGS = [
-        Binding(
-            "escape,q",
-            "dismiss",
-            "Back",
-            id="qr-alone-back",
-            tooltip="Back to the link and the waiting.",
-        ),
-    ]
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.url = url
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="qr-alone"):
-            with Center(id="qr-alone-centre"):
-                yield QRCode(self.url, id="qr-alone-code")
-            yield Label(
-                Content(
-                    f"Scan to open {plain(urlsplit(self.url).hostname or self.url)}"
-                    " · escape goes back"
-                ),
-                id="qr-alone-caption",
-            )
-            yield Label(id="qr-alone-too-small")
-
-    @staticmethod
-    def missing_room(size: tuple[int, int], qr: QRCode) -> str | None:
-        return missing_room(size, qr.columns, qr.rows + 1)  # + the caption line
-
-    def on_resize(self) -> None:
-        # A cut QR code does not scan, so rather say what the window lacks.
-        lacking = self.missing_room(self.size, self.query_one(QRCode))
-        self.query_one("#qr-alone").set_class(lacking is not None, "-too-small")
-        if lacking:
-            self.query_one("#qr-alone-too-small", Label).update(
-                f"The QR code needs a window {lacking} (this one is "
-                f"{self.size.width}×{self.size.height}); escape goes back."
-            )
-
-
-class ConnectNextcloudScreen(Screen[bool]):
+class ConnectNextcloudScreen(ReportsWorkerFailures, Screen[bool]):
     """Dismisses with True once the storage says the user is connected."""
 
     CSS_PATH = "connect_nextcloud.tcss"
@@ -189,25 +136,28 @@ class ConnectNextcloudScreen(Screen[bool]):
         if here is None:
             return
         # Too small even for q: the size q needs is the smaller, likelier ask.
-        alone = QrAloneScreen.missing_room(self.size, qr)
+        alone = QrCodeDialog.missing_room(self.size, qr)
         hint.update(
             f"QR code: make the window {here}, or press q to show it alone"
             if alone is None
             else f"QR code: make the window {alone}, then press q to show it alone"
         )
 
-    @work(exclusive=True, group="connect-poll", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="connect-poll",
+        exit_on_error=False,
+        description="waiting for the Nextcloud connection",
+    )
     async def _poll(self) -> None:
         status = self.query_one("#connect-status", Label)
         while True:
             await asyncio.sleep(self.poll_seconds)
             # Each answer replaces the status: an outage that has passed is no longer news.
             try:
-                storage = await self.app.client.storage(self.storage.id)
+                storage = await current_client(self).storage(self.storage.id)
             except NepError as error:
-                status.update(
-                    Content(f"Still waiting; the last check failed: {error_sentence(error)}")
-                )
+                status.update(Content(f"Still waiting; the last check failed: {sentence(error)}"))
                 continue
             if storage.authorization_state is AuthorizationState.CONNECTED:
                 self.notify(f"Connected to {plain(storage.name)}.", markup=False)
@@ -226,16 +176,16 @@ class ConnectNextcloudScreen(Screen[bool]):
     @on(Button.Pressed, "#connect-open-button")
     def action_open_link(self) -> None:
         if self.url:
-            self.app.safe_open_url(self.url, what="Nextcloud authorize link")
+            app_services(self).safe_open_url(self.url, what="Nextcloud authorize link")
 
     @on(Button.Pressed, "#connect-copy-button")
     def action_copy_link(self) -> None:
         if self.url:
-            self.app.copy_with_toast(self.url, "the authorize link")
+            app_services(self).copy_with_toast(self.url, "the authorize link")
 
     def action_qr_alone(self) -> None:
         if self.url:
-            self.app.push_screen(QrAloneScreen(self.url))
+            self.app.push_screen(QrCodeDialog(self.url))
 
     @on(Button.Pressed, "#connect-cancel-button")
     def action_cancel(self) -> None:

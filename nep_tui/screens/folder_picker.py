@@ -16,11 +16,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
-from nep_tui.api.errors import NepError
+from nep_tui.api.detail import project_folder_location
 from nep_tui.api.models import StorageFile
 from nep_tui.formatting import plain
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
-from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
+from nep_tui.widgets.storage_file_list import StorageFileList
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
 class PickerPurpose(Enum):
@@ -28,54 +30,7 @@ class PickerPurpose(Enum):
     LINK_FILES = "link-files"
 
 
-# How deep to look for the project folder when the server gives only its file id; automatic
-# project folders live one level down (/OpenProject/<name> (<id>)).
-PROJECT_FOLDER_SEARCH_DEPTH = 2
-
-
-async def default_location(client, storage_id: int, project_id: int | None) -> str:
-    """The project's folder in the storage when it has one (and the user may see it), else root."""
-    if project_id is None:
-        return ROOT
-    try:
-        project_storages = await client.project_storages(project_id)
-        folder_ids = {
-            ps.project_folder_id
-            for ps in project_storages
-            if ps.storage_id == storage_id and ps.project_folder_id
-        }
-        if folder_ids:
-            return (
-                await _find_folder(
-                    client, storage_id, folder_ids, ROOT, PROJECT_FOLDER_SEARCH_DEPTH
-                )
-                or ROOT
-            )
-    except NepError:
-        pass
-    return ROOT
-
-
-async def _find_folder(
-    client, storage_id: int, folder_ids: set[str], location: str, depth: int
-) -> str | None:
-    """The location of a folder with one of `folder_ids`, looking `depth` levels down."""
-    listing = await client.storage_files(storage_id, location)
-    folders = [f for f in listing.files if f.is_folder]
-    for folder in folders:
-        if folder.id in folder_ids:
-            return folder.location
-    if depth > 1:
-        for folder in folders:
-            found = await _find_folder(
-                client, storage_id, folder_ids, folder.location or ROOT, depth - 1
-            )
-            if found:
-                return found
-    return None
-
-
-class FolderPickerScreen(Screen[list[StorageFile] | None]):
+class FolderPickerScreen(ReportsWorkerFailures, Screen[list[StorageFile] | None]):
     """Browse a storage; dismiss with [folder] (choose location) or the marked files (link)."""
 
     CSS_PATH = "folder_picker.tcss"
@@ -137,10 +92,15 @@ class FolderPickerScreen(Screen[list[StorageFile] | None]):
     def on_mount(self) -> None:
         self._open_start()
 
-    @work(exclusive=True, group="picker-start", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="picker-start",
+        exit_on_error=False,
+        description="finding the project's folder",
+    )
     async def _open_start(self) -> None:
-        location = self.start_location or await default_location(
-            self.app.client, self.storage_id, self.project_id
+        location = self.start_location or await project_folder_location(
+            current_client(self), self.storage_id, self.project_id
         )
         self.query_one(StorageFileList).open(location)
 

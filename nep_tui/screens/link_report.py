@@ -16,11 +16,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
+from nep_tui.api.errors import NepError
 from nep_tui.api.models import LinkBatchResult, Storage, StorageFile, WorkPackage
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
-from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
 def _not_linked(failed: Sequence[tuple[StorageFile, BaseException]]) -> Content:
@@ -28,14 +31,14 @@ def _not_linked(failed: Sequence[tuple[StorageFile, BaseException]]) -> Content:
     files one reason, which repeated on every line would bury the names."""
     by_reason: dict[str, list[str]] = {}
     for file, error in failed:
-        by_reason.setdefault(plain(error_sentence(error)), []).append(plain(file.name))
+        by_reason.setdefault(plain(sentence(error)), []).append(plain(file.name))
     groups = [
         "\n".join([reason, *(f"✗ {name}" for name in names)]) for reason, names in by_reason.items()
     ]
     return Content(f"Not linked ({len(failed)}): " + "\n\n".join(groups))
 
 
-class LinkFilesScreen(Screen[bool]):
+class LinkFilesScreen(ReportsWorkerFailures, Screen[bool]):
     """Dismisses with True when at least one link was made."""
 
     CSS_PATH = "link_report.tcss"
@@ -98,7 +101,7 @@ class LinkFilesScreen(Screen[bool]):
         self.query_one("#link-failed").display = False
         self._link(self.files)
 
-    @work(exclusive=True, group="link", exit_on_error=False)
+    @work(exclusive=True, group="link", exit_on_error=False, description="linking files")
     async def _link(self, files: list[StorageFile]) -> None:
         self.running, self.stopping = True, False
         self.refresh_bindings()
@@ -106,14 +109,14 @@ class LinkFilesScreen(Screen[bool]):
         progress = self.query_one("#link-progress", TransferProgress)
         progress.update_count(0, len(files))
         try:
-            result = await self.app.client.create_file_links(
+            result = await current_client(self).create_file_links(
                 self.work_package.id,
                 self.storage.id,
                 files,
                 progress=lambda done, total: progress.update_count(done, total or len(files)),
                 stop_requested=lambda: self.stopping,
             )
-        except Exception as error:  # noqa: BLE001 - any failure is reported, the screen stays
+        except NepError as error:
             result = LinkBatchResult(linked=[], failed=[(file, error) for file in files])
         self.running = False
         self.query_one("#link-close-button", Button).label = "Close"
@@ -125,6 +128,11 @@ class LinkFilesScreen(Screen[bool]):
         self.query_one("#link-progress", TransferProgress).show_step(
             "Stopping after the batch under way…"
         )
+
+    def worker_failed(self, error: BaseException) -> None:
+        self.running = False
+        self.query_one("#link-close-button", Button).label = "Close"
+        self.refresh_bindings()
 
     def _report(self, result: LinkBatchResult) -> None:
         self.linked_names += [link.name for link in result.linked]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,12 +17,17 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
 from nep_tui.api import auth, session
 from nep_tui.api import profiles as store
 from nep_tui.api.errors import NepError
-from nep_tui.app import link_content
+from nep_tui.api.models import User
+from nep_tui.api.profiles import StoredTokens
+from nep_tui.browser import link_content
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
 from nep_tui.messages import DeviceCodeShown, LoggedIn
+from nep_tui.services import app_services
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.qr_code import QRCode
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 QR_MIN_TEXT_WIDTH = 44
 """Columns the instructions need beside the QR code; below that the QR code is hidden."""
@@ -40,7 +46,7 @@ def spaced(code: str) -> str:
     return " ".join(code)
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "login.tcss"
     TITLE = "Log in"
     AUTO_FOCUS = ""
@@ -174,7 +180,7 @@ class LoginScreen(Screen[None]):
 
     # --- the OAuth flows -----------------------------------------------------------------
 
-    @work(exclusive=True, exit_on_error=False, group="login")
+    @work(exclusive=True, exit_on_error=False, group="login", description="starting the login")
     async def start_login(self) -> None:
         self._show_title()
         self.query_one("#login-method").display = True
@@ -206,17 +212,7 @@ class LoginScreen(Screen[None]):
             metadata, self.client_id or "", device, ca_bundle=self.ca_bundle
         )
         self._set_status("Approved. Logging in…")
-        await self._save(
-            session.save_oauth_login(
-                self.server_url,
-                self.client_id or "",
-                tokens,
-                profile=self.profile_name,
-                ca_bundle=self.ca_bundle,
-                insecure_http=self.insecure_http,
-                make_default=True,
-            )
-        )
+        await self._save_oauth(tokens)
 
     def _show_device(self, device: auth.DeviceCode) -> None:
         self.device = device
@@ -248,21 +244,12 @@ class LoginScreen(Screen[None]):
         if self.pkce is not None and event.value.strip():
             self._exchange_pkce_code(self.pkce, event.value)
 
-    @work(exclusive=True, exit_on_error=False, group="login")
+    @work(
+        exclusive=True, exit_on_error=False, group="login", description="exchanging the login code"
+    )
     async def _exchange_pkce_code(self, pkce: auth.PkceLogin, code: str) -> None:
         try:
-            tokens = await pkce.exchange(code)
-            await self._save(
-                session.save_oauth_login(
-                    self.server_url,
-                    self.client_id or "",
-                    tokens,
-                    profile=self.profile_name,
-                    ca_bundle=self.ca_bundle,
-                    insecure_http=self.insecure_http,
-                    make_default=True,
-                )
-            )
+            await self._save_oauth(await pkce.exchange(code))
         except NepError as error:
             self._show_error(error)
 
@@ -275,7 +262,7 @@ class LoginScreen(Screen[None]):
         if event.value.strip():
             self._token_login(event.value.strip())
 
-    @work(exclusive=True, exit_on_error=False, group="login")
+    @work(exclusive=True, exit_on_error=False, group="login", description="checking the API token")
     async def _token_login(self, token: str) -> None:
         self._set_status("Checking the token…")
         try:
@@ -293,13 +280,30 @@ class LoginScreen(Screen[None]):
             self.query_one("#login-method").display = True
             self._show_error(error)
 
-    async def _save(self, saving) -> None:
+    async def _save_oauth(self, tokens: StoredTokens) -> None:
+        await self._save(
+            session.save_oauth_login(
+                self.server_url,
+                self.client_id or "",
+                tokens,
+                profile=self.profile_name,
+                ca_bundle=self.ca_bundle,
+                insecure_http=self.insecure_http,
+                make_default=True,
+            )
+        )
+
+    async def _save(self, saving: Awaitable[User]) -> None:
         """Finish any login: the API layer checks the credentials with /users/me and stores them."""
         user = await saving
         self.notify(f"Logged in as {plain(user.name)}.", markup=False)
         self.post_message(LoggedIn(self.profile_name))
 
-    def _show_error(self, error: NepError) -> None:
+    def worker_failed(self, error: BaseException) -> None:
+        self.query_one("#login-method").display = True
+        self._show_error(error)
+
+    def _show_error(self, error: BaseException) -> None:
         # A typed-in server may be the problem: let it be corrected.
         self.query_one("#server-form").display = self._asked_for_server
         self.query_one(ErrorState).show_error(error)
@@ -330,14 +334,14 @@ class LoginScreen(Screen[None]):
             self.insecure_http = store.is_loopback(entered.strip())
             self.server_url = store.normalize_server_url(entered, insecure_http=self.insecure_http)
         except NepError as error:
-            self.notify(f"{error.message} {error.hint}".strip(), severity="error", markup=False)
+            self.notify(sentence(error), severity="error", markup=False)
             return
         self.client_id = self.query_one("#client-id-input", Input).value.strip() or self.client_id
         self.start_login()
 
     def action_copy_code(self) -> None:
         if self.device is not None:
-            self.app.copy_with_toast(self.device.user_code, "the login code")  # type: ignore[attr-defined]
+            app_services(self).copy_with_toast(self.device.user_code, "the login code")
 
     def action_open_browser(self) -> None:
         if self.device is not None:
@@ -346,7 +350,7 @@ class LoginScreen(Screen[None]):
             url = self.pkce.authorization_url
         else:
             return
-        self.app.safe_open_url(url, what="login page")  # type: ignore[attr-defined]
+        app_services(self).safe_open_url(url, what="login page")
 
     def action_focus_token(self) -> None:
         self.query_one("#token-input", Input).focus()

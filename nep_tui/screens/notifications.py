@@ -12,18 +12,21 @@ from textual.widgets import Footer, Static
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import Notification
-from nep_tui.commands import PaletteCommand
 from nep_tui.dialogs.confirm import ConfirmDialog
+from nep_tui.failures import sentence
 from nep_tui.messages import OpenWorkPackage, UnreadCountChanged
+from nep_tui.palette import PaletteCommand
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.notification_list import NotificationList
 from nep_tui.widgets.state_view import StateView
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 REFRESH_SECONDS = 60
 
 
-class NotificationsScreen(Screen[None]):
+class NotificationsScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "notifications.tcss"
     TITLE = "Notifications"
     BINDINGS = [
@@ -85,9 +88,14 @@ class NotificationsScreen(Screen[None]):
         if self.state_view.state == "content":
             self.load_notifications(quietly=True)
 
-    @work(exclusive=True, exit_on_error=False, group="notifications")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="notifications",
+        description="loading notifications",
+    )
     async def load_notifications(self, quietly: bool = False) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         if not quietly:
             self.state_view.show_loading()
         try:
@@ -122,14 +130,19 @@ class NotificationsScreen(Screen[None]):
         if notification is not None and not notification.read:
             self._mark_read(notification)
 
-    @work(exclusive=False, exit_on_error=False, group="notifications-mark")
+    @work(
+        exclusive=False,
+        exit_on_error=False,
+        group="notifications-mark",
+        description="marking a notification as read",
+    )
     async def _mark_read(self, notification: Notification) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         try:
             await client.mark_notification_read(notification.id)
         except NepError as error:
             self.notify(
-                f"{error.message} {error.hint}".strip(),
+                sentence(error),
                 title="Not marked as read",
                 severity="error",
                 markup=False,
@@ -158,14 +171,19 @@ class NotificationsScreen(Screen[None]):
         if confirmed:
             self._mark_all_read()
 
-    @work(exclusive=True, exit_on_error=False, group="notifications-mark-all")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="notifications-mark-all",
+        description="marking all notifications as read",
+    )
     async def _mark_all_read(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         try:
             await client.mark_all_notifications_read()
         except NepError as error:
             self.notify(
-                f"{error.message} {error.hint}".strip(),
+                sentence(error),
                 title="Not marked as read",
                 severity="error",
                 markup=False,

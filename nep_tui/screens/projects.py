@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -10,13 +10,15 @@ from textual.widgets import Footer, Input, Static
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import Project
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.project_tree import ProjectTree
 from nep_tui.widgets.state_view import StateView
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
-class ProjectsScreen(Screen[None]):
+class ProjectsScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "projects.tcss"
     AUTO_FOCUS = ""
     TITLE = "Projects"
@@ -53,7 +55,7 @@ class ProjectsScreen(Screen[None]):
         self.load_projects()
 
     @property
-    def tree(self) -> ProjectTree:
+    def project_tree(self) -> ProjectTree:
         return self.query_one(ProjectTree)
 
     @property
@@ -64,9 +66,9 @@ class ProjectsScreen(Screen[None]):
     def state_view(self) -> StateView:
         return self.query_one(StateView)
 
-    @work(exclusive=True, exit_on_error=False, group="projects")
+    @work(exclusive=True, exit_on_error=False, group="projects", description="loading the projects")
     async def load_projects(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         self.state_view.show_loading()
         try:
             self.projects = await client.projects()
@@ -76,7 +78,7 @@ class ProjectsScreen(Screen[None]):
             return
         self._show_filtered()
         if self.projects:
-            self.tree.focus()
+            self.project_tree.focus()
 
     def _show_filtered(self) -> None:
         if not self.projects:
@@ -84,7 +86,7 @@ class ProjectsScreen(Screen[None]):
             self.query_one("#projects-count", Static).update("")
             return
         needle = self.filter_input.value
-        matched = self.tree.show_projects(self.projects, needle)
+        matched = self.project_tree.show_projects(self.projects, needle)
         if matched == 0:
             self.state_view.show_empty(f"No project matches “{needle.strip()}”.")
         else:
@@ -103,7 +105,7 @@ class ProjectsScreen(Screen[None]):
 
     @on(Input.Submitted, "#project-filter")
     def _filter_submitted(self) -> None:
-        project = self.tree.highlighted_project
+        project = self.project_tree.highlighted_project
         if project is not None:
             self.open_project(project)
 
@@ -121,11 +123,11 @@ class ProjectsScreen(Screen[None]):
 
         self.app.push_screen(WorkPackagesScreen(project))
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Down from the filter walks into the tree, as in a search box with results.
         if event.key == "down" and self.focused is self.filter_input:
             event.stop()
-            self.tree.focus()
+            self.project_tree.focus()
 
     @on(ErrorState.RetryRequested)
     def action_reload(self) -> None:

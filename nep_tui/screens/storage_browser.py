@@ -18,10 +18,13 @@ from textual.widgets.option_list import Option
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile, WorkPackage
+from nep_tui.failures import sentence
 from nep_tui.formatting import format_datetime, format_size, plain
+from nep_tui.messages import OpenWorkPackage
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
-from nep_tui.widgets.transfer_pane import error_sentence
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 SEARCH_LIMIT = 20
 
@@ -34,7 +37,7 @@ def work_package_option(work_package: WorkPackage) -> Option:
     return Option(label, id=str(work_package.id))
 
 
-class StorageBrowserScreen(Screen[None]):
+class StorageBrowserScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "storage_browser.tcss"
 
     BINDINGS = [
@@ -114,15 +117,20 @@ class StorageBrowserScreen(Screen[None]):
         )
         self._load_linked(file)
 
-    @work(exclusive=True, group="browser-linked", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="browser-linked",
+        exit_on_error=False,
+        description="loading a file's work packages",
+    )
     async def _load_linked(self, file: StorageFile) -> None:
         linked = self.query_one("#browser-linked", OptionList)
         try:
-            self.linked = await self.app.client.work_packages_of_file(self.storage_id, file.id)
+            self.linked = await current_client(self).work_packages_of_file(self.storage_id, file.id)
         except NepError as error:
             self.linked = []
             linked.clear_options()
-            self._status(f"The work packages could not be fetched. {error_sentence(error)}")
+            self._status(f"The work packages could not be fetched. {sentence(error)}")
             return
         linked.clear_options()
         linked.add_options(work_package_option(wp) for wp in self.linked)
@@ -133,7 +141,7 @@ class StorageBrowserScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#browser-linked")
     def _open_linked(self, event: OptionList.OptionSelected) -> None:
-        self.app.open_work_package(self.linked[event.option_index].id)
+        self.post_message(OpenWorkPackage(self.linked[event.option_index].id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("link", "create"):
@@ -173,9 +181,14 @@ class StorageBrowserScreen(Screen[None]):
         else:
             self._search(text)
 
-    @work(exclusive=True, group="browser-search", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="browser-search",
+        exit_on_error=False,
+        description="searching work packages",
+    )
     async def _search(self, text: str) -> None:
-        client = self.app.client
+        client = current_client(self)
         found = self.query_one("#browser-found", OptionList)
         try:
             if text.lstrip("#").isdigit():
@@ -186,7 +199,7 @@ class StorageBrowserScreen(Screen[None]):
                 )
                 self.found = page.elements
         except NepError as error:
-            self._status(error_sentence(error))
+            self._status(sentence(error))
             return
         found.clear_options()
         found.add_options(work_package_option(wp) for wp in self.found)
@@ -205,30 +218,34 @@ class StorageBrowserScreen(Screen[None]):
         if self.file is not None:
             self._link(self.file, self.found[event.option_index])
 
-    @work(group="browser-change", exit_on_error=False)
+    @work(group="browser-change", exit_on_error=False, description="linking a file")
     async def _link(self, file: StorageFile, work_package: WorkPackage) -> None:
-        result = await self.app.client.create_file_links(work_package.id, self.storage_id, [file])
+        result = await current_client(self).create_file_links(
+            work_package.id, self.storage_id, [file]
+        )
         if result.failed:
-            self._status(f"Not linked: {error_sentence(result.failed[0][1])}")
+            self._status(f"Not linked: {sentence(result.failed[0][1])}")
         else:
             self._status(f"Linked to #{work_package.display_id}.")
         self._close_input()
         self._load_linked(file)
 
-    @work(group="browser-change", exit_on_error=False)
+    @work(group="browser-change", exit_on_error=False, description="creating a work package")
     async def _create_and_link(self, file: StorageFile, subject: str) -> None:
-        client = self.app.client
+        client = current_client(self)
+        project_id = self.project_id
+        if project_id is None:
+            self._status("Open the browser from a work package to create one here.")
+            return
         try:
-            types = await client.types(self.project_id)
+            types = await client.types(project_id)
             kind = next((t for t in types if t.is_default), types[0])
             work_package = await client.create_work_package(
-                self.project_id, type_id=kind.id, subject=subject
+                project_id, type_id=kind.id, subject=subject
             )
         except (NepError, IndexError) as error:
             message = (
-                error_sentence(error)
-                if isinstance(error, NepError)
-                else "The project has no types."
+                sentence(error) if isinstance(error, NepError) else "The project has no types."
             )
             self._status(f"The work package was not created: {message}")
             return
@@ -263,9 +280,9 @@ class StorageBrowserScreen(Screen[None]):
             answered,
         )
 
-    @work(group="browser-change", exit_on_error=False)
+    @work(group="browser-change", exit_on_error=False, description="unlinking a file")
     async def _unlink(self, file: StorageFile, work_package: WorkPackage) -> None:
-        client = self.app.client
+        client = current_client(self)
         try:
             links = [
                 link
@@ -275,7 +292,7 @@ class StorageBrowserScreen(Screen[None]):
             for link in links:
                 await client.delete_file_link(link.id)
         except NepError as error:
-            self._status(f"Not unlinked: {error_sentence(error)}")
+            self._status(f"Not unlinked: {sentence(error)}")
             return
         self._status(f"Unlinked from #{work_package.display_id}.")
         self._load_linked(file)

@@ -19,25 +19,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Label
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label
 from textual.worker import get_current_worker
 
 from nep_tui.api.errors import FileNameExists, NepError, QuotaExceeded, TooLarge
-from nep_tui.api.models import Storage, StorageFile, WorkPackage
+from nep_tui.api.models import Storage, StorageFile, UploadResult, WorkPackage
+from nep_tui.api.transfers import Progress
+from nep_tui.dialogs.name_exists import NameChoice, NameExistsDialog
+from nep_tui.failures import sentence
 from nep_tui.formatting import format_size, plain
 from nep_tui.paths import file_size
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.local_file_chooser import LocalFileChooser
-from nep_tui.widgets.transfer_pane import error_sentence
 from nep_tui.widgets.transfer_progress import TransferProgress
-
-
-class NameChoice(Enum):
-    OVERWRITE = "overwrite"
-    KEEP_BOTH = "keep-both"
-    SKIP = "skip"
-    CANCEL = "cancel"
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
 class Phase(Enum):
@@ -47,84 +44,6 @@ class Phase(Enum):
     ENDED = "ended"
 
 
-class NameExistsDialog(ModalScreen[tuple[NameChoice, bool]]):
-    """A file of that name is already in the folder: overwrite, keep both, skip, or stop the
-    whole upload (the dialog hides the upload screen's own cancel)."""
-
-    DEFAULT_CSS = """
-    NameExistsDialog { align: center middle; }
-    NameExistsDialog > Vertical {
-        width: 78; max-width: 95%; height: auto;
-        border: thick $warning 60%; background: $surface; padding: 1 2;
-    }
-    NameExistsDialog #exists-question { text-style: bold; }
-    NameExistsDialog #exists-name { color: $text-accent; margin: 1 0; }
-    NameExistsDialog Horizontal { height: auto; margin: 1 0 0 0; }
-    NameExistsDialog Button { margin: 0 1 0 0; }
-    """
-
-    BINDINGS = [
-        Binding(
-            "o",
-            "choose('overwrite')",
-            "Overwrite",
-            id="exists-overwrite",
-            tooltip="Replace the file in Nextcloud.",
-        ),
-        Binding(
-            "k",
-            "choose('keep-both')",
-            "Keep both",
-            id="exists-keep-both",
-            tooltip="Upload under a new name chosen by Nextcloud.",
-        ),
-        Binding(
-            "s,escape",
-            "choose('skip')",
-            "Skip",
-            id="exists-skip",
-            tooltip="Do not upload this file.",
-        ),
-        Binding(
-            "c",
-            "choose('cancel')",
-            "Cancel upload",
-            id="exists-cancel",
-            tooltip="Stop: nothing more is uploaded, finished files stay linked.",
-        ),
-    ]
-
-    def __init__(self, file_name: str, *, more_to_come: bool) -> None:
-        super().__init__()
-        self.file_name = file_name
-        self.more_to_come = more_to_come
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("A file with this name is already in the folder.", id="exists-question")
-            yield Label(Content(plain(self.file_name)), id="exists-name")
-            if self.more_to_come:
-                yield Checkbox("Do the same for the other files", id="exists-all")
-            with Horizontal():
-                yield Button("Overwrite", id="overwrite", variant="error")
-                yield Button("Keep both", id="keep-both", variant="primary")
-                yield Button("Skip", id="skip")
-                yield Button("Cancel upload", id="cancel")
-        # The dialog's keys (o, k, s, c) are said where every screen says its keys.
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#keep-both", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.action_choose(event.button.id or "skip")
-
-    def action_choose(self, choice: str) -> None:
-        for_all = self.more_to_come and self.query_one("#exists-all", Checkbox).value
-        self.dismiss((NameChoice(choice), for_all))
-
-
 def failure_sentence(path: Path, error: NepError) -> str:
     """413 and 507 in one sentence each; anything else as the error says."""
     if isinstance(error, TooLarge):
@@ -132,7 +51,7 @@ def failure_sentence(path: Path, error: NepError) -> str:
         return f"{path.name} is larger than the server accepts{limit}, so it was not uploaded."
     if isinstance(error, QuotaExceeded):
         return f"There is not enough storage quota left for {path.name}, so it was not uploaded."
-    return f"{path.name} was not uploaded: {error_sentence(error)}"
+    return f"{path.name} was not uploaded: {sentence(error)}"
 
 
 def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) -> StorageFile:
@@ -149,7 +68,7 @@ def uploaded_file(result_id: str, name: str, path: Path, folder: StorageFile) ->
     )
 
 
-class UploadScreen(Screen[bool]):
+class UploadScreen(ReportsWorkerFailures, Screen[bool]):
     """Dismisses with True when anything was uploaded (so the caller reloads)."""
 
     CSS_PATH = "upload.tcss"
@@ -285,7 +204,7 @@ class UploadScreen(Screen[bool]):
 
     # --- the transfer -----------------------------------------------------------------
 
-    @work(exclusive=True, group="upload", exit_on_error=False)
+    @work(exclusive=True, group="upload", exit_on_error=False, description="uploading files")
     async def _upload_all(
         self,
         paths: list[Path],
@@ -366,12 +285,12 @@ class UploadScreen(Screen[bool]):
         path: Path,
         folder: StorageFile | None,
         row: TransferProgress,
-        progress,
+        progress: Progress,
         remembered: NameChoice | None,
         *,
         more_to_come: bool,
     ) -> tuple[str, NameChoice | None]:
-        client = self.app.client
+        client = current_client(self)
         if folder is None:
             await client.upload_attachment(self.work_package.id, path, progress=progress)
             self.changed = True
@@ -406,11 +325,14 @@ class UploadScreen(Screen[bool]):
         return f"{path.name} {how}{renamed} and linked.", remembered
 
     async def _upload_to_storage(
-        self, path: Path, folder: StorageFile, overwrite: bool | None, progress
-    ):
-        return await self.app.client.upload_file(
-            self.storage.id,
-            project_id=self.work_package.project_id,
+        self, path: Path, folder: StorageFile, overwrite: bool | None, progress: Progress
+    ) -> UploadResult:
+        storage, project_id = self.storage, self.work_package.project_id
+        if storage is None or project_id is None:
+            raise NepError("This work package has no project storage to upload into.")
+        return await current_client(self).upload_file(
+            storage.id,
+            project_id=project_id,
             folder_id=folder.id,
             path=path,
             overwrite=overwrite,
@@ -420,8 +342,11 @@ class UploadScreen(Screen[bool]):
     async def _link(self, file: StorageFile) -> None:
         """Link an uploaded file; a cancel arriving meanwhile waits until the link exists (the
         batch stops before the next file, as the worker is marked cancelled)."""
+        storage = self.storage
+        if storage is None:
+            raise NepError("This work package has no project storage to link to.")
         linking = asyncio.ensure_future(
-            self.app.client.create_file_links(self.work_package.id, self.storage.id, [file])
+            current_client(self).create_file_links(self.work_package.id, storage.id, [file])
         )
         try:
             result = await asyncio.shield(linking)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
@@ -15,14 +17,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from nep_tui.api.models import WorkPackage
-from nep_tui.commands import PaletteCommand
+from nep_tui.api.detail import WorkPackageDetail, work_package_detail
+from nep_tui.api.models import StorageFile, WorkPackage
+from nep_tui.dialogs.confirm import ConfirmDialog
+from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.formatting import format_date, format_datetime, plain
+from nep_tui.palette import PaletteCommand, work_package_link_commands
+from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
+from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
+from nep_tui.screens.link_report import LinkFilesScreen
+from nep_tui.screens.storage_browser import StorageBrowserScreen
+from nep_tui.screens.upload import UploadScreen
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.attachments_pane import AttachmentsPane
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.files_pane import FilesPane
 from nep_tui.widgets.server_markdown import ServerMarkdown
+from nep_tui.widgets.transfer_pane import TransferPane
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
 def attributes_table(work_package: WorkPackage) -> Table:
@@ -57,7 +70,7 @@ def attributes_table(work_package: WorkPackage) -> Table:
     return grid
 
 
-class WorkPackageScreen(Screen[None]):
+class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "work_package.tcss"
     # The panes focus their first list once it has loaded.
     AUTO_FOCUS = ""
@@ -112,9 +125,14 @@ class WorkPackageScreen(Screen[None]):
         self.query_one("#wp-body").loading = True
         self._load()
 
-    @work(exclusive=True, group="work-package", exit_on_error=False)
-    async def _load(self) -> WorkPackage:
-        return await self.app.client.work_package(self.work_package_id)
+    @work(
+        exclusive=True,
+        group="work-package",
+        exit_on_error=False,
+        description="loading the work package",
+    )
+    async def _load(self) -> WorkPackageDetail:
+        return await work_package_detail(current_client(self), self.work_package_id)
 
     @on(Worker.StateChanged)
     async def _loaded(self, event: Worker.StateChanged) -> None:
@@ -123,10 +141,12 @@ class WorkPackageScreen(Screen[None]):
         self.query_one("#wp-body").loading = False
         error = self.query_one("#wp-error", ErrorState)
         error.display = event.state is WorkerState.ERROR
-        if event.state is WorkerState.ERROR:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
             error.show_error(event.worker.error)
             return
-        if event.state is WorkerState.SUCCESS:
+        if event.state is WorkerState.SUCCESS and isinstance(
+            event.worker.result, WorkPackageDetail
+        ):
             await self._show(event.worker.result)
 
     def action_attach(self) -> None:
@@ -136,27 +156,98 @@ class WorkPackageScreen(Screen[None]):
     def _retry(self) -> None:
         self.action_reload()
 
-    async def _show(self, work_package: WorkPackage) -> None:
-        self.work_package = work_package
+    async def _show(self, detail: WorkPackageDetail) -> None:
+        work_package = self.work_package = detail.work_package
         self.sub_title = f"#{work_package.display_id}"
         heading = f"{plain(work_package.type_name or '')} #{work_package.display_id} · "
         self.query_one("#wp-heading", Label).update(Content(heading + plain(work_package.subject)))
         self.query_one("#wp-attributes", Static).update(attributes_table(work_package))
-        self.query_one(AttachmentsPane).show_for(work_package)
-        self.query_one(FilesPane).show_for(work_package)
+        await self.query_one(AttachmentsPane).show(work_package, detail.attachments)
+        await self.query_one(FilesPane).show(work_package, detail.file_sections)
         # Awaited: Markdown parses in a thread, and the load is handled once all of it is shown.
         await self.query_one("#wp-description", ServerMarkdown).show(
             work_package.description, placeholder="No description."
         )
 
+    # --- what the panes ask for ------------------------------------------------------------
+
+    @on(TransferPane.RemovalRequested)
+    def _confirm_removal(self, event: TransferPane.RemovalRequested) -> None:
+        removal, pane = event.removal, event.pane
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                pane.remove_confirmed(removal)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                removal.question,
+                plain(removal.name),
+                detail=removal.detail,
+                confirm_label=removal.confirm_label,
+            ),
+            answered,
+        )
+
+    @on(TransferPane.DownloadRequested)
+    def _ask_download_folder(self, event: TransferPane.DownloadRequested) -> None:
+        name, fetch, pane = event.name, event.fetch, event.pane
+
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                pane.download(name, folder, fetch)
+
+        self.app.push_screen(DownloadFolderDialog(name), chosen)
+
+    @on(TransferPane.UploadRequested)
+    def _upload(self, event: TransferPane.UploadRequested) -> None:
+        pane = event.pane
+        self.app.push_screen(
+            UploadScreen(event.work_package, event.storage), lambda _: pane.action_reload()
+        )
+
+    @on(FilesPane.ConnectRequested)
+    def _connect(self, event: FilesPane.ConnectRequested) -> None:
+        pane = event.pane
+        self.app.push_screen(
+            ConnectNextcloudScreen(event.storage),
+            lambda connected: pane.action_reload() if connected else None,
+        )
+
+    @on(FilesPane.BrowseRequested)
+    def _browse(self, event: FilesPane.BrowseRequested) -> None:
+        self.app.push_screen(StorageBrowserScreen(event.storage.id, project_id=event.project_id))
+
+    @on(FilesPane.LinkExistingRequested)
+    def _link_existing(self, event: FilesPane.LinkExistingRequested) -> None:
+        pane, work_package, storage = event.pane, event.work_package, event.storage
+
+        def picked(files: list[StorageFile] | None) -> None:
+            if files:
+                self.app.push_screen(
+                    LinkFilesScreen(work_package, storage, files), lambda _: pane.action_reload()
+                )
+
+        self.app.push_screen(
+            FolderPickerScreen(
+                storage.id,
+                purpose=PickerPurpose.LINK_FILES,
+                project_id=work_package.project_id,
+                title=f"Link existing files to #{work_package.display_id}",
+                linked_ids=event.linked_ids,
+            ),
+            picked,
+        )
+
     # --- command palette -----------------------------------------------------------------
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
+        yield from work_package_link_commands(self, self.work_package_id)
         description = self.query_one("#wp-description", ServerMarkdown)
         for link in description.web_links:
             label = f"{link.text} — {link.url}" if link.text else link.url
             yield PaletteCommand(
                 plain(f"Open link: {label}"),
                 "Open this link of the description.",
-                lambda url=link.url: description.open_link(url),
+                partial(description.open_link, link.url),
             )

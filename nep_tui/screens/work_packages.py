@@ -7,21 +7,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from nep_tui.api.client import NepenthesClient
 from nep_tui.api.errors import NepError, NotFound
 from nep_tui.api.models import Page, Project, WorkPackage
-from nep_tui.commands import PaletteCommand
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
+from nep_tui.messages import OpenWorkPackage
+from nep_tui.palette import PaletteCommand, work_package_link_commands
+from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.state_view import StateView
 from nep_tui.widgets.work_package_table import WorkPackageTable
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 PAGE_SIZE = 100
 TYPEAHEAD_PAUSE = 0.25
@@ -45,7 +50,7 @@ class WorkPackageQuery:
         return " · ".join(parts)
 
 
-class WorkPackagesScreen(Screen[None]):
+class WorkPackagesScreen(ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "work_packages.tcss"
     # The table takes focus once rows arrive, so o/m/slash work straight away.
     AUTO_FOCUS = ""
@@ -119,11 +124,16 @@ class WorkPackagesScreen(Screen[None]):
             Content(f"Showing {self.query_state.describe()}")
         )
 
-    @work(exclusive=True, exit_on_error=False, group="work-packages")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="work-packages",
+        description="loading work packages",
+    )
     async def load_first_page(self, query: WorkPackageQuery, debounce: bool = True) -> None:
         if debounce:
             await asyncio.sleep(TYPEAHEAD_PAUSE)
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         if self.state_view.state != "content":
             self.state_view.show_loading()
         else:
@@ -148,7 +158,9 @@ class WorkPackagesScreen(Screen[None]):
             self.state_view.show_empty(self._empty_text(query))
         self._show_count()
 
-    async def _fetch(self, client, query: WorkPackageQuery, page: int = 1) -> Page[WorkPackage]:
+    async def _fetch(
+        self, client: NepenthesClient, query: WorkPackageQuery, page: int = 1
+    ) -> Page[WorkPackage]:
         by_id = ID_QUERY.match(query.search)
         if by_id:
             return await self._fetch_one(client, int(by_id.group(1)), query)
@@ -162,7 +174,7 @@ class WorkPackagesScreen(Screen[None]):
         )
 
     async def _fetch_one(
-        self, client, work_package_id: int, query: WorkPackageQuery
+        self, client: NepenthesClient, work_package_id: int, query: WorkPackageQuery
     ) -> Page[WorkPackage]:
         """`#ID`: that one work package, if it belongs to this project."""
         try:
@@ -173,17 +185,22 @@ class WorkPackagesScreen(Screen[None]):
             found = [work_package] if work_package.project_id == self.project.id else []
         return Page[WorkPackage](elements=found, total=len(found), page=1, page_size=PAGE_SIZE)
 
-    @work(exclusive=True, exit_on_error=False, group="work-packages-more")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="work-packages-more",
+        description="loading more work packages",
+    )
     async def load_next_page(self) -> None:
         query = self.query_state
-        client = self.app.client  # type: ignore[attr-defined]
+        client = current_client(self)
         self._loading_more = True
         self._show_count()
         try:
             page = await self._fetch(client, query, self.pages_loaded + 1)
         except NepError as error:
             self.notify(
-                f"{error.message} {error.hint}".strip(),
+                sentence(error),
                 title="Loading more failed",
                 severity="error",
                 markup=False,
@@ -226,19 +243,19 @@ class WorkPackagesScreen(Screen[None]):
 
     @on(Input.Changed, "#wp-search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self._requery(search=event.value)
+        self._requery(replace(self.query_state, search=event.value))
 
     @on(Input.Submitted, "#wp-search")
     def _search_submitted(self) -> None:
         self.table.focus()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         if event.key == "down" and self.focused is self.search_input:
             event.stop()
             self.table.focus()
 
-    def _requery(self, *, debounce: bool = True, **changes: object) -> None:
-        self.query_state = replace(self.query_state, **changes)
+    def _requery(self, query: WorkPackageQuery, *, debounce: bool = True) -> None:
+        self.query_state = query
         self._show_filters()
         self.workers.cancel_group(self, "work-packages-more")
         self._loading_more = False
@@ -246,16 +263,19 @@ class WorkPackagesScreen(Screen[None]):
 
     @on(ErrorState.RetryRequested)
     def action_reload(self) -> None:
-        self._requery(debounce=False)
+        self._requery(self.query_state, debounce=False)
 
     def action_focus_search(self) -> None:
         self.search_input.focus()
 
     def action_toggle_open(self) -> None:
-        self._requery(debounce=False, open_only=not self.query_state.open_only)
+        self._requery(
+            replace(self.query_state, open_only=not self.query_state.open_only), debounce=False
+        )
 
     def action_toggle_mine(self) -> None:
-        self._requery(debounce=False, assigned_to_me=not self.query_state.assigned_to_me)
+        query = self.query_state
+        self._requery(replace(query, assigned_to_me=not query.assigned_to_me), debounce=False)
 
     # --- command palette -----------------------------------------------------------------
 
@@ -265,19 +285,9 @@ class WorkPackagesScreen(Screen[None]):
             yield PaletteCommand(
                 f"Open #{work_package.id}",
                 "Show this work package.",
-                lambda: self.app.open_work_package(work_package.id),
-            )  # type: ignore[attr-defined]
-            web_url = self.app.client.work_package_web_url(work_package.id)  # type: ignore[attr-defined]
-            yield PaletteCommand(
-                f"Open #{work_package.id} in the browser",
-                "Its page in the web UI.",
-                lambda: self.app.safe_open_url(web_url, what="work package link"),
-            )  # type: ignore[attr-defined]
-            yield PaletteCommand(
-                f"Copy link to #{work_package.id}",
-                "Copy its web address.",
-                lambda: self.app.copy_with_toast(web_url, "work package link"),
-            )  # type: ignore[attr-defined]
+                lambda: self.post_message(OpenWorkPackage(work_package.id)),
+            )
+            yield from work_package_link_commands(self, work_package.id)
         yield PaletteCommand(
             "Toggle open/all", "Show closed work packages too, or not.", self.action_toggle_open
         )

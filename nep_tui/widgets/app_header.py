@@ -1,37 +1,91 @@
-"""The header of every screen: title, profile and server, and the unread badge."""
+"""The header of every screen: the palette icon, title, profile and server, and the unread badge.
+
+Built from public widgets rather than by subclassing Textual's `Header`: that one's title
+watcher (a private mount handler) fails when the title changes while its screen is being
+replaced, e.g. right after logging in, and cannot be replaced without private API.
+"""
 
 from __future__ import annotations
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.css.query import NoMatches
-from textual.widgets import Header
-from textual.widgets._header import HeaderTitle
+from textual.widget import Widget
+from textual.widgets import Static
 
 from nep_tui.widgets.unread_badge import UnreadBadge
 
+ICON = "◆"
 
-class AppHeader(Header):
-    def __init__(self) -> None:
-        super().__init__(icon="◆")
+
+class PaletteIcon(Widget):
+    """The icon at the left; a click opens the command palette."""
+
+    DEFAULT_CSS = """
+    PaletteIcon {
+        dock: left;
+        padding: 0 1;
+        width: 8;
+        content-align: left middle;
+    }
+    PaletteIcon:hover {
+        background: $foreground 10%;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.tooltip = "Open the command palette"
+
+    async def on_click(self, event: events.Click) -> None:
+        event.stop()
+        await self.run_action("app.command_palette")
+
+    def render(self) -> RenderResult:
+        return ICON
+
+
+class AppHeader(Widget):
+    DEFAULT_CSS = """
+    AppHeader {
+        dock: top;
+        width: 100%;
+        background: $panel;
+        color: $foreground;
+        height: 1;
+    }
+    AppHeader > #header-title {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        content-align: center middle;
+        width: 100%;
+    }
+    AppHeader > #header-right {
+        dock: right;
+        width: 10;
+        padding: 0 1;
+    }
+    """
 
     def compose(self) -> ComposeResult:
-        yield from super().compose()
+        yield PaletteIcon()
+        yield Static(id="header-title")
+        yield Static(id="header-right")
         yield UnreadBadge()
 
-    def _on_mount(self, event: events.Mount) -> None:
-        # Header's own title watcher fails when the title changes while its screen is being
-        # replaced (e.g. right after logging in); a header that is going away just skips it.
-        # prevent_default keeps Header._on_mount from adding that watcher as well.
-        event.prevent_default()
+    def on_mount(self) -> None:
+        for node, name in (
+            (self.app, "title"),
+            (self.app, "sub_title"),
+            (self.screen, "title"),
+            (self.screen, "sub_title"),
+        ):
+            self.watch(node, name, self._show_title)
 
-        def set_title() -> None:
-            try:
-                self.query_one(HeaderTitle).update(self.format_title())
-            except NoMatches:
-                pass
-
-        self.watch(self.app, "title", set_title)
-        self.watch(self.app, "sub_title", set_title)
-        self.watch(self.screen, "title", set_title)
-        self.watch(self.screen, "sub_title", set_title)
+    def _show_title(self) -> None:
+        screen = self.screen
+        title = screen.title if screen.title is not None else self.app.title
+        sub_title = screen.sub_title if screen.sub_title is not None else self.app.sub_title
+        try:
+            self.query_one("#header-title", Static).update(self.app.format_title(title, sub_title))
+        except NoMatches:
+            pass  # the header is being removed with its screen

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on, work
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from nep_tui.api.models import Attachment
+from nep_tui.failures import sentence
+from nep_tui.services import current_client
 from nep_tui.widgets.file_row import attachment_row
-from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
+from nep_tui.widgets.transfer_pane import Progress, Removal, TransferPane
 
 
 class AttachmentList(OptionList):
@@ -55,6 +58,7 @@ class AttachmentsPane(TransferPane):
     ]
 
     TITLE = "Attachments"
+    LOAD_GROUP = "attachments"
 
     def action_reload(self) -> None:
         if self.work_package is None:
@@ -62,35 +66,27 @@ class AttachmentsPane(TransferPane):
         self.query_one(".pane-body").loading = True
         self._load(self.work_package.id)
 
-    @work(exclusive=True, group="attachments", exit_on_error=False)
+    @work(exclusive=True, group=LOAD_GROUP, exit_on_error=False, description="loading attachments")
     async def _load(self, work_package_id: int) -> list[Attachment]:
-        return await self.app.client.attachments(work_package_id)
+        return await current_client(self).attachments(work_package_id)
 
-    @on(Worker.StateChanged)
-    async def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "attachments" or not event.worker.is_finished:
-            return
+    async def show_outcome(self, outcome: object) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
         await body.remove_children()
-        if event.state is WorkerState.SUCCESS:
-            attachments = event.worker.result
-            if attachments:
-                await body.mount(AttachmentList(attachments))
-            else:
-                await body.mount(
-                    Label("No attachments. Press a to attach files.", classes="pane-empty")
-                )
-        elif event.state is WorkerState.ERROR:
+        if isinstance(outcome, BaseException):
             await body.mount(
                 Label(
-                    Content(
-                        "The attachments could not be fetched. "
-                        + error_sentence(event.worker.error)
-                    ),
+                    Content(f"The attachments could not be fetched. {sentence(outcome)}"),
                     classes="pane-error",
                 ),
                 Button("Retry", id="attachments-retry", classes="pane-retry"),
+            )
+        elif isinstance(outcome, list) and outcome:
+            await body.mount(AttachmentList(outcome))
+        else:
+            await body.mount(
+                Label("No attachments. Press a to attach files.", classes="pane-empty")
             )
         self.refresh_bindings()
 
@@ -125,33 +121,30 @@ class AttachmentsPane(TransferPane):
         attachment = self.highlighted_attachment
         if attachment is None:
             return
-        client = self.app.client
+        client = current_client(self)
 
-        async def fetch(target, progress):
+        async def fetch(target: Path, progress: Progress) -> Path:
             return await client.download_attachment(attachment.id, target, progress=progress)
 
-        self.ask_and_download(attachment.file_name, fetch)
+        self.request_download(attachment.file_name, fetch)
 
     def action_delete_attachment(self) -> None:
         attachment = self.highlighted_attachment
         if attachment is None:
             return
-        self.confirm_and_remove(
+        client = current_client(self)
+        self.request_removal(
             Removal(
                 "Delete this attachment?",
                 attachment.file_name,
                 detail="It is removed from the work package for everyone.",
                 confirm_label="Delete",
-                remove=lambda: self.app.client.delete_attachment(attachment.id),  # type: ignore[attr-defined]
+                remove=lambda: client.delete_attachment(attachment.id),
                 done="Deleted",
                 failed_title="Not deleted",
             )
         )
 
     def action_add_attachment(self) -> None:
-        from nep_tui.screens.upload import UploadScreen
-
         if self.work_package is not None:
-            self.app.push_screen(
-                UploadScreen(self.work_package, None), lambda _: self.action_reload()
-            )
+            self.post_message(self.UploadRequested(self, self.work_package, None))

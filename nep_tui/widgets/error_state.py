@@ -11,18 +11,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from nep_tui.api.errors import NepError
-from nep_tui.formatting import plain
-
-
-def describe(error: BaseException) -> tuple[str, str]:
-    """One sentence saying what happened and one saying what to do, for any error."""
-    if isinstance(error, NepError):
-        return plain(error.message), plain(error.hint)
-    return (
-        f"Something unexpected went wrong ({type(error).__name__}).",
-        "Try again; if it keeps happening, please report it.",
-    )
+from nep_tui.failures import describe
 
 
 class ErrorState(Vertical):

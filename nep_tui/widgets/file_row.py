@@ -7,6 +7,7 @@ Status is said in words, not only by colour, so it survives NO_COLOR.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -70,12 +71,13 @@ def _storage_columns(width: int, mark: Text, name: Text, size: Text, modified: T
     # A leading space, then each cell followed by a space.
     name_width = max(width - (1 + 1 + SIZE_WIDTH + TIME_WIDTH + 4), 8)
     line = Text(" ", no_wrap=True, end="")
-    for cell, cell_width, justify in (
+    columns: tuple[tuple[Text, int, Literal["left", "right"]], ...] = (
         (mark, 1, "left"),
         (name, name_width, "left"),
         (size, SIZE_WIDTH, "right"),
         (modified, TIME_WIDTH, "left"),
-    ):
+    )
+    for cell, cell_width, justify in columns:
         cell.overflow = "ellipsis"
         cell.align(justify, cell_width)
         line.append_text(cell)

@@ -9,47 +9,28 @@ cannot reach Nextcloud; a fetching error with retry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import on, work
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
+from nep_tui.api.detail import StorageSection, storage_sections
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import AuthorizationState, FileLink, FileLinkStatus, Storage, WorkPackage
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
+from nep_tui.services import app_services, current_client
 from nep_tui.widgets.file_row import file_link_row
-from nep_tui.widgets.transfer_pane import Removal, TransferPane, error_sentence
+from nep_tui.widgets.transfer_pane import Progress, Removal, TransferPane
 
 NOT_CONNECTED_STATES = (AuthorizationState.NOT_CONNECTED, AuthorizationState.FAILED_AUTHORIZATION)
 ACTIONABLE = (FileLinkStatus.VIEW_ALLOWED, FileLinkStatus.UNKNOWN, FileLinkStatus.ERROR)
-
-
-@dataclass(frozen=True)
-class StorageSection:
-    storage: Storage
-    links: list[FileLink]
-
-
-async def load_sections(client, work_package: WorkPackage) -> list[StorageSection]:
-    """The storages of the work package's project (and of its links), each with its links."""
-    links = await client.file_links(work_package.id)
-    storage_ids: list[int] = []
-    if work_package.project_id is not None:
-        for project_storage in await client.project_storages(work_package.project_id):
-            if project_storage.storage_id is not None:
-                storage_ids.append(project_storage.storage_id)
-    storage_ids.extend(link.storage_id for link in links if link.storage_id is not None)
-    sections = []
-    for storage_id in dict.fromkeys(storage_ids):
-        storage = await client.storage(storage_id)
-        sections.append(
-            StorageSection(storage, [link for link in links if link.storage_id == storage_id])
-        )
-    return sections
 
 
 class FileLinkList(OptionList):
@@ -134,6 +115,43 @@ class FilesPane(TransferPane):
     ]
 
     TITLE = "Files"
+    LOAD_GROUP = "file-links"
+
+    @dataclass
+    class ConnectRequested(Message):
+        """Connect the user's account to `storage`; reload the pane once connected."""
+
+        pane: FilesPane
+        storage: Storage
+
+        @property
+        def control(self) -> FilesPane:
+            return self.pane
+
+    @dataclass
+    class BrowseRequested(Message):
+        """Browse `storage`, seen from the work package's project."""
+
+        pane: FilesPane
+        storage: Storage
+        project_id: int | None
+
+        @property
+        def control(self) -> FilesPane:
+            return self.pane
+
+    @dataclass
+    class LinkExistingRequested(Message):
+        """Pick files already in `storage` and link them; `linked_ids` are linked already."""
+
+        pane: FilesPane
+        work_package: WorkPackage
+        storage: Storage
+        linked_ids: frozenset[str]
+
+        @property
+        def control(self) -> FilesPane:
+            return self.pane
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -144,38 +162,31 @@ class FilesPane(TransferPane):
     def action_reload(self) -> None:
         if self.work_package is None:
             return
-        body = self.query_one(".pane-body")
-        body.loading = True
+        self.query_one(".pane-body").loading = True
         self._load(self.work_package)
 
-    @work(exclusive=True, group="file-links", exit_on_error=False)
+    @work(exclusive=True, group=LOAD_GROUP, exit_on_error=False, description="loading linked files")
     async def _load(self, work_package: WorkPackage) -> list[StorageSection]:
-        return await load_sections(self.app.client, work_package)
+        return await storage_sections(current_client(self), work_package)
 
-    @on(Worker.StateChanged)
-    async def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "file-links" or not event.worker.is_finished:
-            return
+    async def show_outcome(self, outcome: object) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
-        if event.state is WorkerState.SUCCESS:
-            self.sections = event.worker.result
-            await self._render_sections(body)
-        elif event.state is WorkerState.ERROR:
-            await body.remove_children()
+        await body.remove_children()
+        if isinstance(outcome, BaseException):
             await body.mount(
                 Label(
-                    Content(
-                        f"The files could not be fetched. {error_sentence(event.worker.error)}"
-                    ),
+                    Content(f"The files could not be fetched. {sentence(outcome)}"),
                     classes="pane-error",
                 ),
                 Button("Retry", id="files-retry", classes="pane-retry"),
             )
+        elif isinstance(outcome, list):
+            self.sections = outcome
+            await self._render_sections(body)
         self.refresh_bindings()
 
-    async def _render_sections(self, body: Vertical) -> None:
-        await body.remove_children()
+    async def _render_sections(self, body: Widget) -> None:
         if not self.sections:
             await body.mount(
                 Label("No file storage is set up for this project.", classes="pane-empty")
@@ -191,7 +202,7 @@ class FilesPane(TransferPane):
             if first is not None:
                 first.focus()
 
-    def _section_body(self, section: StorageSection) -> list:
+    def _section_body(self, section: StorageSection) -> list[Widget]:
         state = section.storage.authorization_state
         if state in NOT_CONNECTED_STATES:
             return [
@@ -286,38 +297,37 @@ class FilesPane(TransferPane):
         if (link := self._actionable_link()) is not None:
             self._open_link(link, location=True)
 
-    @work(group="file-open", exit_on_error=False)
+    @work(group="file-open", exit_on_error=False, description="opening a file in Nextcloud")
     async def _open_link(self, link: FileLink, *, location: bool) -> None:
         try:
-            url = await self.app.client.file_link_open_url(link.id, location=location)
+            url = await current_client(self).file_link_open_url(link.id, location=location)
         except NepError as error:
-            self.notify(
-                error_sentence(error), title="Could not open", severity="error", markup=False
-            )
+            self.notify(sentence(error), title="Could not open", severity="error", markup=False)
             return
-        self.app.safe_open_url(url, what="folder" if location else "file")
+        app_services(self).safe_open_url(url, what="folder" if location else "file")
 
     def action_download_file(self) -> None:
         if (link := self._actionable_link()) is None:
             return
-        client = self.app.client
+        client = current_client(self)
 
-        async def fetch(target, progress):
+        async def fetch(target: Path, progress: Progress) -> Path:
             return await client.download_file_link(link.id, target, progress=progress)
 
-        self.ask_and_download(link.name, fetch)
+        self.request_download(link.name, fetch)
 
     def action_unlink_file(self) -> None:
         link = self._actionable_link()
         if link is None:
             return
-        self.confirm_and_remove(
+        client = current_client(self)
+        self.request_removal(
             Removal(
                 "Remove the link to this file?",
                 link.name,
                 detail="Only the link is removed; the file stays in Nextcloud.",
                 confirm_label="Unlink",
-                remove=lambda: self.app.client.delete_file_link(link.id),  # type: ignore[attr-defined]
+                remove=lambda: client.delete_file_link(link.id),
                 done="Unlinked",
                 failed_title="Not unlinked",
             )
@@ -346,63 +356,28 @@ class FilesPane(TransferPane):
         self.action_upload()
 
     def action_connect(self) -> None:
-        from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
-
         storage = self._target_storage(connected=False)
         if storage is not None:
-            self.app.push_screen(
-                ConnectNextcloudScreen(storage),
-                lambda connected: self.action_reload() if connected else None,
-            )
+            self.post_message(self.ConnectRequested(self, storage))
 
     def action_browse(self) -> None:
-        from nep_tui.screens.storage_browser import StorageBrowserScreen
-
         storage = self._target_storage()
         if storage is not None and self.work_package is not None:
-            self.app.push_screen(
-                StorageBrowserScreen(storage.id, project_id=self.work_package.project_id)
-            )
+            self.post_message(self.BrowseRequested(self, storage, self.work_package.project_id))
 
     def action_link_existing(self) -> None:
-        from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
-
         storage = self._target_storage()
-        work_package = self.work_package
-        if storage is None or work_package is None:
+        if storage is None or self.work_package is None:
             return
-
-        def picked(files) -> None:
-            if files:
-                from nep_tui.screens.link_report import LinkFilesScreen
-
-                self.app.push_screen(
-                    LinkFilesScreen(work_package, storage, files), lambda _: self.action_reload()
-                )
-
         linked = frozenset(
             link.origin_id
             for section in self.sections
             if section.storage.id == storage.id
             for link in section.links
         )
-        self.app.push_screen(
-            FolderPickerScreen(
-                storage.id,
-                purpose=PickerPurpose.LINK_FILES,
-                project_id=work_package.project_id,
-                title=f"Link existing files to #{work_package.display_id}",
-                linked_ids=linked,
-            ),
-            picked,
-        )
+        self.post_message(self.LinkExistingRequested(self, self.work_package, storage, linked))
 
     def action_upload(self) -> None:
-        from nep_tui.screens.upload import UploadScreen
-
         storage = self._target_storage()
-        if storage is None or self.work_package is None:
-            return
-        self.app.push_screen(
-            UploadScreen(self.work_package, storage), lambda _: self.action_reload()
-        )
+        if storage is not None and self.work_package is not None:
+            self.post_message(self.UploadRequested(self, self.work_package, storage))

@@ -138,7 +138,8 @@ class NotificationList(OptionList):
         unread = [
             index for index in selectable if not self._by_option[self.options[index].id or ""].read
         ]
-        self.highlighted = (unread or selectable or [None])[0]
+        first: list[int | None] = [*(unread or selectable), None]
+        self.highlighted = first[0]
 
     @property
     def highlighted_notification(self) -> Notification | None:

@@ -80,7 +80,7 @@ class ProjectTree(Tree[Project]):
             parent = project.parent_id if project.parent_id in shown_ids else None
             children.setdefault(parent, []).append(project)
         self.clear()
-        self._add_children(self.root, None, children)
+        self._add_project_nodes(self.root, None, children)
         self.root.expand_all()
         matched = [
             project for project in shown if not needle.strip() or matches(project, needle.strip())
@@ -99,7 +99,7 @@ class ProjectTree(Tree[Project]):
                 return
             line += 1
 
-    def _add_children(
+    def _add_project_nodes(
         self,
         node: TreeNode[Project],
         parent_id: int | None,
@@ -109,7 +109,7 @@ class ProjectTree(Tree[Project]):
             has_children = project.id in children
             child = node.add(project_label(project), data=project, allow_expand=has_children)
             if has_children:
-                self._add_children(child, project.id, children)
+                self._add_project_nodes(child, project.id, children)
 
     @property
     def highlighted_project(self) -> Project | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 
 QUIET_ZONE = 2
@@ -47,10 +48,10 @@ class QRCode(Widget):
     def rows(self) -> int:
         return len(self.lines)
 
-    def get_content_width(self, container, viewport) -> int:
+    def get_content_width(self, container: Size, viewport: Size) -> int:
         return self.columns
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.rows
 
     def render(self) -> Content:

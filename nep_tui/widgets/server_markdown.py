@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.widgets import Markdown
 
 from nep_tui.formatting import plain
+from nep_tui.services import app_services, current_client
 
 # The schemes a click may hand to a browser; others (file:, ssh:, custom handlers) could
 # launch local programs.
@@ -201,7 +202,7 @@ class ServerMarkdown(Markdown):
         return self.update(text if text else f"*{placeholder}*")
 
     def _url(self, href: str) -> str:
-        return link_url(href, self.app.client.http.absolute)  # type: ignore[attr-defined]
+        return link_url(href, current_client(self).http.absolute)
 
     @on(Markdown.LinkClicked)
     def _open_link(self, event: Markdown.LinkClicked) -> None:
@@ -218,4 +219,4 @@ class ServerMarkdown(Markdown):
                 markup=False,
             )
             return
-        self.app.safe_open_url(url)  # type: ignore[attr-defined]
+        app_services(self).safe_open_url(url)

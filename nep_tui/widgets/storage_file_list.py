@@ -20,9 +20,12 @@ from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import NepError
 from nep_tui.api.models import StorageFile, StorageFiles
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain
+from nep_tui.services import current_client
 from nep_tui.widgets.breadcrumb import Breadcrumb, Crumb
 from nep_tui.widgets.storage_file_table import StorageFileTable
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 ROOT = "/"
 
@@ -43,7 +46,7 @@ def parent_location(location: str) -> str:
     return trimmed.rsplit("/", 1)[0] or ROOT
 
 
-class StorageFileList(Vertical):
+class StorageFileList(ReportsWorkerFailures, Vertical):
     """One storage folder at a time. `multi_select` lets space mark files across folders."""
 
     DEFAULT_CSS = """
@@ -157,16 +160,21 @@ class StorageFileList(Vertical):
         self.query_one(StorageFileTable).loading = True
         self._load(self.location)
 
-    @work(exclusive=True, group="storage-files", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="storage-files",
+        exit_on_error=False,
+        description="listing a storage folder",
+    )
     async def _load(self, location: str) -> StorageFiles:
-        return await self.app.client.storage_files(self.storage_id, location)
+        return await current_client(self).storage_files(self.storage_id, location)
 
     @on(Worker.StateChanged)
     def _loaded(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "storage-files":
             return
         table = self.query_one(StorageFileTable)
-        if event.state is WorkerState.SUCCESS:
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, StorageFiles):
             table.loading = False
             self._show_listing(event.worker.result)
         elif event.state is WorkerState.ERROR:
@@ -194,7 +202,7 @@ class StorageFileList(Vertical):
 
     def _show_error(self, error: BaseException | None) -> None:
         if isinstance(error, NepError):
-            text = f"{error.message} {error.hint}".strip()
+            text = sentence(error)
         else:
             text = "The folder could not be loaded."
         self.query_one("#files-error-text", Label).update(Content(text + " Press ctrl+r to retry."))

@@ -1,4 +1,9 @@
-"""What the attachments pane and the files pane share: downloads with progress, never clobbering."""
+"""What the attachments pane and the files pane share: downloads with progress, never clobbering.
+
+The panes never open a screen or a dialog themselves: they post a message (remove this, ask
+where to download, upload here) and the screen that owns them asks the user, then calls the
+pane back (`remove_confirmed`, `download`, `action_reload`).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Label
+from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
-from nep_tui.api.models import WorkPackage
+from nep_tui.api.models import Storage, WorkPackage
 from nep_tui.api.transfers import unique_path
+from nep_tui.failures import sentence
 from nep_tui.formatting import plain, safe_file_name
-from nep_tui.screens.download_folder import DownloadFolderDialog
 from nep_tui.widgets.transfer_progress import TransferProgress
+from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 Progress = Callable[[int, int | None], None]
 Fetch = Callable[[Path, Progress], Awaitable[Path]]
@@ -25,12 +33,6 @@ Fetch = Callable[[Path, Progress], Awaitable[Path]]
 
 # A name that keeps appearing while we download means something else is writing there.
 MAX_NAME_ATTEMPTS = 5
-
-
-def error_sentence(error: BaseException) -> str:
-    if isinstance(error, NepError):
-        return f"{error.message} {error.hint}".strip()
-    return "Something unexpected went wrong; try again."
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,49 @@ class Removal:
     failed_title: str
 
 
-class TransferPane(Vertical):
+class TransferPane(ReportsWorkerFailures, Vertical):
     """A pane of one work package: its `TITLE`, a `.pane-body`, and a `.pane-transfers` area
-    under it where transfers show progress. Subclasses provide `action_reload`, which loads the
-    body and runs again after a successful removal."""
+    under it where transfers show progress. Subclasses load the body in `action_reload`,
+    which runs again after a successful removal."""
 
     TITLE: ClassVar[str]
+    LOAD_GROUP: ClassVar[str]
+    """The worker group of `action_reload`; its result (or error) goes to `show_outcome`."""
+
+    @dataclass
+    class RemovalRequested(Message):
+        """The user asked to remove something; the screen confirms, then calls `remove_confirmed`."""
+
+        pane: TransferPane
+        removal: Removal
+
+        @property
+        def control(self) -> TransferPane:
+            return self.pane
+
+    @dataclass
+    class DownloadRequested(Message):
+        """The user asked to download `name`; the screen asks where, then calls `download`."""
+
+        pane: TransferPane
+        name: str
+        fetch: Fetch
+
+        @property
+        def control(self) -> TransferPane:
+            return self.pane
+
+    @dataclass
+    class UploadRequested(Message):
+        """Upload local files to `storage` and link them (None: as attachments)."""
+
+        pane: TransferPane
+        work_package: WorkPackage
+        storage: Storage | None
+
+        @property
+        def control(self) -> TransferPane:
+            return self.pane
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -62,48 +101,47 @@ class TransferPane(Vertical):
         yield Vertical(classes="pane-body")
         yield Vertical(classes="pane-transfers")
 
-    def show_for(self, work_package: WorkPackage) -> None:
+    def action_reload(self) -> None:
+        """Load the body from the server (each pane knows what it shows)."""
+        raise NotImplementedError
+
+    async def show_outcome(self, outcome: object) -> None:
+        """Show what was loaded, or the error that came instead."""
+        raise NotImplementedError
+
+    async def show(self, work_package: WorkPackage, outcome: object) -> None:
+        """Show what the screen has loaded already (or why it could not be)."""
         self.work_package = work_package
-        self.action_reload()  # type: ignore[attr-defined]
+        await self.show_outcome(outcome)
 
-    def confirm_and_remove(self, removal: Removal) -> None:
-        from nep_tui.dialogs.confirm import ConfirmDialog
+    @on(Worker.StateChanged)
+    async def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != self.LOAD_GROUP or not event.worker.is_finished:
+            return
+        outcome = event.worker.result if event.state is WorkerState.SUCCESS else event.worker.error
+        if outcome is not None:  # (a cancelled load has neither)
+            await self.show_outcome(outcome)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._remove(removal)
+    def request_removal(self, removal: Removal) -> None:
+        self.post_message(self.RemovalRequested(self, removal))
 
-        self.app.push_screen(
-            ConfirmDialog(
-                removal.question,
-                plain(removal.name),
-                detail=removal.detail,
-                confirm_label=removal.confirm_label,
-            ),
-            answered,
-        )
+    def request_download(self, name: str, fetch: Fetch) -> None:
+        self.post_message(self.DownloadRequested(self, name, fetch))
 
-    @work(group="remove", exit_on_error=False)
-    async def _remove(self, removal: Removal) -> None:
+    @work(group="remove", exit_on_error=False, description="removing a file")
+    async def remove_confirmed(self, removal: Removal) -> None:
+        """Do a removal the user has confirmed, and load the pane again."""
         try:
             await removal.remove()
         except NepError as error:
-            self.notify(
-                error_sentence(error), title=removal.failed_title, severity="error", markup=False
-            )
+            self.notify(sentence(error), title=removal.failed_title, severity="error", markup=False)
             return
         self.notify(f"{removal.done} {plain(removal.name)}.", markup=False)
-        self.action_reload()  # type: ignore[attr-defined]
+        self.action_reload()
 
-    def ask_and_download(self, name: str, fetch: Fetch) -> None:
-        def chosen(folder: Path | None) -> None:
-            if folder is not None:
-                self._download(name, folder, fetch)
-
-        self.app.push_screen(DownloadFolderDialog(name), chosen)
-
-    @work(group="download", exit_on_error=False)
-    async def _download(self, name: str, folder: Path, fetch: Fetch) -> None:
+    @work(group="download", exit_on_error=False, description="downloading a file")
+    async def download(self, name: str, folder: Path, fetch: Fetch) -> None:
+        """Download into `folder` under a name of its own: an existing file is never replaced."""
         progress = TransferProgress(f"Downloading {name}")
         await self.query_one(".pane-transfers").mount(progress)
         wanted = folder / safe_file_name(name)
@@ -117,8 +155,11 @@ class TransferPane(Vertical):
                     target = unique_path(target)
             else:
                 raise DownloadTargetExists(str(target))
-        except NepError as error:
-            progress.finish(f"Not downloaded: {error_sentence(error)}", failed=True)
+        except Exception as error:
+            # A bug is reported by the one path for worker failures; the row must not hang.
+            progress.finish(f"Not downloaded: {sentence(error)}", failed=True)
+            if not isinstance(error, NepError):
+                raise
             return
         if saved.name != wanted.name:
             progress.finish(f"Saved as {saved} ({wanted.name} already existed and was kept).")

@@ -6,10 +6,11 @@ from support.tui import app_for, settle
 from textual import events
 
 from nep_tui import app as app_module
+from nep_tui import browser
 from nep_tui.api.errors import NotLoggedIn
 from nep_tui.app import NepTuiApp
 from nep_tui.commands import NepTuiCommands
-from nep_tui.screens.help import HelpScreen
+from nep_tui.dialogs.help import HelpScreen
 from nep_tui.screens.login import LoginScreen
 from nep_tui.screens.notifications import NotificationsScreen
 from nep_tui.screens.projects import ProjectsScreen
@@ -104,15 +105,15 @@ async def test_palette_offers_context_and_global_commands(sandbox):
 
 def test_no_browser_over_ssh(monkeypatch):
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
-    assert not app_module.has_local_browser()
+    assert not browser.has_local_browser()
     monkeypatch.delenv("SSH_CONNECTION")
     monkeypatch.delenv("SSH_TTY", raising=False)
-    monkeypatch.setattr(app_module.sys, "platform", "linux")
+    monkeypatch.setattr(browser.sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    assert not app_module.has_local_browser()
+    assert not browser.has_local_browser()
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
-    assert app_module.has_local_browser()
+    assert browser.has_local_browser()
 
 
 async def test_safe_open_url_copies_and_shows_the_link_without_a_browser(monkeypatch):

@@ -27,7 +27,7 @@ from nep_tui.api.errors import NotFound
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.models import Attachment
 from nep_tui.dialogs.confirm import ConfirmDialog
-from nep_tui.screens.download_folder import DownloadFolderDialog
+from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.screens.upload import UploadScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.attachments_pane import AttachmentList, AttachmentsPane

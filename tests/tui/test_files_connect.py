@@ -11,12 +11,8 @@ from textual.geometry import Region
 from textual.widgets import Label
 
 from nep_tui.api.models import AuthorizationState, Storage
-from nep_tui.screens.connect_nextcloud import (
-    UNREACHABLE,
-    WAITING,
-    ConnectNextcloudScreen,
-    QrAloneScreen,
-)
+from nep_tui.dialogs.qr_code import QrCodeDialog
+from nep_tui.screens.connect_nextcloud import UNREACHABLE, WAITING, ConnectNextcloudScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.files_pane import FileLinkList
 from nep_tui.widgets.qr_code import QRCode
@@ -62,7 +58,7 @@ async def test_connecting_refreshes_the_files_pane(fresh_sandbox, monkeypatch):
         await asyncio.sleep(0.3)
         assert app.screen is screen  # still waiting: not connected yet
         await pilot.press("q")  # scanned from the QR code alone, which must close too
-        assert isinstance(app.screen, QrAloneScreen)
+        assert isinstance(app.screen, QrCodeDialog)
         fresh_sandbox.set_faults(connect_user="newcomer")
         for _ in range(50):
             if isinstance(app.screen, WorkPackageScreen):
@@ -122,7 +118,7 @@ async def test_without_room_for_the_qr_code_a_line_says_how_to_see_it(sandbox, n
         assert screen.active_bindings["q"].binding.show
         await pilot.press("q")
         alone = app.screen
-        assert isinstance(alone, QrAloneScreen)
+        assert isinstance(alone, QrCodeDialog)
         assert alone.query_one(QRCode).region.area == 0  # not drawn: a cut QR code does not scan
         assert str(alone.query_one("#qr-alone-too-small", Label).content) == (
             "The QR code needs a window at least 32 rows tall (this one is 80×24); "

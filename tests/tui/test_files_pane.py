@@ -11,7 +11,7 @@ from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.models import FileLinkStatus
 from nep_tui.dialogs.confirm import ConfirmDialog
-from nep_tui.screens.download_folder import DownloadFolderDialog
+from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.widgets.files_pane import FileLinkList, FilesPane
 
 SIZE = (100, 34)

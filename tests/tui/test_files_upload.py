@@ -11,8 +11,9 @@ from textual.widgets import DirectoryTree, ProgressBar
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
+from nep_tui.dialogs.name_exists import NameExistsDialog
 from nep_tui.screens.folder_picker import FolderPickerScreen
-from nep_tui.screens.upload import NameExistsDialog, UploadScreen
+from nep_tui.screens.upload import UploadScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.local_path_input import LocalPathInput
 from nep_tui.widgets.transfer_progress import TransferProgress

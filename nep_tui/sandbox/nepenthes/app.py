@@ -72,6 +72,12 @@ class NepenthesConfig:
         return self.data_dir / "attachments"
 
 
+def request_config(request: Request) -> NepenthesConfig:
+    """The config `create_app` put on the app's state (Starlette's state holds untyped values)."""
+    config: NepenthesConfig = request.app.state.config
+    return config
+
+
 def _load(name: str, *, optional: bool) -> ModuleType | None:
     qualified = f"{__package__}.{name}"
     try:

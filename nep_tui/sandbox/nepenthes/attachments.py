@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import (
     ApiError,
@@ -38,16 +39,12 @@ from nep_tui.sandbox.nepenthes.hal import (
     plain_collection,
 )
 from nep_tui.sandbox.nepenthes.meta import user_link
-from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import visible_work_package
 
 CHUNK = 1024 * 1024
 # Multipart framing around the file; a body larger than the limit plus this cannot fit.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 def _too_large(limit: int) -> ApiError:
@@ -56,7 +53,7 @@ def _too_large(limit: int) -> ApiError:
 
 
 def _attachments_dir(request: Request) -> Path:
-    directory = request.app.state.config.attachments_dir
+    directory = request_config(request).attachments_dir
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -97,7 +94,7 @@ def represent_attachment(
 
 async def list_attachments(request: Request) -> JSONResponse:
     viewer_id, wp = visible_work_package(request, request.path_params["id"])
-    store = _store(request)
+    store = request_store(request)
     rows = store.all("SELECT * FROM attachments WHERE container_id=? ORDER BY id", (wp["id"],))
     elements = [represent_attachment(store, row, viewer_id=viewer_id) for row in rows]
     return hal_response(plain_collection(f"{API}/work_packages/{wp['id']}/attachments", elements))
@@ -143,7 +140,7 @@ def _store_upload(upload: UploadFile, target: Path, limit: int) -> tuple[int, st
 
 async def upload_attachment(request: Request) -> JSONResponse:
     viewer_id, wp = visible_work_package(request, request.path_params["id"])
-    store = _store(request)
+    store = request_store(request)
     if not permissions.allowed(store, viewer_id, "edit_work_packages", wp["project_id"]):
         raise forbidden()
     content_type = request.headers.get("content-type")
@@ -155,7 +152,7 @@ async def upload_attachment(request: Request) -> JSONResponse:
             "TypeNotSupported",
             f"Expected CONTENT-TYPE to be (expected: multipart/form-data) but got ({content_type}).",
         )
-    limit = request.app.state.config.max_attachment_bytes
+    limit = request_config(request).max_attachment_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
         raise _too_large(limit)
@@ -204,7 +201,7 @@ async def upload_attachment(request: Request) -> JSONResponse:
 
 
 def _visible_attachment(request: Request) -> tuple[int, sqlite3.Row, sqlite3.Row]:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     row = store.one("SELECT * FROM attachments WHERE id=?", (request.path_params["id"],))
     wp = store.work_package(row["container_id"]) if row is not None else None
@@ -219,7 +216,7 @@ def _visible_attachment(request: Request) -> tuple[int, sqlite3.Row, sqlite3.Row
 
 async def get_attachment(request: Request) -> JSONResponse:
     viewer_id, row, _wp = _visible_attachment(request)
-    return hal_response(represent_attachment(_store(request), row, viewer_id=viewer_id))
+    return hal_response(represent_attachment(request_store(request), row, viewer_id=viewer_id))
 
 
 async def download_attachment(request: Request) -> Response:
@@ -237,7 +234,7 @@ async def download_attachment(request: Request) -> Response:
 
 async def delete_attachment(request: Request) -> Response:
     viewer_id, row, wp = _visible_attachment(request)
-    store = _store(request)
+    store = request_store(request)
     if not _can_delete(store, viewer_id, wp["project_id"]):
         raise forbidden()
     store.db.execute("DELETE FROM attachments WHERE id=?", (row["id"],))

@@ -16,7 +16,6 @@ from nep_tui.sandbox.nepenthes.errors import unauthenticated
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
 _RESOLVED = "nepenthes_user_id"
-_UNSET = object()
 
 
 def _basic_credentials(value: str) -> tuple[str, str] | None:
@@ -59,11 +58,10 @@ def _resolve(request: Request) -> int | None:
 
 def optional_user(request: Request) -> int | None:
     """The caller's user id, None for anonymous; 401 for credentials that do not work."""
-    cached = request.scope.get(_RESOLVED, _UNSET)
-    if cached is _UNSET:
-        cached = _resolve(request)
-        request.scope[_RESOLVED] = cached
-    return cached  # type: ignore[return-value]
+    if _RESOLVED not in request.scope:
+        request.scope[_RESOLVED] = _resolve(request)
+    user_id: int | None = request.scope[_RESOLVED]
+    return user_id
 
 
 def current_user(request: Request) -> int:

@@ -50,7 +50,7 @@ TokenIssuer = Callable[[str, str], dict[str, Any]]
 
 
 def _token_issuer(app: Starlette) -> TokenIssuer:
-    issuer = getattr(app.state, "issue_nextcloud_token", None)
+    issuer: TokenIssuer | None = getattr(app.state, "issue_nextcloud_token", None)
     if issuer is None:
         raise ApiError(500, "InternalServerError", "This sandbox cannot issue Nextcloud tokens.")
     return issuer

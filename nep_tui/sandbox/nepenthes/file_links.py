@@ -25,6 +25,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import NextcloudClient, StorageP
 from nep_tui.sandbox.nepenthes.query import integer_values, parse_filters
 from nep_tui.sandbox.nepenthes.storage_files import timestamp_from_unix
 from nep_tui.sandbox.nepenthes.storages import storage_json
+from nep_tui.sandbox.nepenthes.store import request_store
 from nep_tui.sandbox.nepenthes.work_packages import represent_work_package
 
 MAX_LINKS_PER_REQUEST = 20
@@ -63,7 +64,8 @@ class LinkRenderer:
     ) -> dict[str, Any]:
         request, link_id = self.request, row["id"]
         storage = await self._storage(row["storage_id"])
-        work_package = storage_context.store(request).work_package(row["container_id"])
+        work_package = request_store(request).work_package(row["container_id"])
+        assert work_package is not None  # a link's container is kept while the link exists
         links: dict[str, Any] = {
             "self": link(f"{API}/file_links/{link_id}", row["origin_name"]),
             "storage": link(f"{API}/storages/{row['storage_id']}", storage["name"]),
@@ -98,7 +100,7 @@ class LinkRenderer:
             "_embedded": {
                 "storage": storage,
                 "container": represent_work_package(
-                    storage_context.store(request), work_package, viewer_id=self.user_id
+                    request_store(request), work_package, viewer_id=self.user_id
                 ),
             },
             "_links": links,
@@ -107,9 +109,7 @@ class LinkRenderer:
 
 def _visible_work_package(request: Request, user_id: int) -> Any:
     raw_id = request.path_params["work_package_id"]
-    work_package = (
-        storage_context.store(request).work_package(int(raw_id)) if raw_id.isdigit() else None
-    )
+    work_package = request_store(request).work_package(int(raw_id)) if raw_id.isdigit() else None
     if work_package is None or not storage_context.allowed(
         request, user_id, "view_work_packages", work_package["project_id"]
     ):
@@ -290,7 +290,7 @@ async def create_file_links(request: Request) -> Response:
             f"Too many elements created at once. Expected {MAX_LINKS_PER_REQUEST} at most, got {len(elements)}."
         )
     valid = _validated(request, elements, work_package["project_id"])
-    store = storage_context.store(request)
+    store = request_store(request)
     with store.transaction() as db:
         link_ids = [
             storage_store.create_file_link(
@@ -330,7 +330,7 @@ def _visible_link(request: Request, user_id: int) -> dict[str, Any]:
     )
     if row is None or row["container_id"] is None:
         raise not_found()
-    work_package = storage_context.store(request).work_package(row["container_id"])
+    work_package = request_store(request).work_package(row["container_id"])
     project_id = work_package["project_id"] if work_package else None
     if (
         project_id is None
@@ -351,7 +351,8 @@ async def show_file_link(request: Request) -> Response:
 async def delete_file_link(request: Request) -> Response:
     user_id = current_user(request)
     row = _visible_link(request, user_id)
-    work_package = storage_context.store(request).work_package(row["container_id"])
+    work_package = request_store(request).work_package(row["container_id"])
+    assert work_package is not None  # `_visible_link` found it
     if not storage_context.allowed(
         request, user_id, "manage_file_links", work_package["project_id"]
     ):

@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 from starlette.requests import Request
 
 from nep_tui.sandbox.nepenthes import permissions, storage_context, storage_settings, storage_store
+from nep_tui.sandbox.nepenthes.store import request_store
 
 USER = "OpenProject"
 FORBIDDEN_CHARACTERS = '<>:"\\/|?*'
@@ -50,7 +51,7 @@ def _acl_entry(kind: str, mapping: str, permissions: int) -> str:
 def acl_body(request: Request, project_id: int) -> str:
     """NextcloudManagedFolderPermissionsService's rules for one project folder."""
     entries = [_acl_entry("user", USER, ALL_PERMISSIONS), _acl_entry("group", USER, 0)]
-    store = storage_context.store(request)
+    store = request_store(request)
     connected = storage_context.db(request).execute(
         "SELECT user_id, origin_user_id FROM nextcloud_tokens WHERE origin_user_id IS NOT NULL"
     )
@@ -90,7 +91,7 @@ def _automatic(request: Request, storage: dict[str, Any]) -> list[dict[str, Any]
 
 
 def _name(request: Request, project_id: int) -> str:
-    project = storage_context.store(request).project(project_id)
+    project = request_store(request).project(project_id)
     return folder_name(project["name"] if project else str(project_id), project_id)
 
 

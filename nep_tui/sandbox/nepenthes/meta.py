@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import (
@@ -20,14 +21,10 @@ from nep_tui.sandbox.nepenthes.hal import (
     link,
     plain_collection,
 )
-from nep_tui.sandbox.nepenthes.store import NepenthesStore
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, request_store
 
 INSTANCE_NAME = "Nepenthes"
 CORE_VERSION = "17.6.0"
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 def user_name(row: sqlite3.Row) -> str:
@@ -118,7 +115,7 @@ def represent_priority(row: sqlite3.Row) -> dict[str, Any]:
 
 
 async def root(request: Request) -> JSONResponse:
-    store = _store(request)
+    store = request_store(request)
     user_id = current_user(request)
     body: dict[str, Any] = {"_type": "Root", "instanceName": INSTANCE_NAME}
     if permissions.is_admin(store, user_id):
@@ -141,11 +138,11 @@ async def root(request: Request) -> JSONResponse:
 
 async def configuration(request: Request) -> JSONResponse:
     current_user(request)
-    host = request.app.state.config.public_url().split("://", 1)[-1]
+    host = request_config(request).public_url().split("://", 1)[-1]
     return hal_response(
         {
             "_type": "Configuration",
-            "maximumAttachmentFileSize": request.app.state.config.max_attachment_bytes,
+            "maximumAttachmentFileSize": request_config(request).max_attachment_bytes,
             "maximumApiV3PageSize": MAX_PAGE_SIZE,
             "perPageOptions": PER_PAGE_OPTIONS,
             "hostName": host,
@@ -181,7 +178,7 @@ def _shares_a_project(store: NepenthesStore, viewer_id: int, user_id: int) -> bo
 
 
 async def user(request: Request) -> JSONResponse:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     ref = request.path_params["ref"]
     if ref == "me":
@@ -200,13 +197,15 @@ async def user(request: Request) -> JSONResponse:
 
 def _lookup_collection(request: Request, table: str, represent: Any, path: str) -> JSONResponse:
     current_user(request)
-    rows = _store(request).all(f"SELECT * FROM {table} ORDER BY position")
+    rows = request_store(request).all(f"SELECT * FROM {table} ORDER BY position")
     return hal_response(plain_collection(path, [represent(row) for row in rows]))
 
 
 def _lookup_one(request: Request, table: str, represent: Any) -> JSONResponse:
     current_user(request)
-    row = _store(request).one(f"SELECT * FROM {table} WHERE id=?", (request.path_params["id"],))
+    row = request_store(request).one(
+        f"SELECT * FROM {table} WHERE id=?", (request.path_params["id"],)
+    )
     if row is None:
         raise not_found()
     return hal_response(represent(row))

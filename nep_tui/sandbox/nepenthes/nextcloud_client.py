@@ -176,7 +176,8 @@ class NextcloudClient:
         )
         if response.status_code != 200:
             raise StorageUnauthorized(f"token endpoint answered {response.status_code}")
-        return response.json()
+        token: dict[str, Any] = response.json()
+        return token
 
     async def _refresh(self, user_id: int, token: dict[str, Any]) -> dict[str, Any]:
         """Refresh tokens rotate, so concurrent requests of one user refresh one at a time and
@@ -251,7 +252,7 @@ class NextcloudClient:
 
     async def file_info(self, user_id: int, file_id: str) -> dict[str, Any]:
         """`fileinfo`: the file's data, or StorageFailure with the per-file statuscode."""
-        data = await self._ocs_data(
+        data: dict[str, Any] = await self._ocs_data(
             user_id,
             "GET",
             f"/ocs/v1.php/apps/integration_openproject/fileinfo/{quote(file_id, safe='')}",

@@ -33,7 +33,7 @@ from nep_tui.sandbox.nepenthes.query import (
     parse_filters,
     parse_sort,
 )
-from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import represent_work_package
 
 QUERY_ERROR = 422
@@ -47,10 +47,6 @@ FILTERS = {
 }
 SORTS = {"id": "n.id", "reason": "n.reason", "readian": "n.read_ian", "createdat": "n.created_at"}
 DETAIL_NAMES = {"startDate": "Start date", "dueDate": "Finish date", "date": "Date"}
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 def _detail(notification_id: int, index: int, detail: dict[str, str]) -> dict[str, Any]:
@@ -143,7 +139,7 @@ def _filter_clause(flt: Filter) -> tuple[str, list[Any]]:
 
 def _where(request: Request, viewer_id: int) -> tuple[str, list[Any]]:
     """The caller's notifications on work packages they can still see, narrowed by the filters."""
-    store = _store(request)
+    store = request_store(request)
     filters = parse_filters(request, FILTERS, error_status=QUERY_ERROR)
     visible = permissions.project_ids_with(store, viewer_id, "view_work_packages")
     clause, params = _ids_clause("n.project_id", "=", visible)
@@ -157,7 +153,7 @@ def _where(request: Request, viewer_id: int) -> tuple[str, list[Any]]:
 
 
 async def list_notifications(request: Request) -> JSONResponse:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     where, params = _where(request, viewer_id)
     order = parse_sort(request, SORTS, [("id", "asc")], error_status=QUERY_ERROR)
@@ -181,7 +177,7 @@ async def list_notifications(request: Request) -> JSONResponse:
 
 
 def _own_notification(request: Request) -> tuple[int, sqlite3.Row]:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     row = store.one(
         "SELECT * FROM notifications WHERE id=? AND recipient_id=?",
@@ -196,7 +192,7 @@ def _own_notification(request: Request) -> tuple[int, sqlite3.Row]:
 
 async def get_notification(request: Request) -> JSONResponse:
     viewer_id, row = _own_notification(request)
-    return hal_response(represent_notification(_store(request), row, viewer_id=viewer_id))
+    return hal_response(represent_notification(request_store(request), row, viewer_id=viewer_id))
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -205,7 +201,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def _mark_one(read: bool) -> Endpoint:
     async def mark(request: Request) -> Response:
         _viewer, row = _own_notification(request)
-        _store(request).db.execute(
+        request_store(request).db.execute(
             "UPDATE notifications SET read_ian=?, updated_at=? WHERE id=?",
             (int(read), now_iso(), row["id"]),
         )
@@ -220,7 +216,7 @@ def _mark_all(read: bool) -> Endpoint:
     async def mark(request: Request) -> Response:
         viewer_id = current_user(request)
         where, params = _where(request, viewer_id)
-        _store(request).db.execute(
+        request_store(request).db.execute(
             f"UPDATE notifications SET read_ian=?, updated_at=? WHERE id IN (SELECT n.id FROM notifications n WHERE {where})",
             [int(read), now_iso(), *params],
         )

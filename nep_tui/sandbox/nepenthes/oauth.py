@@ -238,9 +238,10 @@ class OAuthServer:
                     error="Invalid login or password.",
                     status=422,
                 )
-        return self._server.create_authorization_response(
+        response: Response = self._server.create_authorization_response(
             oauth_request, grant_user=user_id, grant=grant
         )
+        return response
 
     def _consent_page(
         self,
@@ -291,7 +292,8 @@ class OAuthServer:
 
     async def _token(self, request: Request) -> Response:
         oauth_request = StarletteOAuth2Request(request, await request.form())
-        return self._server.create_token_response(oauth_request)
+        response: Response = self._server.create_token_response(oauth_request)
+        return response
 
     def _endpoint(self, name: str) -> Callable[[Request], Awaitable[Response]]:
         """A handler for one of authlib's form-posted endpoints (revocation, introspection, ...)."""
@@ -302,7 +304,8 @@ class OAuthServer:
             form = await request.form()
             merged = FormData([*request.query_params.multi_items(), *form.multi_items()])
             oauth_request = StarletteOAuth2Request(request, merged)
-            return self._server.create_endpoint_response(name, oauth_request)
+            response: Response = self._server.create_endpoint_response(name, oauth_request)
+            return response
 
         return handle
 

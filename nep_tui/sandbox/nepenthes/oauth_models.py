@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
@@ -100,7 +101,7 @@ def redirect_uri_matches(registered: str, requested: str) -> bool:
 
 
 @dataclass
-class Client(ClientMixin):
+class Client(ClientMixin):  # type: ignore[misc]  # authlib ships no type hints
     client_id: str
     name: str
     redirect_uris: list[str]
@@ -118,7 +119,8 @@ class Client(ClientMixin):
     def get_allowed_scope(self, scope: str | None) -> str:
         if not scope:
             return DEFAULT_SCOPE
-        return list_to_scope([name for name in scope_to_list(scope) if name in SCOPES])
+        allowed: str = list_to_scope([name for name in scope_to_list(scope) if name in SCOPES])
+        return allowed
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return any(redirect_uri_matches(uri, redirect_uri) for uri in self.redirect_uris)
@@ -141,7 +143,7 @@ class Client(ClientMixin):
 
 
 @dataclass
-class AuthorizationCode(AuthorizationCodeMixin):
+class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]  # authlib ships no type hints
     code_hash: str
     client_id: str
     user_id: int
@@ -159,7 +161,7 @@ class AuthorizationCode(AuthorizationCodeMixin):
 
 
 @dataclass
-class Token(TokenMixin):
+class Token(TokenMixin):  # type: ignore[misc]  # authlib ships no type hints
     id: int
     client_id: str
     user_id: int
@@ -169,7 +171,7 @@ class Token(TokenMixin):
     revoked: bool
     now: float
 
-    def check_client(self, client: ClientMixin) -> bool:
+    def check_client(self, client: Client) -> bool:
         return self.client_id == client.get_client_id()
 
     def get_scope(self) -> str:
@@ -186,7 +188,7 @@ class Token(TokenMixin):
 
 
 @dataclass
-class DeviceCredential(DeviceCredentialMixin):
+class DeviceCredential(DeviceCredentialMixin):  # type: ignore[misc]  # authlib ships no type hints
     device_hash: str
     user_code: str
     client_id: str
@@ -312,7 +314,7 @@ class OAuthStore:
 
     # Tokens
 
-    def save_token(self, token: dict, *, client_id: str, user_id: int) -> None:
+    def save_token(self, token: dict[str, Any], *, client_id: str, user_id: int) -> None:
         refresh = token.get("refresh_token")
         with self.db:
             self.db.execute(

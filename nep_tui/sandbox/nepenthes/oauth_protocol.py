@@ -13,6 +13,7 @@ import secrets
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.oauth2.rfc6749 import (
@@ -53,11 +54,11 @@ DEVICE_POLL_INTERVAL = 5
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
 
-class StarlettePayload(OAuth2Payload):
+class StarlettePayload(OAuth2Payload):  # type: ignore[misc]  # authlib ships no type hints
     """Query and form parameters together, first value winning, as authlib expects."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self._datalist: defaultdict[str, list] = defaultdict(list)
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
         for key, value in pairs:
             self._datalist[key].append(value)
         self._data = {key: values[0] for key, values in self._datalist.items()}
@@ -67,11 +68,11 @@ class StarlettePayload(OAuth2Payload):
         return self._data
 
     @property
-    def datalist(self) -> defaultdict[str, list]:
+    def datalist(self) -> defaultdict[str, list[str]]:
         return self._datalist
 
 
-class StarletteOAuth2Request(OAuth2Request):
+class StarletteOAuth2Request(OAuth2Request):  # type: ignore[misc]  # authlib ships no type hints
     def __init__(self, request: Request, form: FormData | None) -> None:
         super().__init__(method=request.method, uri=str(request.url), headers=request.headers)
         self._args = dict(request.query_params)
@@ -101,7 +102,7 @@ def user_code_from(text: str) -> str:
     return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
 
 
-class DoorkeeperTokenGenerator(BearerTokenGenerator):
+class DoorkeeperTokenGenerator(BearerTokenGenerator):  # type: ignore[misc]  # authlib ships no type hints
     """Bearer tokens as Doorkeeper answers them: with `created_at` (seconds since the epoch)."""
 
     def __init__(self, *, token_ttl: int, clock: Callable[[], float]) -> None:
@@ -116,13 +117,15 @@ class DoorkeeperTokenGenerator(BearerTokenGenerator):
         scope: str | None = None,
         expires_in: int | None = None,
         include_refresh_token: bool = True,
-    ) -> dict:
-        token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
+    ) -> dict[str, Any]:
+        token: dict[str, Any] = super().generate(
+            grant_type, client, user, scope, expires_in, include_refresh_token
+        )
         token["created_at"] = int(self._clock())
         return token
 
 
-class SandboxAuthorizationServer(AuthorizationServer):
+class SandboxAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # authlib ships no type hints
     def __init__(self, store: OAuthStore, *, token_ttl: int, native_uri: Callable[[], str]) -> None:
         super().__init__(scopes_supported=SCOPES)
         self.store = store
@@ -134,7 +137,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
     def query_client(self, client_id: str) -> Client | None:
         return self.store.client(client_id)
 
-    def save_token(self, token: dict, request: OAuth2Request) -> None:
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         self.store.save_token(token, client_id=request.client.client_id, user_id=request.user)
 
     def create_oauth2_request(
@@ -144,7 +147,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
         return request
 
     def handle_response(
-        self, status: int, body: dict | str, headers: list[tuple[str, str]]
+        self, status: int, body: dict[str, Any] | str, headers: list[tuple[str, str]]
     ) -> Response:
         content = json.dumps(body) if isinstance(body, dict) else body
         return Response(content, status_code=status, headers=dict(headers))
@@ -153,7 +156,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
         """The sandbox listens to no signals."""
 
 
-class S256Only(CodeChallenge):
+class S256Only(CodeChallenge):  # type: ignore[misc]  # authlib ships no type hints
     """PKCE as Doorkeeper's `force_pkce` has it: mandatory for public clients, S256 only."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -169,14 +172,16 @@ class S256Only(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # authlib ships no type hints
+    server: SandboxAuthorizationServer  # authlib sets it; annotated for the type checker
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
-    def create_authorization_response(self, redirect_uri: str, grant_user: int | None):
+    def create_authorization_response(self, redirect_uri: str, grant_user: int | None) -> Response:
         # Doorkeeper answers the oob redirect with its own page showing the code (or error).
         if redirect_uri == OOB_REDIRECT_URI:
             redirect_uri = self.server.native_uri()
-        return super().create_authorization_response(redirect_uri, grant_user)
+        response: Response = super().create_authorization_response(redirect_uri, grant_user)
+        return response
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data
@@ -201,7 +206,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return authorization_code.user_id
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # authlib ships no type hints
+    server: SandboxAuthorizationServer  # authlib sets it; annotated for the type checker
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     # Rotation: every refresh hands out a new refresh token and revokes the old pair.
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -220,6 +226,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class TokenLookup:
     """Finds a token by either of its values, the hint only deciding which to try first."""
 
+    server: SandboxAuthorizationServer  # set by the authlib endpoint this is mixed into
+
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         store: OAuthStore = self.server.store
         if token_type_hint == "refresh_token":
@@ -227,7 +235,7 @@ class TokenLookup:
         return store.token_by_access(token_string) or store.token_by_refresh(token_string)
 
 
-class SandboxRevocationEndpoint(TokenLookup, RevocationEndpoint):
+class SandboxRevocationEndpoint(TokenLookup, RevocationEndpoint):  # type: ignore[misc]  # authlib ships no type hints
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def authenticate_token(self, request: OAuth2Request, client: Client) -> Token | None:
@@ -241,14 +249,14 @@ class SandboxRevocationEndpoint(TokenLookup, RevocationEndpoint):
         self.server.store.revoke_token(token)
 
 
-class SandboxIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
+class SandboxIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):  # type: ignore[misc]  # authlib ships no type hints
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def check_permission(self, token: Token, client: Client, request: OAuth2Request) -> bool:
         # A client learns about its own tokens only.
         return token.check_client(client)
 
-    def introspect_token(self, token: Token) -> dict:
+    def introspect_token(self, token: Token) -> dict[str, Any]:
         return {
             "active": True,
             "scope": token.scope,
@@ -259,7 +267,8 @@ class SandboxIntrospectionEndpoint(TokenLookup, IntrospectionEndpoint):
         }
 
 
-class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):
+class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]  # authlib ships no type hints
+    server: SandboxAuthorizationServer  # authlib sets it; annotated for the type checker
     EXPIRES_IN = DEVICE_CODE_LIFETIME
     INTERVAL = DEVICE_POLL_INTERVAL
 
@@ -288,18 +297,24 @@ class SandboxDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):
             if not store.user_code_taken(code):
                 return code
 
-    def save_device_credential(self, client_id: str, scope: str | None, data: dict) -> None:
+    def save_device_credential(
+        self, client_id: str, scope: str | None, data: dict[str, Any]
+    ) -> None:
+        client = self.server.query_client(client_id)
+        assert client is not None  # authlib authenticated it before asking for a device code
         self.server.store.save_device_code(
             data["device_code"],
             user_code=data["user_code"],
             client_id=client_id,
-            scope=self.server.query_client(client_id).get_allowed_scope(scope),
+            scope=client.get_allowed_scope(scope),
             lifetime=data["expires_in"],
             interval=data["interval"],
         )
 
 
-class SandboxDeviceCodeGrant(DeviceCodeGrant):
+class SandboxDeviceCodeGrant(DeviceCodeGrant):  # type: ignore[misc]  # authlib ships no type hints
+    server: SandboxAuthorizationServer  # authlib sets it; annotated for the type checker
+
     def query_device_credential(self, device_code: str) -> DeviceCredential:
         device = self.server.store.device_by_code(device_code)
         if device is None:
@@ -309,7 +324,8 @@ class SandboxDeviceCodeGrant(DeviceCodeGrant):
 
     def query_user_grant(self, user_code: str) -> tuple[int, bool] | None:
         device = self.server.store.device_by_user_code(user_code)
-        if device is None or device.approved is None:
+        # A decision records the deciding user with it.
+        if device is None or device.approved is None or device.user_id is None:
             return None
         return device.user_id, device.approved
 
@@ -321,8 +337,8 @@ class SandboxDeviceCodeGrant(DeviceCodeGrant):
         self.server.store.record_poll(credential, slow_down=too_soon)
         return too_soon
 
-    def create_token_response(self) -> tuple[int, dict, list[tuple[str, str]]]:
-        answer = super().create_token_response()
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        answer: tuple[int, dict[str, Any], list[tuple[str, str]]] = super().create_token_response()
         # A device code gives one token, once.
         self.server.store.delete_device(self.request.credential)
         return answer

@@ -15,6 +15,7 @@ from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
 from nep_tui.sandbox.nepenthes.nextcloud_client import StorageProblem
 from nep_tui.sandbox.nepenthes.query import Filter, parse_filters
+from nep_tui.sandbox.nepenthes.store import request_store
 
 FILTERS = {"project": {"="}, "storage": {"="}, "storageurl": {"="}}
 
@@ -26,7 +27,7 @@ def _visible(request: Request, user_id: int, row: dict[str, Any]) -> bool:
 def project_storage_json(request: Request, row: dict[str, Any], user_id: int) -> dict[str, Any]:
     db = storage_context.db(request)
     storage = storage_store.storage(db, row["storage_id"])
-    project = storage_context.store(request).project(row["project_id"])
+    project = request_store(request).project(row["project_id"])
     links: dict[str, Any] = {
         "self": link(f"{API}/project_storages/{row['id']}"),
         "creator": link(
@@ -114,7 +115,7 @@ async def open_project_storage(request: Request) -> Response:
     client = storage_context.nextcloud(request, storage)
     location = client.open_storage_url()
     if row["project_folder_id"] and permissions.allowed(
-        storage_context.store(request), user_id, "read_files", row["project_id"]
+        request_store(request), user_id, "read_files", row["project_id"]
     ):
         try:
             await client.file_info(user_id, str(row["project_folder_id"]))

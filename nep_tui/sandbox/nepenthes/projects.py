@@ -30,7 +30,7 @@ from nep_tui.sandbox.nepenthes.query import (
     parse_filters,
     parse_sort,
 )
-from nep_tui.sandbox.nepenthes.store import NepenthesStore
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, request_store
 
 STATUS_TITLES = {
     "on_track": "On track",
@@ -56,10 +56,6 @@ SORTS = {
     "updatedat": "updated_at",
     "public": "public",
 }
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 def ancestors_of(store: NepenthesStore, project: sqlite3.Row) -> list[sqlite3.Row]:
@@ -142,7 +138,7 @@ def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
 
 def visible_project(request: Request, ref: str) -> tuple[int, sqlite3.Row]:
     """The caller and the project addressed by id or identifier; 404 if it is not visible."""
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     row = store.project_by_ref(ref)
     if row is None or not permissions.can_see_project(store, viewer_id, row["id"]):
@@ -202,7 +198,7 @@ def _filter_clause(store: NepenthesStore, flt: Filter) -> tuple[str, list[Any]]:
 
 
 async def list_projects(request: Request) -> JSONResponse:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     filters = parse_filters(request, FILTERS)
     order = parse_sort(request, SORTS, [("id", "asc")])
@@ -227,7 +223,7 @@ async def list_projects(request: Request) -> JSONResponse:
 
 async def get_project(request: Request) -> JSONResponse:
     viewer_id, row = visible_project(request, request.path_params["ref"])
-    return hal_response(represent_project(_store(request), row, viewer_id=viewer_id))
+    return hal_response(represent_project(request_store(request), row, viewer_id=viewer_id))
 
 
 def enabled_types(store: NepenthesStore, project_id: int) -> list[sqlite3.Row]:
@@ -240,7 +236,9 @@ def enabled_types(store: NepenthesStore, project_id: int) -> list[sqlite3.Row]:
 
 async def project_types(request: Request) -> JSONResponse:
     _viewer, row = visible_project(request, request.path_params["ref"])
-    elements = [represent_type(type_row) for type_row in enabled_types(_store(request), row["id"])]
+    elements = [
+        represent_type(type_row) for type_row in enabled_types(request_store(request), row["id"])
+    ]
     return hal_response(plain_collection(f"{API}/projects/{row['id']}/types", elements))
 
 

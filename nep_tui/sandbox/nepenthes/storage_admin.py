@@ -30,11 +30,12 @@ from nep_tui.sandbox.nepenthes.storages import (
     client_credentials_json,
     storage_json,
 )
+from nep_tui.sandbox.nepenthes.store import request_store
 
 
 def require_admin(request: Request) -> int:
     user_id = current_user(request)
-    if not permissions.is_admin(storage_context.store(request), user_id):
+    if not permissions.is_admin(request_store(request), user_id):
         raise forbidden()
     return user_id
 
@@ -189,7 +190,7 @@ async def create_storage(request: Request) -> Response:
     body = await storage_context.json_body(request)
     changes = await _validated(request, body, None)
     db = storage_context.db(request)
-    with storage_context.store(request).transaction():
+    with request_store(request).transaction():
         storage_id = storage_store.create_storage(
             db, name=changes["name"], oauth_client_id="", oauth_client_secret="", creator_id=user_id
         )
@@ -219,7 +220,7 @@ async def update_storage(request: Request) -> Response:
     body = await storage_context.json_body(request)
     changes = await _validated(request, body, storage)
     db = storage_context.db(request)
-    with storage_context.store(request).transaction():
+    with request_store(request).transaction():
         if "name" in changes:
             db.execute(
                 "UPDATE storages SET name = ?, updated_at = ? WHERE id = ?",
@@ -261,7 +262,7 @@ async def delete_storage(request: Request) -> Response:
     await managed_folders.delete_project_folders(
         request, storage, storage_settings.host_of(request, storage)
     )
-    with storage_context.store(request).transaction():
+    with request_store(request).transaction():
         storage_settings.delete_storage(storage_context.db(request), storage["id"])
     return Response(status_code=204)
 
@@ -279,7 +280,7 @@ async def create_client_credentials(request: Request) -> Response:
     if errors:
         raise _one_or_many(errors)
     db = storage_context.db(request)
-    with storage_context.store(request).transaction():
+    with request_store(request).transaction():
         credentials_id = storage_settings.replace_client_credentials(
             db, storage["id"], body["clientId"], body["clientSecret"]
         )

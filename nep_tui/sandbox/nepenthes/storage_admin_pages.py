@@ -23,6 +23,7 @@ from nep_tui.sandbox.nepenthes import (
     storage_settings,
     storage_store,
 )
+from nep_tui.sandbox.nepenthes.store import request_store
 
 ADMIN = "/admin/settings/storages/{storage_id}"
 MODES = {
@@ -50,7 +51,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 def _admin_from_form(request: Request, form: Any) -> int | None:
-    row = storage_context.store(request).user_by_login(str(form.get("login", "")))
+    row = request_store(request).user_by_login(str(form.get("login", "")))
     if row is None or not row["admin"]:
         return None
     given = str(form.get("password", "")).encode()
@@ -63,7 +64,7 @@ def _storage(request: Request) -> dict[str, Any] | None:
 
 
 def _project_storages_body(request: Request, storage: dict[str, Any], note: str = "") -> str:
-    store = storage_context.store(request)
+    store = request_store(request)
     rows = storage_store.project_storages(storage_context.db(request), storage_id=storage["id"])
     items = "".join(
         f"<li>{escape(project['name'])}: {escape(MODES[row['project_folder_mode']])}</li>"

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from nep_tui.sandbox.nepenthes import permissions, storage_store
+from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.errors import (
     ApiError,
     not_found,
@@ -29,30 +30,26 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import (
     StorageProblem,
     StorageUnauthorized,
 )
-from nep_tui.sandbox.nepenthes.store import SQLITE_INTEGERS, NepenthesStore
+from nep_tui.sandbox.nepenthes.store import SQLITE_INTEGERS, request_store
 
 _HTTP_STATE = "storage_http"
 _LOCKS_STATE = "storage_refresh_locks"
 
 
-def store(request: Request) -> NepenthesStore:
-    return request.app.state.store
-
-
 def db(request: Request) -> sqlite3.Connection:
-    return store(request).db
+    return request_store(request).db
 
 
 def allowed(request: Request, user_id: int, permission: str, project_id: int) -> bool:
-    return permissions.allowed(store(request), user_id, permission, project_id)
+    return permissions.allowed(request_store(request), user_id, permission, project_id)
 
 
 def nepenthes_url(request: Request) -> str:
-    return request.app.state.config.public_url().rstrip("/")
+    return request_config(request).public_url().rstrip("/")
 
 
 def nextcloud_url(request: Request) -> str:
-    return request.app.state.config.nextcloud_url().rstrip("/")
+    return request_config(request).nextcloud_url().rstrip("/")
 
 
 def callback_url(request: Request, client_id: str) -> str:
@@ -99,11 +96,11 @@ def visible_storage_ids(request: Request, user_id: int) -> list[int]:
     """Admins and users with `manage_files_in_project` somewhere see every storage; others the
     storages of the projects where they may view file links (`Storage.visible`)."""
     all_ids = [row["id"] for row in storage_store.storages(db(request))]
-    if permissions.is_admin(store(request), user_id) or permissions.project_ids_with(
-        store(request), user_id, "manage_files_in_project"
+    if permissions.is_admin(request_store(request), user_id) or permissions.project_ids_with(
+        request_store(request), user_id, "manage_files_in_project"
     ):
         return all_ids
-    projects = set(permissions.project_ids_with(store(request), user_id, "view_file_links"))
+    projects = set(permissions.project_ids_with(request_store(request), user_id, "view_file_links"))
     return [
         storage_id
         for storage_id in all_ids
@@ -196,5 +193,5 @@ def same_origin(value: str, origin: str) -> bool:
 
 
 def user_name(request: Request, user_id: int | None) -> str:
-    row = store(request).user(user_id) if user_id is not None else None
+    row = request_store(request).user(user_id) if user_id is not None else None
     return f"{row['first_name']} {row['last_name']}".strip() if row else ""

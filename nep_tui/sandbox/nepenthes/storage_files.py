@@ -135,11 +135,12 @@ async def prepare_upload(request: Request) -> Response:
     if not isinstance(body, dict):
         raise _malformed()
     project_id, file_name, parent = body.get("projectId"), body.get("fileName"), body.get("parent")
-    if not str(project_id or "").isdigit() or not isinstance(file_name, str) or not file_name:
+    project = str(project_id or "")
+    if not project.isdigit() or not isinstance(file_name, str) or not file_name:
         raise _malformed()
     if not isinstance(parent, (str, int)) or str(parent) == "":
         raise _malformed()
-    if not storage_context.allowed(request, user_id, "manage_file_links", int(project_id)):
+    if not storage_context.allowed(request, user_id, "manage_file_links", int(project)):
         raise forbidden()
     client = storage_context.nextcloud(request, storage)
     async with storage_context.storage_errors():

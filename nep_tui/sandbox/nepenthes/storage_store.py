@@ -15,6 +15,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from nep_tui.sandbox.nepenthes.store import inserted_id
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS storages (
     id INTEGER PRIMARY KEY,
@@ -87,14 +89,18 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _all(db: sqlite3.Connection, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
+def _all(
+    db: sqlite3.Connection, sql: str, params: tuple[Any, ...] | list[Any] = ()
+) -> list[dict[str, Any]]:
     """Rows as dicts, whatever row factory the shared connection uses."""
     cursor = db.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, tuple(row), strict=True)) for row in cursor.fetchall()]
 
 
-def _one(db: sqlite3.Connection, sql: str, params: tuple | list = ()) -> dict[str, Any] | None:
+def _one(
+    db: sqlite3.Connection, sql: str, params: tuple[Any, ...] | list[Any] = ()
+) -> dict[str, Any] | None:
     rows = _all(db, sql, params)
     return rows[0] if rows else None
 
@@ -118,7 +124,7 @@ def create_storage(
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (storage_id, name, oauth_client_id, oauth_client_secret, creator_id, stamp, stamp),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def storages(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -152,7 +158,7 @@ def create_project_storage(
         " project_folder_id, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (project_id, storage_id, project_folder_mode, project_folder_id, creator_id, stamp, stamp),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def project_storages(
@@ -230,7 +236,7 @@ def create_file_link(
             stamp,
         ),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def file_link(db: sqlite3.Connection, link_id: int) -> dict[str, Any] | None:

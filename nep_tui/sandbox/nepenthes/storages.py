@@ -20,6 +20,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import (
     StorageProblem,
     StorageUnauthorized,
 )
+from nep_tui.sandbox.nepenthes.store import request_store
 
 URN_STORAGES = "urn:openproject-org:api:v3:storages:"
 AUTHORIZATION_TITLES = {
@@ -101,7 +102,7 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         "updatedAt": storage["updated_at"],
         "_links": links,
     }
-    if permissions.is_admin(storage_context.store(request), user_id):
+    if permissions.is_admin(request_store(request), user_id):
         _add_admin_links(request, storage, body)
     return body
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
@@ -192,7 +194,8 @@ class NepenthesStore:
         return None if row is None else row[0]
 
     def is_empty(self) -> bool:
-        return self.scalar("SELECT COUNT(*) FROM users") == 0
+        users: int = self.scalar("SELECT COUNT(*) FROM users")
+        return users == 0
 
     def table_exists(self, name: str) -> bool:
         return (
@@ -209,11 +212,12 @@ class NepenthesStore:
         return self.one("SELECT * FROM users WHERE login=?", (login,))
 
     def user_id_for_api_token(self, value: str) -> int | None:
-        return self.scalar(
+        user_id: int | None = self.scalar(
             "SELECT users.id FROM api_tokens JOIN users ON users.id = api_tokens.user_id"
             " WHERE api_tokens.value=? AND users.status='active'",
             (value,),
         )
+        return user_id
 
     def project(self, project_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM projects WHERE id=?", (project_id,))
@@ -226,3 +230,16 @@ class NepenthesStore:
 
     def work_package(self, wp_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM work_packages WHERE id=?", (wp_id,))
+
+
+def request_store(request: Request) -> NepenthesStore:
+    """The store `create_app` put on the app's state (Starlette's state holds untyped values)."""
+    store: NepenthesStore = request.app.state.store
+    return store
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just added (sqlite3 only knows one after an INSERT)."""
+    if cursor.lastrowid is None:
+        raise TypeError("the cursor did not run an INSERT")
+    return cursor.lastrowid

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import ApiError, forbidden
 from nep_tui.sandbox.nepenthes.hal import (
@@ -25,7 +26,7 @@ from nep_tui.sandbox.nepenthes.hal import (
 )
 from nep_tui.sandbox.nepenthes.projects import enabled_types, visible_project
 from nep_tui.sandbox.nepenthes.schemas import work_package_schema
-from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, inserted_id, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import (
     represent_work_package,
     visible_work_package,
@@ -41,10 +42,6 @@ LINKED = {
     "assignee": ("users", "assignee_id"),
     "responsible": ("users", "responsible_id"),
 }
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 @dataclass(frozen=True)
@@ -70,9 +67,10 @@ class Fields:
     @classmethod
     def defaults(cls, store: NepenthesStore, project_id: int | None) -> Fields:
         def default(table: str) -> int | None:
-            return store.scalar(
+            found: int | None = store.scalar(
                 f"SELECT id FROM {table} ORDER BY is_default DESC, position LIMIT 1"
             )
+            return found
 
         return cls(
             project_id,
@@ -137,7 +135,8 @@ class Draft:
             changes["start_date"] = changes["due_date"] = self._date(body["date"], "date")
         if "percentageDone" in body:
             changes["percentage_done"] = self._percentage(body["percentageDone"])
-        links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
+        sent_links = body.get("_links")
+        links = sent_links if isinstance(sent_links, dict) else {}
         for name, (resource, column) in LINKED.items():
             if name in links and not (name == "project" and fixed_project):
                 value, problem = _linked_id(links[name], name, resource)
@@ -282,7 +281,7 @@ class Draft:
 
 async def _new_draft(request: Request, project_ref: str | None) -> tuple[int, Draft]:
     """404 for an invisible project in the path, 403 without add_work_packages."""
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     project_id = visible_project(request, project_ref)[1]["id"] if project_ref is not None else None
     body = await read_json_body(request)
@@ -325,7 +324,7 @@ def _insert(store: NepenthesStore, viewer_id: int, fields: Fields) -> int:
             stamp,
         ),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 async def _create_form(request: Request, project_ref: str | None, self_href: str) -> JSONResponse:
@@ -336,7 +335,7 @@ async def _create_form(request: Request, project_ref: str | None, self_href: str
 async def _create(request: Request, project_ref: str | None) -> JSONResponse:
     viewer_id, draft = await _new_draft(request, project_ref)
     draft.raise_errors()
-    store = _store(request)
+    store = request_store(request)
     row = store.work_package(_insert(store, viewer_id, draft.fields))
     assert row is not None
     # 201, as `API::Utilities::Endpoints::Create` answers (the spec says 200).
@@ -366,7 +365,7 @@ async def create_global(request: Request) -> JSONResponse:
 async def _update_draft(request: Request) -> tuple[int, sqlite3.Row, dict[str, Any], Draft]:
     """404 when invisible, 403 without edit_work_packages (and add_work_packages in a new project)."""
     viewer_id, row = visible_work_package(request, request.path_params["id"])
-    store = _store(request)
+    store = request_store(request)
     if not permissions.allowed(store, viewer_id, "edit_work_packages", row["project_id"]):
         raise forbidden()
     body = await read_json_body(request)
@@ -402,7 +401,7 @@ async def update(request: Request) -> JSONResponse:
         raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
     draft.raise_errors()
     fields = draft.fields
-    store = _store(request)
+    store = request_store(request)
     changed = store.db.execute(
         "UPDATE work_packages SET project_id=?, type_id=?, status_id=?, priority_id=?, assignee_id=?, responsible_id=?,"
         " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, lock_version=lock_version+1,"
@@ -433,10 +432,10 @@ async def update(request: Request) -> JSONResponse:
 
 async def delete(request: Request) -> Response:
     viewer_id, row = visible_work_package(request, request.path_params["id"])
-    store = _store(request)
+    store = request_store(request)
     if not permissions.allowed(store, viewer_id, "delete_work_packages", row["project_id"]):
         raise forbidden()
-    attachments_dir = request.app.state.config.attachments_dir
+    attachments_dir = request_config(request).attachments_dir
     disk_names = [
         r["disk_name"]
         for r in store.all("SELECT disk_name FROM attachments WHERE container_id=?", (row["id"],))

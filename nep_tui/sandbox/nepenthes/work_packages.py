@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import (
@@ -42,7 +43,7 @@ from nep_tui.sandbox.nepenthes.query import (
     parse_filters,
     parse_sort,
 )
-from nep_tui.sandbox.nepenthes.store import NepenthesStore
+from nep_tui.sandbox.nepenthes.store import NepenthesStore, request_store
 
 ID_OPERATORS = {"=", "!"}
 NULLABLE_ID_OPERATORS = {"=", "!", "*", "!*"}
@@ -79,10 +80,6 @@ SORTS = {
     "assignee": "wp.assignee_id",
 }
 OPEN_ONLY = [Filter("status", "o", [])]
-
-
-def _store(request: Request) -> NepenthesStore:
-    return request.app.state.store
 
 
 # --- representation --------------------------------------------------------------------------
@@ -243,10 +240,10 @@ def _user_ids(flt: Filter, viewer_id: int) -> list[int]:
 
 def _storage_ids_for_url(request: Request, urls: list[str]) -> list[int]:
     """The sandbox's one Nextcloud has no stored origin: compare with the configured URL."""
-    store = _store(request)
+    store = request_store(request)
     if not store.table_exists("storages"):
         return []
-    origin = request.app.state.config.nextcloud_url().rstrip("/")
+    origin = request_config(request).nextcloud_url().rstrip("/")
     if not any(unquote(url).rstrip("/") == origin for url in urls):
         return []
     return [row[0] for row in store.all("SELECT id FROM storages")]
@@ -255,7 +252,7 @@ def _storage_ids_for_url(request: Request, urls: list[str]) -> list[int]:
 def _linkable_clause(
     request: Request, viewer_id: int, storage_ids: list[int]
 ) -> tuple[str, list[Any]]:
-    store = _store(request)
+    store = request_store(request)
     allowed = set(permissions.project_ids_with(store, viewer_id, "manage_file_links"))
     projects: set[int] = set()
     if store.table_exists("project_storages") and storage_ids:
@@ -274,7 +271,7 @@ def _linked_clause(
     request: Request, viewer_id: int, column: str, values: list[Any]
 ) -> tuple[str, list[Any]]:
     """Work packages with a file link matching; only in projects where links are visible."""
-    store = _store(request)
+    store = request_store(request)
     if not store.table_exists("file_links") or not values:
         return "0", []
     allowed = permissions.project_ids_with(store, viewer_id, "view_file_links")
@@ -357,7 +354,7 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
 def _list(
     request: Request, viewer_id: int, project_ids: list[int] | set[int], self_path: str
 ) -> JSONResponse:
-    store = _store(request)
+    store = request_store(request)
     filters = parse_filters(request, FILTERS, default=OPEN_ONLY)
     order = parse_sort(request, SORTS, [("id", "asc")])
     paging = parse_paging(request)
@@ -389,19 +386,19 @@ def _list(
 
 async def list_work_packages(request: Request) -> JSONResponse:
     viewer_id = current_user(request)
-    all_projects = [row[0] for row in _store(request).all("SELECT id FROM projects")]
+    all_projects = [row[0] for row in request_store(request).all("SELECT id FROM projects")]
     return _list(request, viewer_id, all_projects, f"{API}/work_packages")
 
 
 async def list_project_work_packages(request: Request) -> JSONResponse:
     viewer_id, project = visible_project(request, request.path_params["ref"])
     # Subprojects' work packages are included, as with the real default setting.
-    scope = {project["id"], *descendants(_store(request), [project["id"]])}
+    scope = {project["id"], *descendants(request_store(request), [project["id"]])}
     return _list(request, viewer_id, scope, f"{API}/projects/{project['id']}/work_packages")
 
 
 def visible_work_package(request: Request, wp_id: int) -> tuple[int, sqlite3.Row]:
-    store = _store(request)
+    store = request_store(request)
     viewer_id = current_user(request)
     row = store.work_package(wp_id)
     if row is None or not permissions.allowed(
@@ -413,7 +410,7 @@ def visible_work_package(request: Request, wp_id: int) -> tuple[int, sqlite3.Row
 
 async def get_work_package(request: Request) -> JSONResponse:
     viewer_id, row = visible_work_package(request, request.path_params["id"])
-    return hal_response(represent_work_package(_store(request), row, viewer_id=viewer_id))
+    return hal_response(represent_work_package(request_store(request), row, viewer_id=viewer_id))
 
 
 routes = [

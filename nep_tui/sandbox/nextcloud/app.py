@@ -3,7 +3,7 @@ the OAuth2 app, Login Flow v2, plus the fault-driven delay and a catch-all that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -49,12 +49,14 @@ OCS_NOT_FOUND = (
     " http://www.freedesktop.org/wiki/Specifications/open-collaboration-services."
 )
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 
-def _ocs_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
+
+def _ocs_routes(path: str, endpoint: Endpoint, methods: list[str]) -> list[BaseRoute]:
     return [Route(f"/ocs/v{version}.php{path}", endpoint, methods=methods) for version in (1, 2)]
 
 
-def _app_routes(path: str, endpoint: Callable, methods: list[str]) -> list[BaseRoute]:
+def _app_routes(path: str, endpoint: Endpoint, methods: list[str]) -> list[BaseRoute]:
     """App routes answer with and without `index.php` (pretty URLs)."""
     return [
         Route(f"{prefix}/apps/{path}", endpoint, methods=methods) for prefix in ("/index.php", "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -61,7 +61,7 @@ class DavHandler:
             )
         view = UserView(self.context, caller.login)
         names = path_names(request.path_params.get("rest", ""))
-        handler: Callable | None = {
+        handler: Callable[[Request, UserView, list[str]], Awaitable[Response]] | None = {
             "PROPFIND": self.propfind,
             "GET": self.get,
             "HEAD": self.get,

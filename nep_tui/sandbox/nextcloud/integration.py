@@ -165,7 +165,7 @@ def file_info(context: NextcloudContext, node: Node, login: str, access: Access)
     }
 
 
-async def _file_ids(request: Request) -> list | None:
+async def _file_ids(request: Request) -> list[Any] | None:
     body = await json_body(request)
     ids = body.get("fileIds") if isinstance(body, dict) else None
     return ids if isinstance(ids, list) else None

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -143,7 +144,7 @@ def _pkce_error(grant: AuthCode, verifier: str) -> str | None:
     return None if hmac.compare_digest(digest, grant.code_challenge) else "invalid_grant"
 
 
-def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
+def _client_credentials(request: Request, form: dict[str, Any]) -> tuple[str, str]:
     """client_secret_basic or client_secret_post, both of which Nextcloud accepts."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
@@ -157,7 +158,7 @@ def _client_credentials(request: Request, form: dict) -> tuple[str, str]:
     return str(form.get("client_id", "")), str(form.get("client_secret", ""))
 
 
-def _carried(params: Mapping) -> dict[str, str]:
+def _carried(params: Mapping[str, Any]) -> dict[str, str]:
     """What the consent form must hand back: the state and an optional PKCE challenge."""
     return {key: str(params[key]) for key in CARRIED if params.get(key)} | {
         "state": str(params.get("state", ""))

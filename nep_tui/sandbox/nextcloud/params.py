@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -27,12 +28,13 @@ def parse_id(raw: object) -> int | None:
 
 async def json_body(request: Request) -> object | None:
     try:
-        return json.loads(await request.body() or b"null")
+        body: object = json.loads(await request.body() or b"null")
+        return body
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
-async def request_params(request: Request) -> dict:
+async def request_params(request: Request) -> dict[str, Any]:
     """A JSON object body or the form fields, as a controller's parameters."""
     if "json" in request.headers.get("content-type", ""):
         body = await json_body(request)

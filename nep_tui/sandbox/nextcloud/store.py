@@ -122,8 +122,8 @@ class NextcloudStore(AdminTables, TokenTables):
         return self.files_dir / ".incoming"
 
     def is_empty(self) -> bool:
-        users = self._query("SELECT count(*) FROM users")[0][0]
-        nodes = self._query("SELECT count(*) FROM nodes")[0][0]
+        users: int = self._query("SELECT count(*) FROM users")[0][0]
+        nodes: int = self._query("SELECT count(*) FROM nodes")[0][0]
         return users == 0 and nodes <= 1
 
     # -- users ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .db import SqliteDatabase
 
@@ -130,7 +131,7 @@ class TokenTables(SqliteDatabase):
             row["client_id"], row["login"], row["code_challenge"], row["code_challenge_method"]
         )
 
-    def redeem_auth_code(self, code: str) -> dict | None:
+    def redeem_auth_code(self, code: str) -> dict[str, Any] | None:
         """Codes are single use: the first redemption wins, later ones get None."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM oauth_codes WHERE code = ?", (code,)).fetchone()
@@ -145,7 +146,7 @@ class TokenTables(SqliteDatabase):
         )
         return RefreshGrant(rows[0]["client_id"], rows[0]["login"]) if rows else None
 
-    def issue_oauth_token(self, login: str, *, client_id: str | None = None) -> dict:
+    def issue_oauth_token(self, login: str, *, client_id: str | None = None) -> dict[str, Any]:
         access, refresh = random_token(72), random_token(128)
         with self._tx() as db:
             db.execute(
@@ -160,7 +161,7 @@ class TokenTables(SqliteDatabase):
             "user_id": login,
         }
 
-    def refresh_oauth_token(self, refresh_token: str, client_id: str) -> dict | None:
+    def refresh_oauth_token(self, refresh_token: str, client_id: str) -> dict[str, Any] | None:
         """Refresh tokens rotate: the old pair dies, a new pair is issued; None if already used."""
         with self._tx() as db:
             row = db.execute(
@@ -177,7 +178,8 @@ class TokenTables(SqliteDatabase):
         )
         if not rows or rows[0]["expires"] < time.time():
             return None
-        return rows[0]["login"]
+        login: str = rows[0]["login"]
+        return login
 
     def revoke_tokens(self, login: str) -> None:
         with self._tx() as db:
@@ -265,4 +267,5 @@ class TokenTables(SqliteDatabase):
         rows = self._query("SELECT * FROM direct_links WHERE token = ?", (token,))
         if not rows or rows[0]["expires"] < time.time():
             return None
-        return rows[0]["login"], rows[0]["file_id"]
+        login: str = rows[0]["login"]
+        return login, rows[0]["file_id"]

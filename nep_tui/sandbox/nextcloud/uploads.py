@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -18,6 +18,9 @@ from .context import NextcloudContext
 from .ocs import NOT_LOGGED_IN, json_response
 from .params import parse_id, request_params
 from .store import Access, Node
+
+if TYPE_CHECKING:  # python-multipart defines its callback names for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 FOLDER_NOT_FOUND = "folder not found or not enough permissions"
 FORBIDDEN_NAMES = {".htaccess"}  # Nextcloud's default forbidden_filenames
@@ -50,7 +53,7 @@ class _StreamingForm:
         self._out: IO[bytes] | None = None
         self._field: tuple[str, bytearray] | None = None
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self.on_part_begin,
             "on_header_field": self.on_header_field,
@@ -226,7 +229,7 @@ class DirectUpload:
             incoming.unlink(missing_ok=True)
         return json_response(body, status, headers=cors)
 
-    async def _upload(self, request: Request, incoming: Path) -> tuple[int, dict]:
+    async def _upload(self, request: Request, incoming: Path) -> tuple[int, dict[str, object]]:
         token = request.path_params["token"]
         if len(token) != 64:
             raise UploadError(404, "invalid token")

@@ -30,11 +30,11 @@ class HelpScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, for_screen: Screen) -> None:
+    def __init__(self, for_screen: Screen[object]) -> None:
         super().__init__()
         self.rows = self._key_rows(for_screen)
 
-    def _key_rows(self, screen: Screen) -> list[tuple[str, str, str]]:
+    def _key_rows(self, screen: Screen[object]) -> list[tuple[str, str, str]]:
         keys_by_action: dict[str, list[str]] = {}
         details: dict[str, tuple[str, str]] = {}
         for active in screen.active_bindings.values():
