@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr
+
 from nep_tui.api import admin_models as am
 from nep_tui.api import errors as err
 from nep_tui.api.nextcloud_admin import NextcloudAdmin, maintenance_error
@@ -132,6 +134,10 @@ async def worker_problem(admin: StorageAdmin) -> Problem | None:
 class SetupReport:
     storage: am.AdminStorage | None = None
     done: list[str] = field(default_factory=list)
+    # Nepenthes shows the OAuth application's secret in the create answer only; kept here
+    # (never printed unless asked) for a later "replace the Nextcloud OAuth values".
+    openproject_client_id: str | None = None
+    openproject_client_secret: SecretStr | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"storage": self.storage.as_json() if self.storage else None, "steps": self.done}
@@ -232,6 +238,8 @@ async def setup_nextcloud(
         step = STEP_STORAGE
         created = await admin.create_storage(name=name, host=nextcloud.url)
         storage_id = created.storage.id
+        report.openproject_client_id = created.openproject_client_id
+        report.openproject_client_secret = created.openproject_client_secret
         rollback.add("the storage in Nepenthes", lambda: admin.delete_storage(storage_id))
         report.done.append(step)
 

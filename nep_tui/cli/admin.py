@@ -142,9 +142,19 @@ def show(state: CliState, storage_id: int) -> None:
 @click.option("--name", required=True, help="Name of the new storage in Nepenthes.")
 @click.option("--nextcloud-admin", "login", required=True, help="Nextcloud admin login.")
 @click.option("--managed-folders", is_flag=True, help="Automatically managed project folders.")
+@click.option(
+    "--show-secret",
+    is_flag=True,
+    help="Print the OpenProject OAuth client secret once (keep it for replace-nextcloud-oauth).",
+)
 @pass_state
 def setup_nextcloud(
-    state: CliState, nextcloud_url: str, name: str, login: str, managed_folders: bool
+    state: CliState,
+    nextcloud_url: str,
+    name: str,
+    login: str,
+    managed_folders: bool,
+    show_secret: bool,
 ) -> None:
     """Set up the integration with the Nextcloud at NEXTCLOUD_URL, on both servers.
 
@@ -163,9 +173,17 @@ def setup_nextcloud(
         return report, admin_api.project_storages_page(storage_id)
 
     report, projects_page = _with_admin(state, run)
+    secret = (
+        report.openproject_client_secret.get_secret_value()
+        if show_secret and report.openproject_client_secret
+        else None
+    )
     if state.json:
-        print_json({**report.as_json(), "enable_in_projects_url": projects_page})
+        shown = {"openproject_client_secret": secret} if secret else {}
+        print_json({**report.as_json(), "enable_in_projects_url": projects_page, **shown})
         return
+    if secret:
+        click.echo(f"OpenProject OAuth client secret (shown once): {secret}")
     for step in report.done:
         click.echo(f"done  {step}")
     if report.storage:
