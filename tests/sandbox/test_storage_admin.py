@@ -96,3 +96,21 @@ def test_delete_removes_the_managed_project_folders(bare):
     assert api(bare, "admin").delete("/api/v3/storages/1").status_code == 204
     assert httpx.request("PROPFIND", folder, auth=auth, headers={"Depth": "0"}).status_code == 404
     assert api(bare, "admin").get("/api/v3/project_storages").json()["total"] == 0
+
+
+def test_the_web_page_replaces_the_openproject_oauth_application(bare):
+    created = create(bare, bare.nextcloud_url).json()
+    old_id = created["_embedded"]["oauthApplication"]["clientId"]
+    page = httpx.get(f"{bare.nepenthes_url}/admin/settings/storages/{created['id']}/edit")
+    assert "Replace OpenProject OAuth values" in page.text
+    admin = bare.user("admin")
+    replaced = httpx.post(
+        f"{bare.nepenthes_url}/admin/settings/storages/{created['id']}/replace_oauth_application",
+        data={"_method": "delete", "login": admin.login, "password": admin.password},
+    )
+    assert replaced.status_code == 200
+    assert "the secret is not shown again" in replaced.text
+    storage = api(bare, "admin").get(f"/api/v3/storages/{created['id']}").json()
+    application = api(bare, "admin").get(storage["_links"]["oauthApplication"]["href"]).json()
+    assert application["clientId"] != old_id
+    assert application["clientId"] in replaced.text

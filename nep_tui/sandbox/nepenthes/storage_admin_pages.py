@@ -153,11 +153,7 @@ async def replace_oauth_application(request: Request) -> Response:
     if user_id is None:
         return _page(storage["name"], "<p>Invalid admin login or password.</p>", 403)
     db = storage_context.db(request)
-    old = storage_settings.oauth_application_of(db, storage["id"])
-    if old is not None:
-        db.execute("DELETE FROM oauth_tokens WHERE client_id = ?", (old["client_id"],))
-        db.execute("DELETE FROM oauth_clients WHERE client_id = ?", (old["client_id"],))
-        db.execute("DELETE FROM storage_oauth_applications WHERE id = ?", (old["id"],))
+    storage_settings.delete_oauth_application(db, storage["id"])
     application, secret = storage_admin.create_oauth_application(
         request, storage["id"], storage["name"], storage_settings.host_of(request, storage), user_id
     )

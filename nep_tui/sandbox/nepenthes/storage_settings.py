@@ -167,13 +167,18 @@ def delete_storage(db: sqlite3.Connection, storage_id: int) -> None:
         db.execute(f"DELETE FROM {table} WHERE storage_id = ?", (storage_id,))
     db.execute("DELETE FROM nextcloud_tokens")
     db.execute("DELETE FROM nextcloud_oauth_states WHERE storage_id = ?", (storage_id,))
+    delete_oauth_application(db, storage_id)
+    db.execute("DELETE FROM storage_settings WHERE storage_id = ?", (storage_id,))
+    db.execute("DELETE FROM storages WHERE id = ?", (storage_id,))
+
+
+def delete_oauth_application(db: sqlite3.Connection, storage_id: int) -> None:
+    """The Doorkeeper application with the tokens Nextcloud holds from it."""
     application = oauth_application_of(db, storage_id)
     if application is not None:
         db.execute("DELETE FROM oauth_tokens WHERE client_id = ?", (application["client_id"],))
         db.execute("DELETE FROM oauth_clients WHERE client_id = ?", (application["client_id"],))
     db.execute("DELETE FROM storage_oauth_applications WHERE storage_id = ?", (storage_id,))
-    db.execute("DELETE FROM storage_settings WHERE storage_id = ?", (storage_id,))
-    db.execute("DELETE FROM storages WHERE id = ?", (storage_id,))
 
 
 def name_taken(db: sqlite3.Connection, name: str, *, other_than: int | None = None) -> bool:

@@ -62,7 +62,7 @@ class AdminRoutes:
                 message="User does not exist",
                 ocs_code=998 if api_version(request) == 1 else None,
             )
-        data = self.ocs._user_data(uid)
+        data = self.ocs.user_data(uid)
         data["groups"] = self.store.groups_of(uid)
         return ocs_response(request, data)
 

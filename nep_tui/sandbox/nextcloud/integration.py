@@ -61,9 +61,9 @@ class OcsRoutes:
         login = self._login_or_error(request)
         if isinstance(login, Response):
             return login
-        return ocs_response(request, self._user_data(login), headers={"x-user-id": login})
+        return ocs_response(request, self.user_data(login), headers={"x-user-id": login})
 
-    def _user_data(self, login: str) -> dict[str, Any]:
+    def user_data(self, login: str) -> dict[str, Any]:
         used = self.store.used_bytes(login)
         quota = self.context.faults.quota_bytes.get(login)
         free = -3 if quota is None else max(quota - used, 0)
