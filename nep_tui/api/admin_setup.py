@@ -35,6 +35,10 @@ HALF_CREATED_FIX = (
     " folder, enable the app again and run the setup again"
 )
 
+STORAGE_REFUSED_FIX = (
+    "choose another --name; a Nextcloud that already has a storage must lose it first"
+    " (`nep-tui admin delete ID`)"
+)
 PASSWORD_REFUSED_FIX = (
     "Nextcloud refuses the app password it just made for the OpenProject user: check the"
     " web server's authentication settings and that user in Nextcloud, then run the setup again"
@@ -236,7 +240,10 @@ async def setup_nextcloud(
         report.done.append(step)
 
         step = STEP_STORAGE
-        created = await admin.create_storage(name=name, host=nextcloud.url)
+        try:
+            created = await admin.create_storage(name=name, host=nextcloud.url)
+        except err.ValidationFailed as error:
+            raise await fail(error.message, STORAGE_REFUSED_FIX) from None
         storage_id = created.storage.id
         report.openproject_client_id = created.openproject_client_id
         report.openproject_client_secret = created.openproject_client_secret

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from support.admin import admin_nep, enable_in_project, servers_state, setup_args
+from support.admin import admin_nep, enable_in_project, nextcloud, servers_state, setup_args
 
 SETUP_FAILURES = [
     ({"nextcloud_maintenance": True}, "Check Nextcloud", "Nextcloud is in maintenance mode"),
@@ -177,3 +177,21 @@ def test_doctor_sees_the_half_made_openproject_user(bare):
     poke(bare)
     managed = admin_nep(bare, "admin", "managed-folders", "1", "on", "--nextcloud-admin", "admin")
     assert 'The user "OpenProject" already exists' in managed.stderr
+
+
+def test_a_second_setup_of_the_same_nextcloud_is_refused_cleanly(bare):
+    first = admin_nep(bare, *setup_args(bare))
+    assert first.exit_code == 0, first.stderr
+    before = servers_state(bare)
+    second = admin_nep(bare, *setup_args(bare))
+    assert second.exit_code == 8
+    assert (
+        "Setup failed at step “Check Nextcloud”: the OpenProject Integration app" in second.stderr
+    )
+    assert servers_state(bare) == before
+    nextcloud(bare).delete("/index.php/apps/integration_openproject/setup")
+    third = admin_nep(bare, *setup_args(bare))
+    assert third.exit_code == 8
+    assert "Name has already been taken" in third.stderr
+    assert "Host has already been taken" in third.stderr
+    assert "nep-tui admin delete ID" in third.stderr
