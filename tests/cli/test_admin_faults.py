@@ -170,7 +170,7 @@ def test_doctor_sees_project_folders_that_could_not_be_made(set_up, fault):
     assert "application password" in found[0]["hint"]
 
 
-def test_doctor_sees_the_half_made_openproject_user(bare):
+def test_managed_folders_on_names_the_half_made_openproject_user(bare):
     run = admin_nep(bare, "--json", *setup_args(bare))
     assert run.exit_code == 0, run.stderr
     bare.set_faults(nextcloud_openproject_user_exists=True)
