@@ -116,6 +116,13 @@ class NextcloudUnreachable(NepError):
     default_hint = "Try again later; if it persists, tell the administrator."
 
 
+class NextcloudSetupFailed(NepError):
+    """The administrator's setup could not finish; the message names the step and the cause."""
+
+    default_message = "The Nextcloud integration could not be set up."
+    default_hint = "Fix the cause named above and run the setup again."
+
+
 class ValidationFailed(NepError):
     default_message = "The server rejected the data."
     default_hint = "Correct the highlighted fields and try again."

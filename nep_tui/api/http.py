@@ -189,7 +189,7 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
         return err.QuotaExceeded()
     if status == 422:
         details = _validation_details(body)
-        summary = "; ".join(details.values()) if details else None
+        summary = "; ".join(text.rstrip(".") for text in details.values()) if details else None
         return err.ValidationFailed(
             f"The server rejected the data: {summary.rstrip('.')}." if summary else None,
             details=details,

@@ -23,6 +23,11 @@ from nep_tui.formatting import plain
 # Personal API tokens have a recognisable shape; masked even when we were not told the value.
 _TOKEN_PATTERN = re.compile(r"opapi-[0-9a-fA-F]{8,}")
 DEBUG_VARIABLE = "NEP_TUI_DEBUG"
+SECRET_VARIABLES = (
+    "NEP_TUI_TOKEN",
+    "NEP_TUI_NEXTCLOUD_ADMIN_PASSWORD",
+    "NEP_TUI_OPENPROJECT_CLIENT_SECRET",
+)
 
 
 class NepGroup(click.Group):
@@ -94,7 +99,7 @@ def _fail(line: str, code: ExitCode, argv: Sequence[str]) -> NoReturn:
 
 
 def _mask_secrets(text: str, argv: Sequence[str]) -> str:
-    secrets = [os.environ.get("NEP_TUI_TOKEN", "")]
+    secrets = [os.environ.get(name, "") for name in SECRET_VARIABLES]
     for index, arg in enumerate(argv):
         if arg == "--token" and index + 1 < len(argv):
             secrets.append(argv[index + 1])
@@ -178,6 +183,7 @@ def cli(
 
 def _register_commands() -> None:
     from nep_tui.cli import (
+        admin,
         attachments,
         auth,
         doctor,
@@ -198,6 +204,7 @@ def _register_commands() -> None:
         storage,
         notifications,
         doctor,
+        admin,
         launch,
     ):
         for command in module.COMMANDS:

@@ -37,6 +37,7 @@ _BY_ERROR_CLASS: dict[type[errors.NepError], ExitCode] = {
     errors.QuotaExceeded: ExitCode.TOO_LARGE,
     errors.NextcloudNotConnected: ExitCode.NEXTCLOUD,
     errors.NextcloudUnreachable: ExitCode.NEXTCLOUD,
+    errors.NextcloudSetupFailed: ExitCode.NEXTCLOUD,
     errors.NetworkUnreachable: ExitCode.NETWORK,  # also TLSVerificationFailed
     errors.InsecureServer: ExitCode.NETWORK,
     errors.ServerError: ExitCode.SERVER,

@@ -1,4 +1,5 @@
-"""The sandbox seeds: `demo` (fixed, deterministic), `large` (sized, bulk) and `empty` (users).
+"""The sandbox seeds: `demo` (fixed, deterministic), `large` (sized, bulk), `empty` (users) and
+`bare` (the demo without the storage, for the administrator's setup).
 
 Every seed writes both stores: the Nepenthes side (users, projects, work packages, ...) and the
 Nextcloud side (users, the automatic project folders, files), plus the storage between them.
@@ -453,6 +454,8 @@ def refresh_nextcloud_redirects(
     changes on every start, and a restart keeps the data."""
     for storage in storage_store.storages(store.db):
         client_id = storage["oauth_client_id"]
+        if not client_id:  # created by an admin and not given Nextcloud's client yet
+            continue
         nextcloud.register_oauth_client(
             client_id, storage["oauth_client_secret"], nextcloud_callback(config, client_id)
         )
@@ -471,6 +474,8 @@ class _StorageSeed:
             "SELECT login, password, first_name, last_name FROM users"
         ):
             self.nextcloud.ensure_user(login, password, f"{first} {last}")
+        # Nextcloud's own administrator, for the integration app's setup routes.
+        self.nextcloud.make_admin("admin")
 
     def storage(self) -> None:
         self.nextcloud.register_oauth_client(
@@ -813,8 +818,22 @@ def seed_empty(
         _StorageSeed(store, nextcloud, config).users()
 
 
+# --- bare ------------------------------------------------------------------------------------
+
+
+def seed_bare(
+    store: NepenthesStore, nextcloud: Any, config: NepenthesConfig, sizes: dict[str, int]
+) -> None:
+    """The demo's users and projects on both servers, without the storage between them: the
+    starting point of an administrator's setup."""
+    with store.transaction():
+        _seed_demo_nepenthes(store)
+        _StorageSeed(store, nextcloud, config).users()
+
+
 SEEDS: dict[str, Callable[[NepenthesStore, Any, NepenthesConfig, dict[str, int]], None]] = {
     "demo": seed_demo,
+    "bare": seed_bare,
     "large": seed_large,
     "empty": seed_empty,
 }

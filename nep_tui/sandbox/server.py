@@ -115,7 +115,9 @@ class RunningSandbox:
             store.close()
 
 
-def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) -> dict[str, Any]:
+def _credentials(
+    store: NepenthesStore, nextcloud_store: Any, nepenthes_url: str, nextcloud_url: str
+) -> dict[str, Any]:
     """What credentials.json holds: the URLs, nep-tui's OAuth client, the users in order."""
     users = [
         {
@@ -136,6 +138,7 @@ def _credentials(store: NepenthesStore, nepenthes_url: str, nextcloud_url: str) 
         "nextcloud_url": nextcloud_url,
         "oauth_client_id": NEP_TUI_CLIENT_ID,
         "users": users,
+        "nextcloud_admin": nextcloud_store.admin_credentials(),
     }
 
 
@@ -232,7 +235,7 @@ def start_in_thread(
             raise RuntimeError("The sandbox servers did not start")
         time.sleep(0.005)
 
-    credentials = _credentials(store, nepenthes_url, nextcloud_url)
+    credentials = _credentials(store, nextcloud_store, nepenthes_url, nextcloud_url)
     credentials_path = data_dir / "credentials.json"
     credentials_path.write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")
     credentials_path.chmod(0o600)
@@ -261,7 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        choices=["demo", "large", "empty"],
+        choices=["demo", "large", "empty", "bare"],
         default="demo",
         help="data to start with when the data dir is empty (default: %(default)s)",
     )

@@ -73,7 +73,13 @@ def test_cli_starts_within_three_seconds_and_writes_credentials(tmp_path):
         # Includes the interpreter's start-up and imports, as a user would see it.
         assert elapsed < 3.0, f"the demo sandbox took {elapsed:.2f} s to start"
         credentials = json.loads((tmp_path / "data" / "credentials.json").read_text())
-        assert list(credentials) == ["nepenthes_url", "nextcloud_url", "oauth_client_id", "users"]
+        assert list(credentials) == [
+            "nepenthes_url",
+            "nextcloud_url",
+            "oauth_client_id",
+            "users",
+            "nextcloud_admin",
+        ]
         assert credentials["nepenthes_url"] == urls["Nepenthes"]
         assert credentials["nextcloud_url"] == urls["Nextcloud"]
         assert isinstance(credentials["oauth_client_id"], str) and credentials["oauth_client_id"]

@@ -44,6 +44,9 @@ CORE_MODULES = (
 OPTIONAL_MODULES = (
     "storages",
     "storage_store",
+    "storage_settings",
+    "storage_admin",
+    "storage_admin_pages",
     "storage_files",
     "project_storages",
     "file_links",

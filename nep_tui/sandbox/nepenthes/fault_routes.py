@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from nep_tui.sandbox.faults import FaultState
+from nep_tui.sandbox.faults import ADMIN_SWITCHES, APP_SWITCHES, FaultState
 from nep_tui.sandbox.nepenthes import file_links, permissions, storage_store
 from nep_tui.sandbox.nepenthes.auth import optional_user
 from nep_tui.sandbox.nepenthes.errors import (
@@ -44,6 +44,7 @@ KEYS = {
     "delay_ms",
     "file_link_failures",
     "reset",
+    *ADMIN_SWITCHES,
 }
 TokenIssuer = Callable[[str, str], dict[str, Any]]
 
@@ -88,6 +89,12 @@ def _validate(changes: Any) -> dict[str, Any]:
         raise constraint_violation(
             "file_link_failures is a number of requests.", "file_link_failures"
         )
+    for name in ADMIN_SWITCHES:
+        value = changes.get(name)
+        valid = isinstance(value, str) if name in APP_SWITCHES else isinstance(value, bool)
+        if name in changes and not (valid or (value is None and name in APP_SWITCHES)):
+            kind = '"missing", a version or null' if name in APP_SWITCHES else "true or false"
+            raise constraint_violation(f"{name} is {kind}.", name)
     return changes
 
 

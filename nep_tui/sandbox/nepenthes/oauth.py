@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -298,7 +299,11 @@ class OAuthServer:
         """A handler for one of authlib's form-posted endpoints (revocation, introspection, ...)."""
 
         async def handle(request: Request) -> Response:
-            oauth_request = StarletteOAuth2Request(request, await request.form())
+            # Rails merges query and body parameters: Nextcloud's integration app sends the
+            # token to revoke in the query string (notes/admin-setup.md §2.9).
+            form = await request.form()
+            merged = FormData([*request.query_params.multi_items(), *form.multi_items()])
+            oauth_request = StarletteOAuth2Request(request, merged)
             response: Response = self._server.create_endpoint_response(name, oauth_request)
             return response
 

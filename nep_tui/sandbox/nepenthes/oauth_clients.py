@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from nep_tui.sandbox.nepenthes import storage_context, storage_store
+from nep_tui.sandbox.nepenthes import managed_folders, storage_context, storage_store
 from nep_tui.sandbox.nepenthes.nextcloud_client import StorageProblem
 
 PAGE = """<!DOCTYPE html>
@@ -48,6 +48,8 @@ async def callback(request: Request) -> Response:
     except StorageProblem:
         return _page("Not connected", "Nextcloud refused the authorization code. Try again.", 502)
     storage_store.save_nextcloud_token(db, pending["user_id"], token)
+    # A new remote identity: the managed folders job gives the user their project folders.
+    await managed_folders.sync_all(request)
     return _page("Connected", f"{storage['name']} is connected, you can close this page.")
 
 

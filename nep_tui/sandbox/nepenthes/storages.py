@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from nep_tui.sandbox.nepenthes import storage_context, storage_store
+from nep_tui.sandbox.nepenthes import permissions, storage_context, storage_settings, storage_store
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
 from nep_tui.sandbox.nepenthes.nextcloud_client import (
@@ -20,6 +20,7 @@ from nep_tui.sandbox.nepenthes.nextcloud_client import (
     StorageProblem,
     StorageUnauthorized,
 )
+from nep_tui.sandbox.nepenthes.store import request_store
 
 URN_STORAGES = "urn:openproject-org:api:v3:storages:"
 AUTHORIZATION_TITLES = {
@@ -66,7 +67,7 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
     links: dict[str, Any] = {
         "self": link(f"{API}/storages/{storage_id}", storage["name"]),
         "type": link(f"{URN_STORAGES}{storage['provider_type']}", storage["provider_type"]),
-        "origin": link(storage_context.nextcloud_url(request)),
+        "origin": link(origin_of(request, storage)),
         "authenticationMethod": link(
             f"{URN_STORAGES}authenticationMethod:{storage['authentication_method']}"
         ),
@@ -91,15 +92,65 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
             storage_context.db(request), user_id, storage_id
         )
         links["authorize"] = link(client.authorize_url(oauth_state), "Authorize")
-    return {
+    body: dict[str, Any] = {
         "_type": "Storage",
         "id": storage_id,
         "name": storage["name"],
         "hasApplicationPassword": bool(storage["has_application_password"]),
-        "configured": True,
+        "configured": _configured(request, storage),
         "createdAt": storage["created_at"],
         "updatedAt": storage["updated_at"],
         "_links": links,
+    }
+    if permissions.is_admin(request_store(request), user_id):
+        _add_admin_links(request, storage, body)
+    return body
+
+
+def origin_of(request: Request, storage: dict[str, Any]) -> str:
+    """An admin-created storage keeps its host (with the trailing slash the model appends);
+    seeded ones live on the sandbox's Nextcloud."""
+    row = storage_settings.settings(storage_context.db(request), storage["id"])
+    return row["host"] if row and row["host"] else storage_context.nextcloud_url(request)
+
+
+def _configured(request: Request, storage: dict[str, Any]) -> bool:
+    """NextcloudStorage#configuration_checks for TwoWayOAuth2: client and application present."""
+    row = storage_settings.settings(storage_context.db(request), storage["id"])
+    has_application = row is None or row["oauth_application_id"] is not None
+    return bool(storage["oauth_client_id"]) and has_application
+
+
+def _add_admin_links(request: Request, storage: dict[str, Any], body: dict[str, Any]) -> None:
+    db = storage_context.db(request)
+    application = storage_settings.oauth_application_of(db, storage["id"])
+    credentials = storage_settings.client_credentials_of(db, storage)
+    body["_links"]["oauthApplication"] = link(
+        f"{API}/oauth_applications/{application['id']}" if application else None,
+        application["name"] if application else None,
+    )
+    body["_links"]["oauthClientCredentials"] = link(
+        f"{API}/oauth_client_credentials/{credentials['id']}" if credentials else None
+    )
+    if credentials is not None:
+        body["_embedded"] = {
+            "oauthClientCredentials": client_credentials_json(credentials, storage)
+        }
+
+
+def client_credentials_json(credentials: dict[str, Any], storage: dict[str, Any]) -> dict[str, Any]:
+    """OAuthClientCredentials: the client id, never its secret."""
+    return {
+        "_type": "OAuthClientCredentials",
+        "id": credentials["id"],
+        "clientId": storage["oauth_client_id"],
+        "confidential": True,
+        "createdAt": credentials["created_at"],
+        "updatedAt": credentials["updated_at"],
+        "_links": {
+            "self": link(f"{API}/oauth_client_credentials/{credentials['id']}"),
+            "integration": link(f"{API}/storages/{storage['id']}", storage["name"]),
+        },
     }
 
 

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..faults import FaultState
 from ..middleware import CrashGuard, FaultDelay
+from .admin_routes import AdminFaults, AdminRoutes
 from .context import NextcloudContext
 from .dav import DavHandler
 from .downloads import DirectDownloads
@@ -22,6 +23,7 @@ from .oauth import OAuthApp
 from .ocs import api_version, json_response, ocs_response
 from .pages import message_page, not_found_page
 from .sabre import sabre_error
+from .setup import IntegrationSetup
 from .store import NextcloudStore
 from .uploads import DirectUpload
 
@@ -72,6 +74,8 @@ def create_app(
     dav = DavHandler(context)
     login_flow = LoginFlow(context)
     integration = "integration_openproject"
+    setup = IntegrationSetup(context)
+    admin = AdminRoutes(context, ocs)
     routes: list[BaseRoute] = [
         *_ocs_routes("/cloud/capabilities", ocs.capabilities, ["GET"]),
         *_ocs_routes("/cloud/user", ocs.cloud_user, ["GET"]),
@@ -79,6 +83,16 @@ def create_app(
         *_ocs_routes(f"/apps/{integration}/filesinfo", ocs.files_info, ["POST"]),
         *_ocs_routes("/apps/dav/api/v1/direct", downloads.create_link, ["POST"]),
         *_app_routes(f"{integration}/check-config", ocs.check_config, ["GET"]),
+        *_app_routes(f"{integration}/setup", setup.create, ["POST"]),
+        *_app_routes(f"{integration}/setup", setup.update, ["PATCH"]),
+        *_app_routes(f"{integration}/setup", setup.reset, ["DELETE"]),
+        *_app_routes(f"{integration}/check-admin-config", setup.check_admin_config, ["GET"]),
+        *_app_routes(f"{integration}/project-folder-status", setup.project_folder_status, ["GET"]),
+        *_app_routes(f"{integration}/sign-term-of-service", setup.sign_terms, ["POST"]),
+        *_ocs_routes("/cloud/users/{uid}", admin.user, ["GET"]),
+        Route("/status.php", admin.status, methods=["GET"]),
+        Route("/remote.php/dav", admin.dav_root, methods=["HEAD", "GET"]),
+        Route("/remote.php/dav/", admin.dav_root, methods=["HEAD", "GET"]),
         *_app_routes(f"{integration}/direct-upload-token", uploads.token, ["POST"]),
         *_app_routes(f"{integration}/direct-upload/{{token}}", uploads.upload, ["POST"]),
         *_app_routes(f"{integration}/direct-upload/{{token}}", uploads.preflight, ["OPTIONS"]),
@@ -104,6 +118,7 @@ def create_app(
         routes=routes,
         exception_handlers={HTTPException: _http_error},
     )
+    app.add_middleware(AdminFaults, context=context)
     app.add_middleware(FaultDelay, faults=faults)
     app.add_middleware(CrashGuard, crash_response=_crash_response)
     return app

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from . import acl
 from .auth import identify
 from .context import NextcloudContext, dav_permissions, padded_file_id
 from .propfind import DAV_ROOT, MULTISTATUS_OPEN, http_date, parse_propfind, response_xml
@@ -68,6 +69,7 @@ class DavHandler:
             "MKCOL": self.mkcol,
             "DELETE": self.delete,
             "MOVE": self.move,
+            "PROPPATCH": self.proppatch,
         }.get(method)
         if handler is None:
             raise DavError(
@@ -168,6 +170,10 @@ class DavHandler:
             )
 
     # -- MKCOL --------------------------------------------------------------------------------
+
+    async def proppatch(self, request: Request, view: UserView, names: list[str]) -> Response:
+        """Only team folders' ACLs (`nc:acl-list`) can be set in the sandbox."""
+        return await acl.proppatch(request, self.store, view.login, view.locate(names))
 
     async def mkcol(self, request: Request, view: UserView, names: list[str]) -> Response:
         if not names:

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .app_versions import integration_capability
 from .auth import identify
 from .context import NextcloudContext, dav_permissions
 from .ocs import json_response, not_logged_in, ocs_response, passes_csrf, php_json
@@ -23,14 +24,7 @@ NEXTCLOUD_VERSION = {
     "edition": "",
     "extendedSupport": False,
 }
-CAPABILITIES = {
-    "core": {"pollinterval": 60, "webdav-root": "remote.php/webdav"},
-    "integration_openproject": {
-        "app_version": "2.11.2",
-        "groupfolder_version": "20.1.7",
-        "groupfolders_enabled": True,
-    },
-}
+CORE_CAPABILITIES = {"pollinterval": 60, "webdav-root": "remote.php/webdav"}
 OP_DIRECTORY_MIME = "application/x-op-directory"
 
 
@@ -55,7 +49,11 @@ class OcsRoutes:
     async def capabilities(self, request: Request) -> Response:
         if not passes_csrf(request):
             return csrf_failed()
-        data = {"version": NEXTCLOUD_VERSION, "capabilities": CAPABILITIES}
+        capabilities: dict[str, Any] = {"core": CORE_CAPABILITIES}
+        integration = integration_capability(self.context.faults)
+        if integration is not None:
+            capabilities["integration_openproject"] = integration
+        data = {"version": NEXTCLOUD_VERSION, "capabilities": capabilities}
         etag = hashlib.md5(php_json(data), usedforsecurity=False).hexdigest()
         return ocs_response(request, data, headers={"etag": f'"{etag}"'})
 
@@ -63,9 +61,9 @@ class OcsRoutes:
         login = self._login_or_error(request)
         if isinstance(login, Response):
             return login
-        return ocs_response(request, self._user_data(login), headers={"x-user-id": login})
+        return ocs_response(request, self.user_data(login), headers={"x-user-id": login})
 
-    def _user_data(self, login: str) -> dict[str, Any]:
+    def user_data(self, login: str) -> dict[str, Any]:
         used = self.store.used_bytes(login)
         quota = self.context.faults.quota_bytes.get(login)
         free = -3 if quota is None else max(quota - used, 0)

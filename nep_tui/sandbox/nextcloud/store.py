@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
+from .admin_store import ADMIN_SCHEMA, AdminTables
 from .tokens import TOKEN_SCHEMA, TokenTables
 
 ROOT_ID = 1
@@ -98,14 +99,15 @@ class NotAFolder(Exception):
     """A path runs through a file."""
 
 
-class NextcloudStore(TokenTables):
-    """Users and the shared file tree; the secrets it hands out live in `TokenTables`."""
+class NextcloudStore(AdminTables, TokenTables):
+    """Users and the shared file tree; the secrets it hands out live in `TokenTables`, the
+    integration app's administration in `AdminTables`."""
 
     def __init__(self, db_path: Path, files_dir: Path) -> None:
         self.files_dir = Path(files_dir)
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.incoming_dir.mkdir(exist_ok=True)
-        super().__init__(db_path, _SCHEMA + TOKEN_SCHEMA)
+        super().__init__(db_path, _SCHEMA + TOKEN_SCHEMA + ADMIN_SCHEMA)
         with self._tx() as db:
             if db.execute("SELECT 1 FROM nodes WHERE id = ?", (ROOT_ID,)).fetchone() is None:
                 db.execute(
