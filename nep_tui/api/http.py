@@ -290,6 +290,9 @@ class ApiHttp:
         self._tokens = token_source
         self._sleep = sleep
         headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON}
+        if verify is True:
+            # One context for both clients: each would otherwise load the CA bundle again.
+            verify = httpx.create_ssl_context()
         limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
         self._client = httpx.AsyncClient(
             base_url=self.server_url,
