@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 __all__ = [
     "plain",
@@ -69,6 +72,8 @@ def plain(text: object) -> str:
 
 def plain_text(text: object, style: str = "") -> Text:
     """Server text as a Rich `Text`, so markup in it is never interpreted."""
+    from rich.text import Text  # the CLI prints no Rich text: not loaded for a command line
+
     return Text(plain(text), style=style)
 
 

@@ -24,7 +24,7 @@ Json = dict[str, Any]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 # --- HAL helpers ---------------------------------------------------------------------------
@@ -666,7 +666,7 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True, defer_build=True)
 
     elements: list[T]
     total: int

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import httpx
 
-from nep_tui.api import auth
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource, Sleep, tls_verification
 from nep_tui.api.models import User
+
+if TYPE_CHECKING:
+    # OAuth (and authlib) is loaded only for a login that uses it, not for an API token.
+    from nep_tui.api import auth
 
 
 class ClientOptions(TypedDict, total=False):
@@ -102,6 +105,8 @@ def open_client(
     tokens = None if ad_hoc else store.load_tokens(stored.name)
     if tokens is None:
         raise err.NotLoggedIn(f"You are not logged in to {stored.server_url}.")
+    from nep_tui.api import auth
+
     return _client(stored, auth.token_source_for(stored, tokens), **client_options)
 
 
@@ -112,6 +117,8 @@ async def _verify_and_save(
     make_default: bool,
     **client_options: Unpack[ClientOptions],
 ) -> User:
+    from nep_tui.api import auth
+
     source = auth.token_source_for(profile, tokens, persist=False)
     async with _client(profile, source, **client_options) as client:
         user = await client.me()
@@ -181,6 +188,8 @@ async def logout(profile: str | None = None) -> bool:
     entry = store.load_profile(name)
     tokens = store.load_tokens(name) if entry else None
     if entry and tokens and tokens.kind == "oauth":
+        from nep_tui.api import auth
+
         for secret in (tokens.refresh_token, tokens.access_token):
             if secret:
                 await auth.revoke(

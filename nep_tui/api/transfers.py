@@ -98,12 +98,15 @@ class _WriteBehind:
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
-        self._block = bytearray()
-        self._writing: asyncio.Future[int] | None = None
+        # The chunks as received, not joined: joining copied every byte once more.
+        self._block: list[bytes] = []
+        self._block_size = 0
+        self._writing: asyncio.Future[None] | None = None
 
     async def write(self, chunk: bytes) -> None:
-        self._block += chunk
-        if len(self._block) >= WRITE_BLOCK_SIZE:
+        self._block.append(chunk)
+        self._block_size += len(chunk)
+        if self._block_size >= WRITE_BLOCK_SIZE:
             await self._hand_over()
 
     async def close(self) -> None:
@@ -121,8 +124,8 @@ class _WriteBehind:
     async def _hand_over(self) -> None:
         await self._wait()
         if self._block:
-            block, self._block = bytes(self._block), bytearray()
-            self._writing = asyncio.ensure_future(asyncio.to_thread(self._out.write, block))
+            block, self._block, self._block_size = self._block, [], 0
+            self._writing = asyncio.ensure_future(asyncio.to_thread(self._out.writelines, block))
 
     async def _wait(self) -> None:
         if self._writing is not None:

@@ -7,16 +7,21 @@ no token reaches any output: known secrets are masked in every error line as a l
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import click
+from click.utils import make_default_short_help
 
+from nep_tui import __version__
 from nep_tui.api.errors import NepError, NextcloudNotConnected, ValidationFailed
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
+from nep_tui.cli.global_options import add_global_options, root_options
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
 
@@ -30,8 +35,88 @@ SECRET_VARIABLES = (
 )
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command of the root, loaded from its module only when it runs (or its help is shown)."""
+
+    module: str
+    summary: str  # the command's short help, for `nep-tui --help` without loading the module
+
+
+# Each module's COMMANDS, by name: a start-up loads only the module of the command it runs, so
+# `--version` or `--help` imports no HTTP client and `projects list` no OAuth or sandbox.
+COMMANDS: Mapping[str, LazyCommand] = {
+    "login": LazyCommand(
+        "nep_tui.cli.auth", "Log in to the Nepenthes server at URL and remember it as a profile."
+    ),
+    "logout": LazyCommand(
+        "nep_tui.cli.auth",
+        "Revoke the stored tokens of a profile on the server and forget the profile.",
+    ),
+    "whoami": LazyCommand(
+        "nep_tui.cli.auth",
+        "List the stored logins (profiles) with their server and user; * marks the default.",
+    ),
+    "projects": LazyCommand("nep_tui.cli.projects", "Projects you can see."),
+    "wp": LazyCommand("nep_tui.cli.work_packages", "Work packages: list, show, create."),
+    "files": LazyCommand(
+        "nep_tui.cli.files",
+        "Nextcloud files linked to work packages: list, download, upload, link, unlink.",
+    ),
+    "attachments": LazyCommand(
+        "nep_tui.cli.attachments", "Attachments of work packages: list, upload, download, delete."
+    ),
+    "storage": LazyCommand("nep_tui.cli.storage", "File storages: list them, list a folder."),
+    "notifications": LazyCommand(
+        "nep_tui.cli.notifications", "Your notifications: list, mark as read."
+    ),
+    "admin": LazyCommand(
+        "nep_tui.cli.admin",
+        "Administer the Nextcloud integration (Nepenthes admins).",
+    ),
+    "doctor": LazyCommand(
+        "nep_tui.cli.doctor",
+        "Check the connection: server, TLS, login, OAuth, Nextcloud storages, token files.",
+    ),
+    "open": LazyCommand(
+        "nep_tui.cli.launch",
+        "Open the full-screen interface at a Nepenthes link, such as a work package URL.",
+    ),
+    "demo": LazyCommand(
+        "nep_tui.cli.launch", "Open the interface on the embedded sandbox server with demo data."
+    ),
+    "sandbox": LazyCommand(
+        "nep_tui.cli.launch",
+        "Run the sandbox server (Nepenthes + Nextcloud on loopback); see `sandbox --help`.",
+    ),
+}
+
+
 class NepGroup(click.Group):
-    """The root group: turns every failure into one line and an exit code."""
+    """The root group: loads its commands lazily, gives them the global options, and turns
+    every failure into one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name].module)
+            self.add_command(next(c for c in module.COMMANDS if c.name == cmd_name))
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            add_global_options(command)  # also for one added with add_command; once is enough
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        with formatter.section("Commands"):
+            formatter.write_dl(
+                [
+                    (name, make_default_short_help(COMMANDS[name].summary, limit))
+                    for name in self.list_commands(ctx)
+                ]
+            )
 
     def main(
         self,
@@ -116,104 +201,32 @@ def _mask_secrets(text: str, argv: Sequence[str]) -> str:
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.option(
-    "--server",
-    metavar="URL",
-    envvar="NEP_TUI_SERVER",
-    help="Nepenthes server URL (default: the profile's). Env: NEP_TUI_SERVER.",
-)
-@click.option(
-    "--token",
-    metavar="TOKEN",
-    envvar="NEP_TUI_TOKEN",
-    show_envvar=False,
-    help="API token to use instead of the stored login. Env: NEP_TUI_TOKEN.",
-)
-@click.option(
-    "--profile",
-    metavar="NAME",
-    envvar="NEP_TUI_PROFILE",
-    help="Stored login profile to use. Env: NEP_TUI_PROFILE.",
-)
-@click.option(
-    "--json",
-    "json_output",
-    is_flag=True,
-    help="Print the API data as JSON (stable field names, see README).",
-)
-@click.option(
-    "--ca-bundle",
-    metavar="PATH",
-    type=click.Path(dir_okay=False),
-    help="CA certificates to verify the server with (also: SSL_CERT_FILE).",
-)
-@click.option(
-    "--insecure-http",
-    is_flag=True,
-    help="Allow a plain http:// server that is not on this machine.",
-)
-@click.version_option(package_name="nep-tui", prog_name="nep-tui")
+@root_options
+@click.version_option(__version__, prog_name="nep-tui")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    server: str | None,
-    token: str | None,
-    profile: str | None,
-    json_output: bool,
-    ca_bundle: str | None,
-    insecure_http: bool,
-) -> None:
+def cli(ctx: click.Context) -> None:
     """A terminal client for Nepenthes and its Nextcloud file storage.
 
     Run without a command to open the full-screen interface.
     """
-    ctx.obj = CliState(
-        server=server,
-        token=token,
-        profile=profile,
-        json=json_output,
-        ca_bundle=ca_bundle,
-        insecure_http=insecure_http,
-    )
+    state = ctx.ensure_object(CliState)
     if ctx.invoked_subcommand is None:
         from nep_tui.cli.launch import open_tui
 
-        open_tui(ctx.obj)
+        open_tui(state)
 
 
-def _register_commands() -> None:
-    from nep_tui.cli import (
-        admin,
-        attachments,
-        auth,
-        doctor,
-        files,
-        launch,
-        notifications,
-        projects,
-        storage,
-        work_packages,
-    )
-
-    for module in (
-        auth,
-        projects,
-        work_packages,
-        files,
-        attachments,
-        storage,
-        notifications,
-        doctor,
-        admin,
-        launch,
-    ):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register_commands()
+# Loaded by dependencies for features nep-tui never uses, at a third of a command's start-up:
+# httpx's own command line (rich, pygments, click) and trio, which httpcore loads when it is
+# installed in case the event loop is trio's. Blocked (an import of them fails, which both
+# expect) only in nep-tui's own process, not for library users of nep_tui.api.
+UNUSED_MODULES = ("httpx._main", "trio")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point."""
+    for name in UNUSED_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    # Pydantic looks for plugins in every installed distribution before its first model.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli.main(argv)

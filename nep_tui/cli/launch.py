@@ -45,7 +45,7 @@ def open_tui(state: CliState, start_url: str | None = None) -> None:
 @click.argument("url")
 @pass_state
 def open_link(state: CliState, url: str) -> None:
-    """Open the full-screen interface at a Nepenthes link (e.g. a work package URL)."""
+    """Open the full-screen interface at a Nepenthes link, such as a work package URL."""
     open_tui(state, start_url=url)
 
 

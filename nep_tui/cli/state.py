@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -26,6 +25,8 @@ class CliState:
 
     def call(self, action: Callable[[NepenthesClient], Awaitable[R]]) -> R:
         """Open the client for these options, run `action` with it, close it again."""
+        import asyncio  # only the commands that talk to a server pay for loading it
+
         return asyncio.run(self._with_client(action))
 
     async def _with_client(self, action: Callable[[NepenthesClient], Awaitable[R]]) -> R:

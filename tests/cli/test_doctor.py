@@ -7,15 +7,12 @@ import asyncio
 import socket
 
 import httpx
-import pytest
 from support.cli import as_user, nep
 
 from nep_tui.api import profiles
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.doctor import CHECK_CONFIG_BEARER, Check, run_checks
 from nep_tui.api.http import ApiTokenSource
-from nep_tui.cli import cli
-from nep_tui.cli.doctor import doctor
 
 STORAGE_AUTH = "Storage 'Nextcloud': authorization"
 
@@ -30,13 +27,6 @@ async def checks_for(url: str, token: str, **options) -> dict[str, Check]:
     names = [check.name for check in found]
     assert len(names) == len(set(names)), f"check names repeat: {names}"
     return {check.name: check for check in found}
-
-
-@pytest.fixture(autouse=True)
-def doctor_command():
-    """Until the CLI registers `doctor` itself, add it for these tests (a no-op afterwards)."""
-    if "doctor" not in cli.commands:
-        cli.add_command(doctor)
 
 
 async def test_every_check_passes_for_a_connected_member(sandbox, member_token):
