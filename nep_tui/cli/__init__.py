@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from nep_tui.api.errors import NepError, NextcloudNotConnected, ValidationFailed
+from nep_tui.cli.completion import complete_profile
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
@@ -128,6 +129,7 @@ def _mask_secrets(text: str, argv: Sequence[str]) -> str:
     "--profile",
     metavar="NAME",
     envvar="NEP_TUI_PROFILE",
+    shell_complete=complete_profile,
     help="Stored login profile to use. Env: NEP_TUI_PROFILE.",
 )
 @click.option(
@@ -180,11 +182,13 @@ def _register_commands() -> None:
     from nep_tui.cli import (
         attachments,
         auth,
+        completion,
         doctor,
         files,
         launch,
         notifications,
         projects,
+        serve,
         storage,
         work_packages,
     )
@@ -198,7 +202,9 @@ def _register_commands() -> None:
         storage,
         notifications,
         doctor,
+        completion,
         launch,
+        serve,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
