@@ -26,13 +26,15 @@ from nep_tui.api import errors as err
 from nep_tui.api.client import LINK_BATCH_LIMIT
 from nep_tui.api.models import FileLink, StorageFile
 from nep_tui.api.transfers import local_file_error
-from nep_tui.formatting import safe_file_name
+from nep_tui.formatting import format_size, safe_file_name
 
 if TYPE_CHECKING:
     from nep_tui.api.client import NepenthesClient
 
 DEFAULT_JOBS = 4
 MAX_JOBS = 16
+
+SUMMARY_NAMES = 3
 
 SKIP_EXISTS = "exists"
 SKIP_NOT_READABLE = "not readable"
@@ -76,6 +78,25 @@ class FolderDownload:
     downloaded: list[Entry] = field(default_factory=list)
     skipped: list[Entry] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+
+
+def folder_summary(result: FolderDownload) -> str:
+    """One sentence on what a folder download did."""
+    size = sum(entry.size or 0 for entry in result.downloaded)
+    count = len(result.downloaded)
+    files = "file" if count == 1 else "files"
+    parts = [f"Saved {count} {files} ({format_size(size)}) in {result.path}"]
+    kept = sum(1 for entry in result.skipped if entry.reason == SKIP_EXISTS)
+    if kept:
+        parts.append(f"kept {kept} already there")
+    others = [entry for entry in result.skipped if entry.reason != SKIP_EXISTS]
+    if others:
+        named = ", ".join(f"{entry.path} ({entry.reason})" for entry in others[:SUMMARY_NAMES])
+        more = f" and {len(others) - SUMMARY_NAMES} more" if len(others) > SUMMARY_NAMES else ""
+        parts.append(f"skipped {named}{more}")
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed")
+    return "; ".join(parts) + "."
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from nep_tui.api.folder_download import (
     SKIP_EXISTS,
     FolderDownload,
     TreeProgress,
+    folder_summary,
 )
 from nep_tui.cli.exit_codes import ExitCode
 from nep_tui.cli.output import StatusLine, cell, info, percent, print_json
@@ -52,12 +53,7 @@ def report_folder(state: CliState, result: FolderDownload) -> None:
     if state.json:
         print_json(result)
     else:
-        size = sum(entry.size or 0 for entry in result.downloaded)
-        kept = sum(1 for entry in result.skipped if entry.reason == SKIP_EXISTS)
-        line = f"Saved {len(result.downloaded)} files ({format_size(size)}) in {result.path}"
-        if kept:
-            line += f"; kept {kept} already there"
-        click.echo(line)
+        click.echo(plain(folder_summary(result)))
     for entry in result.skipped:
         if entry.reason != SKIP_EXISTS:
             info(f"skipped: {plain(entry.path)}: {plain(entry.reason)}")
