@@ -219,3 +219,33 @@ async def test_unreadable_files_are_skipped_not_fatal(tmp_path):
         ("secret.pdf", SKIP_NOT_READABLE)
     ]
     assert not (tmp_path / "top" / "secret.pdf").exists()
+
+
+async def test_a_lost_login_stops_the_download_with_its_own_error(tmp_path):
+    class LoggedOutMidway(MadeUpStorage):
+        async def download_file_link(self, link_id, dest, *, overwrite=False, progress=None):
+            if self.links[link_id].name == "b.txt":
+                raise err.LoggedOut()
+            return await super().download_file_link(link_id, dest, overwrite=overwrite)
+
+    storage = LoggedOutMidway({"/top": [made_up_file(name) for name in ("a.txt", "b.txt")]})
+    root = StorageFile(id="top", name="top", is_folder=True, location="/top")
+    with pytest.raises(err.LoggedOut):
+        await download_tree(storage, 1, root, tmp_path)  # type: ignore[arg-type]
+    assert storage.links == {}  # the helper links are removed all the same
+
+
+async def test_a_file_that_fails_is_listed_and_the_rest_still_comes(tmp_path):
+    class OneGone(MadeUpStorage):
+        async def download_file_link(self, link_id, dest, *, overwrite=False, progress=None):
+            if self.links[link_id].name == "gone.txt":
+                raise err.NotFound("The file is gone.")
+            return await super().download_file_link(link_id, dest, overwrite=overwrite)
+
+    storage = OneGone({"/top": [made_up_file(name) for name in ("gone.txt", "here.txt")]})
+    root = StorageFile(id="top", name="top", is_folder=True, location="/top")
+    result = await download_tree(storage, 1, root, tmp_path)  # type: ignore[arg-type]
+    assert [entry.path for entry in result.downloaded] == ["here.txt"]
+    assert [(failure.path, failure.error) for failure in result.failed] == [
+        ("gone.txt", "The file is gone.")
+    ]
