@@ -41,6 +41,7 @@ SKIP_NOT_READABLE = "not readable"
 SKIP_NOT_LISTABLE = "folder not readable"
 SKIP_NAME_CLASH = "same local name as another file"
 SKIP_OUTSIDE = "name leads outside the target folder"
+SKIP_NOT_ITSELF = "the server listed another folder for it"
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,10 @@ async def _walk(
         result.skipped.append(
             Entry(relative or ".", reason=f"{SKIP_NOT_LISTABLE}: {error.message}")
         )
+        return
+    if listing.parent.id != folder.id:
+        # A folder called `..` (its location resolves to its parent) would loop for ever.
+        result.skipped.append(Entry(relative or ".", reason=SKIP_NOT_ITSELF))
         return
     used: set[str] = set()
     for item in listing.files:

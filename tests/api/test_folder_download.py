@@ -14,6 +14,7 @@ from nep_tui.api.client import NepenthesClient
 from nep_tui.api.folder_download import (
     SKIP_EXISTS,
     SKIP_NAME_CLASH,
+    SKIP_NOT_ITSELF,
     SKIP_NOT_READABLE,
     TreeProgress,
     download_tree,
@@ -156,7 +157,8 @@ class MadeUpStorage:
         self.links: dict[int, StorageFile] = {}
 
     async def storage_files(self, storage_id: int, location: str = "/") -> StorageFiles:
-        parent = StorageFile(id=f"dir:{location}", name="x", is_folder=True, location=location)
+        # folders of these listings have their location as id
+        parent = StorageFile(id=location, name="x", is_folder=True, location=location)
         return StorageFiles(files=self.listings[location], parent=parent)
 
     async def create_unattached_file_links(self, storage_id, files):
@@ -185,14 +187,14 @@ async def test_hostile_names_never_leave_the_target(tmp_path):
     storage = MadeUpStorage(
         {
             "/top": [made_up_file(name) for name in hostile]
-            + [StorageFile(id="sub", name="../sub", is_folder=True, location="/top/sub")],
+            + [StorageFile(id="/top/sub", name="../sub", is_folder=True, location="/top/sub")],
             "/top/sub": [made_up_file("../../../../escaped")],
         }
     )
     outside = tmp_path / "outside"
     target_parent = outside / "in"
     target_parent.mkdir(parents=True)
-    root = StorageFile(id="top", name="../top", is_folder=True, location="/top")
+    root = StorageFile(id="/top", name="../top", is_folder=True, location="/top")
     result = await download_tree(storage, 1, root, target_parent)  # type: ignore[arg-type]
     written = [path for path in tmp_path.rglob("*") if path.is_file()]
     assert written and all(path.resolve().is_relative_to(result.path) for path in written)
@@ -212,7 +214,7 @@ async def test_unreadable_files_are_skipped_not_fatal(tmp_path):
     storage = MadeUpStorage(
         {"/top": [made_up_file("secret.pdf", readable=False), made_up_file("plan.pdf")]}
     )
-    root = StorageFile(id="top", name="top", is_folder=True, location="/top")
+    root = StorageFile(id="/top", name="top", is_folder=True, location="/top")
     result = await download_tree(storage, 1, root, tmp_path)  # type: ignore[arg-type]
     assert [entry.path for entry in result.downloaded] == ["plan.pdf"]
     assert [(entry.path, entry.reason) for entry in result.skipped] == [
@@ -229,7 +231,7 @@ async def test_a_lost_login_stops_the_download_with_its_own_error(tmp_path):
             return await super().download_file_link(link_id, dest, overwrite=overwrite)
 
     storage = LoggedOutMidway({"/top": [made_up_file(name) for name in ("a.txt", "b.txt")]})
-    root = StorageFile(id="top", name="top", is_folder=True, location="/top")
+    root = StorageFile(id="/top", name="top", is_folder=True, location="/top")
     with pytest.raises(err.LoggedOut):
         await download_tree(storage, 1, root, tmp_path)  # type: ignore[arg-type]
     assert storage.links == {}  # the helper links are removed all the same
@@ -243,9 +245,45 @@ async def test_a_file_that_fails_is_listed_and_the_rest_still_comes(tmp_path):
             return await super().download_file_link(link_id, dest, overwrite=overwrite)
 
     storage = OneGone({"/top": [made_up_file(name) for name in ("gone.txt", "here.txt")]})
-    root = StorageFile(id="top", name="top", is_folder=True, location="/top")
+    root = StorageFile(id="/top", name="top", is_folder=True, location="/top")
     result = await download_tree(storage, 1, root, tmp_path)  # type: ignore[arg-type]
     assert [entry.path for entry in result.downloaded] == ["here.txt"]
     assert [(failure.path, failure.error) for failure in result.failed] == [
         ("gone.txt", "The file is gone.")
     ]
+
+
+async def test_hostile_names_stored_in_nextcloud_stay_inside_the_target(fresh_sandbox, tmp_path):
+    """Names straight into the sandbox's Nextcloud store (WebDAV would refuse them): a folder
+    called `..`, control characters, backslashes, a Windows device name."""
+    from nep_tui.sandbox.nextcloud.store import NextcloudStore
+
+    data = fresh_sandbox.data_dir
+    store = NextcloudStore(data / "nextcloud.sqlite3", data / "nextcloud-files")
+    hostile = f"{PROJECT_FOLDER}/Hostile"
+    for path in (
+        f"{hostile}/../escape.txt",
+        f"{hostile}/../../escape.txt",
+        f"{hostile}/bell\x07\x1b]2;owned\x07.txt",
+        f"{hostile}/..\\..\\windows.txt",
+        f"{hostile}/CON",
+        f"{hostile}/plain.txt",
+    ):
+        store.put_file("member", path, b"payload\n")
+    target = tmp_path / "target"
+    target.mkdir()
+    async with member_client(fresh_sandbox) as client:
+        root = await storage_path_root(client, 1, hostile)
+        result = await download_tree(client, 1, root, target)
+    written = [
+        path for path in tmp_path.rglob("*") if path.is_file() and "sandbox" not in path.parts
+    ]
+    assert all(path.resolve().is_relative_to((target / "Hostile").resolve()) for path in written)
+    assert all(not any(ord(c) < 32 for c in path.name) for path in written)
+    assert sorted(entry.path for entry in result.downloaded) == sorted(
+        ["bell.txt", "_.._windows.txt", "_CON", "plain.txt"]
+    )
+    assert len(written) == 4
+    # the folder called `..` lists as its parent: not walked (it would loop), said so
+    assert [entry.reason for entry in result.skipped] == [SKIP_NOT_ITSELF]
+    assert result.failed == []
