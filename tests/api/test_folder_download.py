@@ -18,6 +18,7 @@ from nep_tui.api.folder_download import (
     SKIP_NOT_READABLE,
     TreeProgress,
     download_tree,
+    linked_folder_root,
     storage_path_root,
 )
 from nep_tui.api.http import ApiTokenSource
@@ -70,6 +71,17 @@ async def test_a_deep_folder_downloads_completely(fresh_sandbox, tree, tmp_path)
     assert (last.done_files, last.total_files) == (200, 200)
     assert last.done_bytes == last.total_bytes == sum(map(len, tree.values()))
     assert any(state.current and state.current.startswith("level 1/level 2/") for state in seen)
+
+
+async def test_a_linked_deep_folder_downloads_completely(fresh_sandbox, tree, tmp_path):
+    async with member_client(fresh_sandbox) as client:
+        folder = await storage_path_root(client, 1, TREE)
+        [link] = (await client.create_file_links(1, 1, [folder])).linked
+        assert link.is_folder
+        root = await linked_folder_root(client, await client.file_link(link.id))
+        result = await download_tree(client, 1, root, tmp_path)
+    assert on_disk(tmp_path / "Tree") == tree
+    assert len(result.downloaded) == 200
 
 
 async def test_interrupted_and_run_again_it_fetches_only_the_rest(fresh_sandbox, tree, tmp_path):
