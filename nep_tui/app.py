@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from textual import events, on, work
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -23,6 +24,7 @@ from nep_tui.messages import (
     UnexpectedFailure,
     UnreadCountChanged,
 )
+from nep_tui.terminal_signals import TerminalSignals
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         server: str | None = None,
         theme: str | None = None,
     ) -> None:
+        self.terminal_signals = TerminalSignals()
         super().__init__()
         self.client_factory = client_factory or session_client_factory(server)
         self.requested_server = server
@@ -100,6 +103,9 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
             self.animation_level = "none"
 
     # --- start-up -------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        return _with_terminal_signals(super().get_driver_class())
 
     def on_mount(self) -> None:
         self._apply_theme(self._requested_theme)
@@ -154,6 +160,7 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
             self.refresh_unread_count()
 
     async def on_unmount(self) -> None:
+        self.terminal_signals.write = None  # the driver stops writing after this
         await self._close_client()
 
     async def _close_client(self) -> None:
@@ -320,8 +327,23 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
             count = await client.unread_count()
         except NepError:
             return  # the badge keeps its last value; the notifications screen shows the error
-        if client is self.client:
-            self.unread_count = count
+        if client is not self.client:
+            return
+        previous, self.unread_count = self.unread_count, count
+        if previous is not None and count > previous:
+            await self._announce_newest(client, count)
+
+    async def _announce_newest(self, client: NepenthesClient, count: int) -> None:
+        from nep_tui.api.errors import NepError
+
+        try:
+            unread = await client.notifications(unread_only=True)
+        except NepError:
+            unread = []  # still worth the bell; the text then says only that one arrived
+        self.terminal_signals.announce(unread[0] if unread else None, count)
+
+    def watch_unread_count(self, count: int | None) -> None:
+        self.terminal_signals.show_unread(count)
 
     # --- bugs -----------------------------------------------------------------------------
 
@@ -364,6 +386,18 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         """Copy `text` with OSC 52 and confirm with a toast that shows what was copied."""
         self.copy_to_clipboard(text)
         self.notify(f"Copied {what}: {text}", title="Clipboard", markup=False)
+
+
+def _with_terminal_signals(base: type[Driver]) -> type[Driver]:
+    """The platform's driver, handing its `write` (where Textual writes its own escape
+    sequences, in order with the screen's) to the app's TerminalSignals."""
+
+    def __init__(driver: Driver, app: App[Any], *args: Any, **kwargs: Any) -> None:
+        base.__init__(driver, app, *args, **kwargs)
+        if isinstance(app, NepTuiApp):
+            app.terminal_signals.write = driver.write
+
+    return cast(type[Driver], type(base.__name__, (base,), {"__init__": __init__}))
 
 
 def run_app(

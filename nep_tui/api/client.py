@@ -343,9 +343,8 @@ class NepenthesClient:
         }
 
     async def _post_file_links(
-        self, wp_id: int, storage_id: int, files: list[m.StorageFile]
+        self, path: str, storage_id: int, files: list[m.StorageFile]
     ) -> list[m.FileLink]:
-        path = f"{API}/work_packages/{int(wp_id)}/file_links"
         body = {
             "_type": "Collection",
             "_embedded": {
@@ -354,6 +353,18 @@ class NepenthesClient:
         }
         data = await self._send_json("POST", path, body)
         return m.parse_collection(m.FileLink.from_hal, data, f"POST {path}")
+
+    @staticmethod
+    def _links_path(wp_id: int) -> str:
+        return f"{API}/work_packages/{int(wp_id)}/file_links"
+
+    async def create_unattached_file_links(
+        self, storage_id: int, files: list[m.StorageFile]
+    ) -> list[m.FileLink]:
+        """Links without a work package (`POST /api/v3/file_links`, at most 20 at once),
+        visible to their creator only: the API's one way to a download link for a storage file
+        no work package links. Delete them when done."""
+        return await self._post_file_links(f"{API}/file_links", storage_id, files)
 
     async def create_file_links(
         self,
@@ -379,7 +390,9 @@ class NepenthesClient:
             batch = files[start : start + size]
             lost_login: err.NotLoggedIn | None = None
             try:
-                result.linked.extend(await self._post_file_links(wp_id, storage_id, batch))
+                result.linked.extend(
+                    await self._post_file_links(self._links_path(wp_id), storage_id, batch)
+                )
             except err.NotLoggedIn as exc:
                 result.failed.extend((file, exc) for file in batch)
                 lost_login = exc
@@ -407,13 +420,18 @@ class NepenthesClient:
         is returned so that the caller stops too."""
         for index, file in enumerate(batch):
             try:
-                result.linked.extend(await self._post_file_links(wp_id, storage_id, [file]))
+                result.linked.extend(
+                    await self._post_file_links(self._links_path(wp_id), storage_id, [file])
+                )
             except err.NotLoggedIn as exc:
                 result.failed.extend((rest, exc) for rest in batch[index:])
                 return exc
             except err.NepError as exc:
                 result.failed.append((file, exc))
         return None
+
+    async def file_link(self, link_id: int) -> m.FileLink:
+        return await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
 
     async def delete_file_link(self, link_id: int) -> None:
         await self.http.request("DELETE", f"{API}/file_links/{int(link_id)}")
@@ -426,7 +444,7 @@ class NepenthesClient:
             )
         except err.NotFound:
             # Older servers have no /open endpoint but link Nextcloud directly (`originOpen`).
-            link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
+            link = await self.file_link(link_id)
             if link.origin_open_url and not location:
                 return self.http.absolute(link.origin_open_url)
             raise
@@ -436,7 +454,7 @@ class NepenthesClient:
         try:
             return await self.http.redirect_location(path)
         except self._STORAGE_SYMPTOMS as failure:
-            link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
+            link = await self.file_link(link_id)
             raise await self._explained(link.storage_id, failure) from None
 
     async def download_file_link(

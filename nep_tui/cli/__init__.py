@@ -66,7 +66,9 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "attachments": LazyCommand(
         "nep_tui.cli.attachments", "Attachments of work packages: list, upload, download, delete."
     ),
-    "storage": LazyCommand("nep_tui.cli.storage", "File storages: list them, list a folder."),
+    "storage": LazyCommand(
+        "nep_tui.cli.storage", "File storages: list them, list a folder, download a folder."
+    ),
     "notifications": LazyCommand(
         "nep_tui.cli.notifications", "Your notifications: list, mark as read."
     ),
@@ -77,6 +79,13 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "doctor": LazyCommand(
         "nep_tui.cli.doctor",
         "Check the connection: server, TLS, login, OAuth, Nextcloud storages, token files.",
+    ),
+    "completion": LazyCommand(
+        "nep_tui.cli.completion",
+        "Print the shell completion script for SHELL (bash, zsh or fish); see the README.",
+    ),
+    "serve": LazyCommand(
+        "nep_tui.cli.serve", "Serve the full-screen interface to a web browser (Ctrl+C stops)."
     ),
     "open": LazyCommand(
         "nep_tui.cli.launch",

@@ -21,6 +21,7 @@ from nep_tui.api import auth, profiles
 from nep_tui.api.errors import AuthError, NepError, NotLoggedIn
 from nep_tui.api.models import User
 from nep_tui.api.profiles import Profile, StoredTokens
+from nep_tui.cli.completion import complete_profile
 from nep_tui.cli.output import Column, info, print_json, print_table
 from nep_tui.cli.qr import qr_lines
 from nep_tui.cli.state import CliState, pass_state
@@ -178,7 +179,13 @@ def login(
 
 
 @click.command()
-@click.option("--profile", "profile_option", metavar="NAME", help="Profile to log out of.")
+@click.option(
+    "--profile",
+    "profile_option",
+    metavar="NAME",
+    shell_complete=complete_profile,
+    help="Profile to log out of.",
+)
 @pass_state
 def logout(state: CliState, profile_option: str | None) -> None:
     """Revoke the stored tokens of a profile on the server and forget the profile."""

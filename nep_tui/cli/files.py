@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from nep_tui.api.errors import FileNameExists, NepError, NotFound
+from nep_tui.api.folder_download import FolderDownload, download_tree, linked_folder_root
 from nep_tui.api.models import FileLink, LinkBatchResult, StorageFile, UploadResult
 from nep_tui.cli.confirm import confirm_or_refuse
+from nep_tui.cli.folder_transfer import TreeProgressLine, jobs_option, report_folder
 from nep_tui.cli.output import Column, Progress, info, print_json, print_listing
 from nep_tui.cli.params import WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
@@ -47,20 +49,46 @@ def list_file_links(state: CliState, work_package_id: int) -> None:
 @files.command("download")
 @click.argument("link_id", type=int)
 @download_options
+@jobs_option
 @pass_state
-def download_file_link(state: CliState, link_id: int, output: Path | None, overwrite: bool) -> None:
+def download_file_link(
+    state: CliState, link_id: int, output: Path | None, overwrite: bool, jobs: int
+) -> None:
     """Download the file of file link LINK_ID (into the current folder by default).
 
-    An existing file is never replaced unless --overwrite is given.
+    A linked folder is downloaded with everything in it, into a folder of its name in the
+    output folder; a re-run fetches only what is missing. An existing file is never replaced
+    unless --overwrite is given.
     """
     progress = Progress(f"file link {link_id}")
-    with downloaded(progress):
-        path = state.call(
-            lambda client: client.download_file_link(
-                link_id, output or Path.cwd(), overwrite=overwrite, progress=progress
+    tree_progress = TreeProgressLine()
+
+    async def download(client: NepenthesClient) -> Path | FolderDownload:
+        link = await client.file_link(link_id)
+        if link.is_folder and link.storage_id is not None:
+            root = await linked_folder_root(client, link)
+            return await download_tree(
+                client,
+                link.storage_id,
+                root,
+                output or Path.cwd(),
+                overwrite=overwrite,
+                jobs=jobs,
+                progress=tree_progress,
             )
+        return await client.download_file_link(
+            link_id, output or Path.cwd(), overwrite=overwrite, progress=progress
         )
-    report_download(state, path, {"link_id": link_id})
+
+    with downloaded(progress):
+        try:
+            result = state.call(download)
+        finally:
+            tree_progress.finish()
+    if isinstance(result, FolderDownload):
+        report_folder(state, result)
+    else:
+        report_download(state, result, {"link_id": link_id})
 
 
 async def _resolve_storage(client: NepenthesClient, project_id: int, wanted: int | None) -> int:

@@ -20,6 +20,15 @@ from nep_tui.cli.state import CliState
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _complete_profile(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    # Imported on a Tab press only: the profile store is not needed to start a command.
+    from nep_tui.cli.completion import complete_profile
+
+    return complete_profile(ctx, param, incomplete)
+
+
 @dataclass(frozen=True)
 class GlobalOption:
     flag: str
@@ -70,6 +79,7 @@ GLOBAL_OPTIONS = (
         {
             "metavar": "NAME",
             "envvar": "NEP_TUI_PROFILE",
+            "shell_complete": _complete_profile,
             "help": "Stored login profile to use. Env: NEP_TUI_PROFILE.",
         },
     ),

@@ -150,29 +150,26 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-class Progress:
-    """A one-line transfer progress on stderr, shown only when stderr is a terminal."""
+class StatusLine:
+    """One line on stderr redrawn in place, only when stderr is a terminal, at most 10 times a
+    second (the last state always)."""
 
     INTERVAL_SECONDS = 0.1
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self._label = truncate(cell(label), 40)
+    def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._enabled = self._stream.isatty()
         self._last_draw = 0.0
         self._drawn = False
 
-    def __call__(self, done: int, total: int | None) -> None:
+    def draw(self, text: str, *, final: bool = False) -> None:
         if not self._enabled:
             return
         now = time.monotonic()
-        if now - self._last_draw < self.INTERVAL_SECONDS and done != total:
+        if now - self._last_draw < self.INTERVAL_SECONDS and not final:
             return
         self._last_draw = now
-        amount = format_size(done)
-        if total:
-            amount = f"{amount} / {format_size(total)}  {min(100, done * 100 // total):3d}%"
-        self._stream.write(f"\r\x1b[2K{self._label}  {amount}")
+        self._stream.write(f"\r\x1b[2K{text}")
         self._stream.flush()
         self._drawn = True
 
@@ -181,3 +178,21 @@ class Progress:
             self._stream.write("\n")
             self._stream.flush()
             self._drawn = False
+
+
+def percent(done: int, total: int | None) -> str:
+    return f"{min(100, done * 100 // total):3d}%" if total else ""
+
+
+class Progress(StatusLine):
+    """A one-line transfer progress: the label, bytes done and of how many."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._label = truncate(cell(label), 40)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        amount = format_size(done)
+        if total:
+            amount = f"{amount} / {format_size(total)}  {percent(done, total)}"
+        self.draw(f"{self._label}  {amount}", final=done == total)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from nep_tui.api.links import work_package_id_from_url
+from nep_tui.cli.completion import complete_project
 
 
 class ProjectParam(click.ParamType[int | str]):
@@ -23,6 +25,11 @@ class ProjectParam(click.ParamType[int | str]):
         if not text:
             self.fail("a project id or identifier is needed", param, ctx)
         return int(text) if text.isdigit() else text
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return complete_project(ctx, incomplete)
 
 
 class WorkPackageIdParam(click.ParamType[int]):

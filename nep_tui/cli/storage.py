@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
+from nep_tui.api.folder_download import FolderDownload, download_tree, storage_path_root
+from nep_tui.cli.folder_transfer import TreeProgressLine, jobs_option, report_folder
 from nep_tui.cli.output import Column, print_json, print_listing, print_table
 from nep_tui.cli.state import CliState, pass_state
 from nep_tui.formatting import format_datetime, format_size
+
+if TYPE_CHECKING:
+    from nep_tui.api.client import NepenthesClient
 
 STORAGE_COLUMNS = [
     Column("ID", lambda s: s.id, align_right=True),
@@ -27,7 +35,7 @@ STORAGE_FILE_COLUMNS = [
 
 @click.group()
 def storage() -> None:
-    """File storages: list them, list a folder."""
+    """File storages: list them, list a folder, download a folder."""
 
 
 @storage.command("list")
@@ -49,6 +57,47 @@ def list_folder(state: CliState, storage_id: int, path: str) -> None:
         print_json(listing)
     else:
         print_table(listing.files, STORAGE_FILE_COLUMNS, empty="This folder is empty.")
+
+
+@storage.command("get")
+@click.argument("storage_id", type=int)
+@click.argument("path")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to download into (default: the current folder).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files that are already there.")
+@jobs_option
+@pass_state
+def get_path(
+    state: CliState, storage_id: int, path: str, output: Path | None, overwrite: bool, jobs: int
+) -> None:
+    """Download the folder (with everything in it) or file PATH of storage STORAGE_ID.
+
+    It lands in a folder of its name in the output folder. Files already there are kept
+    unless --overwrite is given; a re-run after an interruption fetches only what is missing.
+    """
+    progress = TreeProgressLine()
+
+    async def download(client: NepenthesClient) -> FolderDownload:
+        root = await storage_path_root(client, storage_id, path)
+        return await download_tree(
+            client,
+            storage_id,
+            root,
+            output or Path.cwd(),
+            overwrite=overwrite,
+            jobs=jobs,
+            progress=progress,
+        )
+
+    try:
+        result = state.call(download)
+    finally:
+        progress.finish()
+    report_folder(state, result)
 
 
 COMMANDS = [storage]

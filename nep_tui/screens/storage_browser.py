@@ -1,10 +1,13 @@
 """The Nextcloud side: browse a storage and see, per file, the work packages it is linked to.
 
 From a file: link it to a work package (search by subject or #id), unlink it from one
-(after confirmation), or create a work package in the project and link the file to it.
+(after confirmation), or create a work package in the project and link the file to it; from a
+file or folder: download it (a folder with everything in it).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -17,13 +20,16 @@ from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from nep_tui.api.errors import NepError
+from nep_tui.api.folder_download import FolderDownload, FolderProgress, download_tree
 from nep_tui.api.models import StorageFile, WorkPackage
+from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.failures import sentence
 from nep_tui.formatting import format_datetime, format_size, plain
 from nep_tui.messages import OpenWorkPackage
 from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.storage_file_list import ROOT, StorageFileList
+from nep_tui.widgets.transfer_pane import download_folder_into
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 SEARCH_LIMIT = 20
@@ -62,6 +68,14 @@ class StorageBrowserScreen(ReportsWorkerFailures, Screen[None]):
             id="browser-unlink",
             tooltip="Remove the link between the file and the highlighted work package.",
         ),
+        Binding(
+            # letters filter the list here, so the key is a control key like the others
+            "ctrl+d",
+            "download",
+            "Download",
+            id="browser-download",
+            tooltip="Download the highlighted file, or folder with everything in it.",
+        ),
         Binding("escape", "app.back", "Back", id="browser-back", tooltip="Back."),
     ]
 
@@ -89,6 +103,7 @@ class StorageBrowserScreen(ReportsWorkerFailures, Screen[None]):
                 yield Input(id="browser-input")
                 yield OptionList(id="browser-found")
                 yield Label("", id="browser-status")
+                yield Vertical(id="browser-transfers")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -150,6 +165,8 @@ class StorageBrowserScreen(ReportsWorkerFailures, Screen[None]):
                 and self.file.readable
                 and (action == "link" or self.project_id is not None)
             )
+        if action == "download":
+            return self.file is not None and (self.file.is_folder or self.file.readable)
         if action == "unlink":
             linked = self.query_one("#browser-linked", OptionList)
             return self.file is not None and linked.has_focus and linked.highlighted is not None
@@ -255,6 +272,27 @@ class StorageBrowserScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one("#browser-input").display = False
         self.query_one("#browser-found").display = False
         self.mode = ""
+
+    # --- download -------------------------------------------------------------------------
+
+    def action_download(self) -> None:
+        if (file := self.file) is None:
+            return
+
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                self._download(file, folder)
+
+        self.app.push_screen(DownloadFolderDialog(file.name), chosen)
+
+    @work(group="browser-download", exit_on_error=False, description="downloading from storage")
+    async def _download(self, file: StorageFile, folder: Path) -> None:
+        client, storage_id = current_client(self), self.storage_id
+
+        async def fetch(into: Path, progress: FolderProgress) -> FolderDownload:
+            return await download_tree(client, storage_id, file, into, progress=progress)
+
+        await download_folder_into(self.query_one("#browser-transfers"), file.name, folder, fetch)
 
     # --- unlink ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -195,10 +195,17 @@ class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
     @on(TransferPane.DownloadRequested)
     def _ask_download_folder(self, event: TransferPane.DownloadRequested) -> None:
         name, fetch, pane = event.name, event.fetch, event.pane
+        self._ask_where(name, lambda folder: pane.download(name, folder, fetch))
 
+    @on(TransferPane.FolderDownloadRequested)
+    def _ask_folder_download_folder(self, event: TransferPane.FolderDownloadRequested) -> None:
+        name, fetch, pane = event.name, event.fetch, event.pane
+        self._ask_where(name, lambda folder: pane.download_folder(name, folder, fetch))
+
+    def _ask_where(self, name: str, start: Callable[[Path], object]) -> None:
         def chosen(folder: Path | None) -> None:
             if folder is not None:
-                pane.download(name, folder, fetch)
+                start(folder)
 
         self.app.push_screen(DownloadFolderDialog(name), chosen)
 

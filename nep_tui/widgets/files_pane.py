@@ -22,6 +22,12 @@ from textual.widgets.option_list import Option
 
 from nep_tui.api.detail import StorageSection, storage_sections
 from nep_tui.api.errors import NepError
+from nep_tui.api.folder_download import (
+    FolderDownload,
+    FolderProgress,
+    download_tree,
+    linked_folder_root,
+)
 from nep_tui.api.models import AuthorizationState, FileLink, FileLinkStatus, Storage, WorkPackage
 from nep_tui.failures import sentence
 from nep_tui.formatting import plain
@@ -67,7 +73,7 @@ class FilesPane(TransferPane):
             "download_file",
             "Download",
             id="file-download",
-            tooltip="Download the file to a folder of your choice.",
+            tooltip="Download the file (a folder: with everything in it) to a folder of your choice.",
         ),
         Binding(
             "f",
@@ -310,6 +316,15 @@ class FilesPane(TransferPane):
         if (link := self._actionable_link()) is None:
             return
         client = current_client(self)
+        if link.is_folder and link.storage_id is not None:
+            storage_id = link.storage_id
+
+            async def fetch_tree(folder: Path, progress: FolderProgress) -> FolderDownload:
+                root = await linked_folder_root(client, link)
+                return await download_tree(client, storage_id, root, folder, progress=progress)
+
+            self.request_folder_download(link.name, fetch_tree)
+            return
 
         async def fetch(target: Path, progress: Progress) -> Path:
             return await client.download_file_link(link.id, target, progress=progress)

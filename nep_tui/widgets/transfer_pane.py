@@ -16,10 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from nep_tui.api.errors import DownloadTargetExists, NepError
+from nep_tui.api.folder_download import FolderDownload, FolderProgress, folder_summary
 from nep_tui.api.models import Storage, WorkPackage
 from nep_tui.api.transfers import unique_path
 from nep_tui.failures import sentence
@@ -30,6 +32,8 @@ from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 Progress = Callable[[int, int | None], None]
 Fetch = Callable[[Path, Progress], Awaitable[Path]]
 """Downloads to the given file path (never replacing it), reporting progress."""
+FetchTree = Callable[[Path, FolderProgress], Awaitable[FolderDownload]]
+"""Downloads a folder with everything in it into the given local folder."""
 
 # A name that keeps appearing while we download means something else is writing there.
 MAX_NAME_ATTEMPTS = 5
@@ -75,6 +79,19 @@ class TransferPane(ReportsWorkerFailures, Vertical):
         pane: TransferPane
         name: str
         fetch: Fetch
+
+        @property
+        def control(self) -> TransferPane:
+            return self.pane
+
+    @dataclass
+    class FolderDownloadRequested(Message):
+        """The user asked to download the folder `name`; the screen asks where, then calls
+        `download_folder`."""
+
+        pane: TransferPane
+        name: str
+        fetch: FetchTree
 
         @property
         def control(self) -> TransferPane:
@@ -128,6 +145,13 @@ class TransferPane(ReportsWorkerFailures, Vertical):
     def request_download(self, name: str, fetch: Fetch) -> None:
         self.post_message(self.DownloadRequested(self, name, fetch))
 
+    def request_folder_download(self, name: str, fetch: FetchTree) -> None:
+        self.post_message(self.FolderDownloadRequested(self, name, fetch))
+
+    @work(group="download", exit_on_error=False, description="downloading a folder")
+    async def download_folder(self, name: str, folder: Path, fetch: FetchTree) -> None:
+        await download_folder_into(self.query_one(".pane-transfers"), name, folder, fetch)
+
     @work(group="remove", exit_on_error=False, description="removing a file")
     async def remove_confirmed(self, removal: Removal) -> None:
         """Do a removal the user has confirmed, and load the pane again."""
@@ -165,3 +189,18 @@ class TransferPane(ReportsWorkerFailures, Vertical):
             progress.finish(f"Saved as {saved} ({wanted.name} already existed and was kept).")
         else:
             progress.finish(f"Saved to {saved}")
+
+
+async def download_folder_into(area: Widget, name: str, folder: Path, fetch: FetchTree) -> None:
+    """A folder download with its TransferProgress row in `area`; what it did, on the row."""
+    progress = TransferProgress(f"Downloading folder {name}")
+    await area.mount(progress)
+    try:
+        result = await fetch(folder, progress.update_tree)
+    except Exception as error:
+        # A bug is reported by the one path for worker failures; the row must not hang.
+        progress.finish(f"Not downloaded: {sentence(error)}", failed=True)
+        if not isinstance(error, NepError):
+            raise
+        return
+    progress.finish(folder_summary(result), failed=bool(result.failed))

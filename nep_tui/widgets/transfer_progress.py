@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label, ProgressBar
 
+from nep_tui.api.folder_download import TreeProgress
 from nep_tui.formatting import format_size, plain
 
 # Progress callbacks arrive once per chunk; repainting more often than this only costs CPU.
@@ -61,6 +62,24 @@ class TransferProgress(Vertical):
         self._clear_outcome()
         self.query_one(ProgressBar).update(total=total, progress=done)
         text = f"{done} of {total}" + (f" · {detail}" if detail else "")
+        self.query_one(".transfer-detail", Label).update(Content(text))
+
+    def update_tree(self, state: TreeProgress) -> None:
+        """A folder download: the bar over the tree's bytes, the files and the current one."""
+        now = time.monotonic()
+        if state.done_files < state.total_files and now - self._last_paint < REPAINT_INTERVAL:
+            return
+        self._last_paint = now
+        self._clear_outcome()
+        self.query_one(ProgressBar).update(
+            total=state.total_bytes or None, progress=state.done_bytes
+        )
+        text = (
+            f"{state.done_files} of {state.total_files} files · "
+            f"{format_size(state.done_bytes)} of {format_size(state.total_bytes)}"
+        )
+        if state.current:
+            text += f" · {plain(state.current)}"
         self.query_one(".transfer-detail", Label).update(Content(text))
 
     def show_step(self, text: str) -> None:

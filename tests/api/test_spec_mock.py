@@ -86,6 +86,14 @@ REAL_SERVER_DEVIATIONS: dict[str, Deviation] = {
         ),
         answer_schema="StorageFileModel",
     ),
+    "POST /api/v3/file_links": Deviation(
+        "",
+        (
+            "Not in the spec; the real server creates links without a container there (for work "
+            "packages not saved yet), visible to their creator; answered as a FileLinkCollection."
+        ),
+        answer_schema="FileLinkCollectionReadModel",
+    ),
     "POST /api/v3/storages/{id}/folders": Deviation(
         "'parentId' is a required property",
         (
@@ -469,6 +477,10 @@ CALLS: dict[str, list[tuple[str, Call]]] = {
     ],
     "file_links": [("file_links", lambda c, t: c.file_links(1))],
     "create_file_links": [("create_file_links", lambda c, t: c.create_file_links(1, 1, [FILE]))],
+    "create_unattached_file_links": [
+        ("create_unattached_file_links", lambda c, t: c.create_unattached_file_links(1, [FILE]))
+    ],
+    "file_link": [("file_link", lambda c, t: c.file_link(1))],
     "delete_file_link": [("delete_file_link", lambda c, t: c.delete_file_link(1))],
     "file_link_open_url": [
         ("file_link_open_url", lambda c, t: c.file_link_open_url(1)),
@@ -590,7 +602,10 @@ UNPARSEABLE_SPEC_ANSWERS = {
         "the collection's only example lists work packages 'shortened for brevity' "
         "(no subject, no links): MalformedResponse naming the endpoint",
     ),
-    "file_links": "the collection example's second link is 'shortened for brevity' (no originData)",
+    **dict.fromkeys(
+        ("file_links", "create_unattached_file_links"),
+        "the collection example's second link is 'shortened for brevity' (no originData)",
+    ),
     **dict.fromkeys(
         ("work_package_schema", "work_package_schema-identifier"),
         "the spec documents the 200 without any content: MalformedResponse (not JSON)",

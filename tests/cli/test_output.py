@@ -193,3 +193,17 @@ def test_readme_json_fields_are_the_model_fields():
 def test_readme_exit_codes_are_the_real_ones():
     rows = _readme_table_rows("### Errors and exit codes")
     assert sorted(int(row[0]) for row in rows[1:]) == sorted(code.value for code in ExitCode)
+
+
+def test_tree_progress_line_shows_files_bytes_and_the_current_file():
+    from nep_tui.api.folder_download import TreeProgress
+    from nep_tui.cli.folder_transfer import TreeProgressLine
+
+    terminal = FakeTerminal()
+    line = TreeProgressLine(stream=terminal)
+    line(TreeProgress(0, 2048, 0, 2, "a/evil\x1b[31m.txt"))
+    line(TreeProgress(2048, 2048, 2, 2, None))
+    line.finish()
+    written = terminal.getvalue()
+    assert "0/2 files" in written and "a/evil.txt" in written and "\x1b[31m" not in written
+    assert written.endswith("2/2 files  2.0 kB / 2.0 kB  100%\n")

@@ -77,3 +77,30 @@ def test_storage_browser_snapshot(snap_compare, fresh_sandbox):
         await _highlight(pilot, "Kickoff presentation.pdf")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_browser)
+
+
+async def test_download_a_folder_or_a_file_from_the_browser(sandbox, member_token, tmp_path):
+    from nep_tui.dialogs.download_folder import DownloadFolderDialog
+    from nep_tui.widgets.transfer_progress import TransferProgress
+
+    app = make_app(sandbox.nepenthes_url, member_token)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await push_and_settle(pilot, StorageBrowserScreen(1, project_id=1, start_location="/"))
+        browser = app.screen
+        await _highlight(pilot, "OpenProject")
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, DownloadFolderDialog)
+        app.screen.query_one("#download-folder").value = str(tmp_path)
+        await pilot.press("enter")
+        await settle(pilot)
+        [row] = browser.query(TransferProgress)
+        detail = str(row.query_one(".transfer-detail").render())
+    assert detail.startswith("Saved "), detail
+    demo = tmp_path / "OpenProject" / "Nepenthes Demo (1)"
+    assert (demo / "Slides drafts" / "Draft v1.pdf").read_bytes().startswith(b"%PDF")
+    assert (demo / "Kickoff presentation.pdf").is_file()
+    # what member may not see is not there; the research project's folder is hidden from them
+    assert not (demo / "Salaries.ods").exists()
+    assert not list(tmp_path.rglob("*.part"))

@@ -64,22 +64,22 @@ class LinkRenderer:
     ) -> dict[str, Any]:
         request, link_id = self.request, row["id"]
         storage = await self._storage(row["storage_id"])
-        work_package = request_store(request).work_package(row["container_id"])
-        assert work_package is not None  # a link's container is kept while the link exists
+        work_package = _container(request, row)
         links: dict[str, Any] = {
             "self": link(f"{API}/file_links/{link_id}", row["origin_name"]),
             "storage": link(f"{API}/storages/{row['storage_id']}", storage["name"]),
-            "container": link(
-                f"{API}/work_packages/{row['container_id']}", work_package["subject"]
-            ),
-            "creator": link(
-                f"{API}/users/{row['creator_id']}",
-                storage_context.user_name(request, row["creator_id"]),
-            ),
         }
-        if storage_context.allowed(
-            request, self.user_id, "manage_file_links", work_package["project_id"]
-        ):
+        # An unattached link's container is nil, which the real server writes as a null link.
+        links["container"] = (
+            link(f"{API}/work_packages/{row['container_id']}", work_package["subject"])
+            if work_package is not None
+            else {"href": None}
+        )
+        links["creator"] = link(
+            f"{API}/users/{row['creator_id']}",
+            storage_context.user_name(request, row["creator_id"]),
+        )
+        if _may_delete(request, self.user_id, row):
             links["delete"] = link(f"{API}/file_links/{link_id}", method="delete")
         if status is not None:
             links["status"] = status
@@ -101,7 +101,9 @@ class LinkRenderer:
                 "storage": storage,
                 "container": represent_work_package(
                     request_store(request), work_package, viewer_id=self.user_id
-                ),
+                )
+                if work_package is not None
+                else None,
             },
             "_links": links,
         }
@@ -319,6 +321,78 @@ async def create_file_links(request: Request) -> Response:
     return hal_response(body, status=201)
 
 
+async def create_unattached_file_links(request: Request) -> Response:
+    """`POST /api/v3/file_links` (not in the spec; the real server has it for work packages not
+    saved yet): links without a container, visible to their creator only. The creator needs
+    `manage_file_links` in a project where the storage is active."""
+    user_id = current_user(request)
+    body = await storage_context.json_body(request)
+    elements = (
+        ((body or {}).get("_embedded") or {}).get("elements") if isinstance(body, dict) else None
+    )
+    if not isinstance(elements, list):
+        raise ApiError(400, "InvalidRequestBody", "The request body was not a single JSON object.")
+    if len(elements) > MAX_LINKS_PER_REQUEST:
+        raise constraint_violation(
+            f"Too many elements created at once. Expected {MAX_LINKS_PER_REQUEST} at most, got {len(elements)}."
+        )
+    project_id = _project_managing_links(request, user_id, elements)
+    valid = _validated(request, elements, project_id)
+    store = request_store(request)
+    with store.transaction() as db:
+        link_ids = [
+            storage_store.create_file_link(
+                db, storage_id=storage_id, origin=origin, container_id=None, creator_id=user_id
+            )
+            for storage_id, origin in valid
+        ]
+    renderer = LinkRenderer(request, user_id)
+    rendered = [
+        await renderer.render(row, status_link(200))
+        for link_id in dict.fromkeys(link_ids)
+        if (row := storage_store.file_link(store.db, link_id)) is not None
+    ]
+    paging = Paging(1, max(MAX_LINKS_PER_REQUEST, len(rendered)))
+    body = paginated_collection(
+        request, rendered, len(rendered), paging, self_path=f"{API}/file_links"
+    )
+    return hal_response(body, status=201)
+
+
+def _project_managing_links(request: Request, user_id: int, elements: list[Any]) -> int:
+    """A project where the first element's storage is active and the user manages file links."""
+    first = elements[0] if elements and isinstance(elements[0], dict) else {}
+    href = ((first.get("_links") or {}).get("storage") or {}).get("href")
+    match = STORAGE_HREF.match(href) if isinstance(href, str) else None
+    if match is None:
+        raise constraint_violation("The request was invalid. File Link - Storage was invalid.")
+    rows = storage_store.project_storages(
+        storage_context.db(request), storage_id=int(match.group(1))
+    )
+    for row in rows:
+        if storage_context.allowed(request, user_id, "manage_file_links", row["project_id"]):
+            return int(row["project_id"])
+    raise forbidden()
+
+
+def _container(request: Request, row: dict[str, Any]) -> Any:
+    """The link's work package row, None for an unattached link."""
+    if row["container_id"] is None:
+        return None
+    work_package = request_store(request).work_package(row["container_id"])
+    assert work_package is not None  # a link's container is kept while the link exists
+    return work_package
+
+
+def _may_delete(request: Request, user_id: int, row: dict[str, Any]) -> bool:
+    work_package = _container(request, row)
+    if work_package is None:
+        return bool(row["creator_id"] == user_id)
+    return storage_context.allowed(
+        request, user_id, "manage_file_links", work_package["project_id"]
+    )
+
+
 def _visible_link(request: Request, user_id: int) -> dict[str, Any]:
     """A link the user may see: its work package is visible with `view_file_links` and its
     storage is still active in that project (else 404, as on the real server)."""
@@ -328,8 +402,12 @@ def _visible_link(request: Request, user_id: int) -> dict[str, Any]:
         if link_id is not None
         else None
     )
-    if row is None or row["container_id"] is None:
+    if row is None:
         raise not_found()
+    if row["container_id"] is None:  # unattached: its creator's alone
+        if row["creator_id"] != user_id:
+            raise not_found()
+        return row
     work_package = request_store(request).work_package(row["container_id"])
     project_id = work_package["project_id"] if work_package else None
     if (
@@ -351,11 +429,7 @@ async def show_file_link(request: Request) -> Response:
 async def delete_file_link(request: Request) -> Response:
     user_id = current_user(request)
     row = _visible_link(request, user_id)
-    work_package = request_store(request).work_package(row["container_id"])
-    assert work_package is not None  # `_visible_link` found it
-    if not storage_context.allowed(
-        request, user_id, "manage_file_links", work_package["project_id"]
-    ):
+    if not _may_delete(request, user_id, row):
         raise forbidden()
     storage_store.delete_file_link(storage_context.db(request), row["id"])
     return Response(status_code=204)
@@ -389,6 +463,7 @@ routes = [
     Route(
         f"{API}/work_packages/{{work_package_id}}/file_links", create_file_links, methods=["POST"]
     ),
+    Route(f"{API}/file_links", create_unattached_file_links, methods=["POST"]),
     Route(f"{API}/file_links/{{file_link_id}}", show_file_link, methods=["GET"]),
     Route(f"{API}/file_links/{{file_link_id}}", delete_file_link, methods=["DELETE"]),
     Route(f"{API}/file_links/{{file_link_id}}/open", open_file_link, methods=["GET"]),
