@@ -60,3 +60,37 @@ async def test_offline_shows_last_seen_projects_and_comes_back(tmp_path):
     assert oct(cache.cache_path().stat().st_mode & 0o777) == "0o600"
     assert cache.clear("p") > 0
     assert cached_project_identifiers("p") == []
+
+
+async def test_offline_work_package_shows_files_and_refuses_server_actions(tmp_path):
+    from nep_tui.screens.work_package import WorkPackageScreen
+    from nep_tui.widgets.attachments_pane import AttachmentsPane
+    from nep_tui.widgets.files_pane import FilesPane
+
+    running = start_in_thread(tmp_path / "sandbox", seed="demo")
+    url, token = running.nepenthes_url, running.user("member").api_token
+    try:
+        app = _app(url, token)
+        app.start_at = 1
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+    finally:
+        running.stop()
+    app = _app(url, token)
+    app.start_at = 1
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorkPackageScreen) and app.offline
+        files = screen.query_one(FilesPane)
+        assert files.sections and files.sections[0].links  # the last-seen file links
+        for action in files.SERVER_ACTIONS:
+            assert files.check_action(action, ()) is None
+        attachments = screen.query_one(AttachmentsPane)
+        for action in attachments.SERVER_ACTIONS:
+            assert attachments.check_action(action, ()) is None
+        assert screen.check_action("attach", ()) is None
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkPackageScreen)  # no upload screen
+        assert any("needs the server" in str(n.message) for n in app._notifications)
