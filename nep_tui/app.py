@@ -37,6 +37,7 @@ StartAt = int | Literal["login"] | None
 """Where the app opens: a work package id, the login screen, or (None) the project list."""
 
 UNREAD_REFRESH_SECONDS = 60
+OFFLINE_PROBE_SECONDS = 10
 DEFAULT_THEME = "textual-dark"
 
 
@@ -80,6 +81,9 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
     unread_count: reactive[int | None] = reactive(None)
     """Unread notifications of the logged-in user; None while unknown."""
 
+    offline: reactive[bool] = reactive(False)
+    """The server could not be reached; probed every OFFLINE_PROBE_SECONDS until it is back."""
+
     def __init__(
         self,
         client_factory: ClientFactory | None = None,
@@ -110,6 +114,7 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
     def on_mount(self) -> None:
         self._apply_theme(self._requested_theme)
         self.set_interval(UNREAD_REFRESH_SECONDS, self.refresh_unread_count)
+        self._probe = self.set_interval(OFFLINE_PROBE_SECONDS, self._probe_server, pause=True)
         if self.start_at == "login" or not self._connect():
             self.show_login()
             return
@@ -150,6 +155,8 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
 
     def _set_client(self, client: NepenthesClient) -> None:
         self.client = client
+        client.on_reachable = self._reachable
+        self.offline = False
         self.server_url = client.server_url.rstrip("/")
         self.profile_name = client.profile_name or self.profile_name
         self.sub_title = " · ".join(part for part in (self.profile_name, self.server_url) if part)
@@ -344,6 +351,42 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
 
     def watch_unread_count(self, count: int | None) -> None:
         self.terminal_signals.show_unread(count)
+
+    # --- offline --------------------------------------------------------------------------
+
+    def _reachable(self, reachable: bool) -> None:
+        self.offline = not reachable
+
+    def watch_offline(self, offline: bool) -> None:
+        if offline:
+            self._probe.resume()
+        else:
+            self._probe.pause()
+
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="probe",
+        description="asking if the server is back",
+    )
+    async def _probe_server(self) -> None:
+        from nep_tui.api.errors import NepError, NetworkUnreachable, TLSVerificationFailed
+
+        client = self.client
+        if client is None:
+            self.offline = False
+            return
+        try:
+            await client.me()
+        except TLSVerificationFailed:
+            pass  # an answer all the same
+        except NetworkUnreachable:
+            return
+        except NepError:
+            pass  # the server answered; the screens show what it says
+        if client is self.client:
+            # The screens watch this and load what they show again.
+            self.offline = False
 
     # --- bugs -----------------------------------------------------------------------------
 

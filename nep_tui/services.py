@@ -23,6 +23,9 @@ class AppServices(Protocol):
     client: NepenthesClient | None
     """The client of the logged-in profile; None on the login screen."""
 
+    offline: bool
+    """The server could not be reached: screens show what was last seen, read-only."""
+
     def safe_open_url(self, url: str, *, what: str = "link") -> None:
         """Open `url` in a browser where the user sits, or show and copy it."""
 
@@ -43,3 +46,8 @@ def current_client(node: DOMNode) -> NepenthesClient:
     if client is None:
         raise NotLoggedIn()
     return client
+
+
+def is_offline(node: DOMNode) -> bool:
+    app = node.app
+    return isinstance(app, AppServices) and app.offline

@@ -96,6 +96,7 @@ def isolated_config(tmp_path, monkeypatch) -> Path:
     config_dir = tmp_path / "config"
     monkeypatch.setenv("NEP_TUI_CONFIG_DIR", str(config_dir))
     monkeypatch.setenv("NEP_TUI_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.setenv("NEP_TUI_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("NEP_TUI_SERVER", "NEP_TUI_TOKEN", "NEP_TUI_PROFILE", "SSL_CERT_FILE"):
         monkeypatch.delenv(name, raising=False)
     return config_dir

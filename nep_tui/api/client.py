@@ -20,7 +20,8 @@ import httpx
 from nep_tui.api import errors as err
 from nep_tui.api import filters as flt
 from nep_tui.api import models as m
-from nep_tui.api import transfers
+from nep_tui.api import shelves, transfers
+from nep_tui.api.cache import LastSeen, remembered
 from nep_tui.api.http import ApiHttp, Sleep, TokenSource, error_from_response
 from nep_tui.formatting import safe_file_name
 
@@ -85,8 +86,14 @@ class NepenthesClient:
         transport: httpx.AsyncBaseTransport | None = None,
         foreign_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        last_seen: LastSeen | None = None,
+        on_reachable: Callable[[bool], None] | None = None,
     ) -> None:
         self.profile_name = profile_name
+        self.last_seen = last_seen
+        """Where the answers the user has seen are kept (None: nowhere)."""
+        self.on_reachable = on_reachable
+        """Told whether the server answered, each time a remembered call succeeds or fails."""
         self.http = ApiHttp(
             server_url,
             token_source,
@@ -97,6 +104,10 @@ class NepenthesClient:
         )
         self._configuration: m.Configuration | None = None
         self._closed_status_ids: frozenset[int] | None = None
+
+    def report_reachable(self, reachable: bool) -> None:
+        if self.on_reachable is not None:
+            self.on_reachable(reachable)
 
     @property
     def server_url(self) -> str:
@@ -200,6 +211,7 @@ class NepenthesClient:
 
     # --- projects ----------------------------------------------------------------------------------
 
+    @remembered(shelves.PROJECTS)
     async def projects(self, search: str | None = None) -> list[m.Project]:
         query = flt.Query(
             filters=(flt.Filter("name_and_identifier", flt.Operator.CONTAINS, [search]),)
@@ -236,6 +248,7 @@ class NepenthesClient:
         query = flt.Query(filters=tuple(conditions), sort=(flt.Sort("id"),))
         return path, query.params(always_send_filters=True)
 
+    @remembered(shelves.WORK_PACKAGES_PAGE)
     async def work_packages_page(
         self,
         project: ProjectRef | None = None,
@@ -265,6 +278,7 @@ class NepenthesClient:
         async for item in self._iter(m.WorkPackage.from_hal, path, params, page_size):
             yield await self._with_closed_flag(item)
 
+    @remembered(shelves.WORK_PACKAGE)
     async def work_package(self, id: int) -> m.WorkPackage:
         return await self._with_closed_flag(
             await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}")
@@ -323,6 +337,7 @@ class NepenthesClient:
 
     # --- file links ------------------------------------------------------------------------------
 
+    @remembered(shelves.FILE_LINKS)
     async def file_links(self, wp_id: int) -> list[m.FileLink]:
         return await self._all(m.FileLink.from_hal, f"{API}/work_packages/{int(wp_id)}/file_links")
 
@@ -624,6 +639,7 @@ class NepenthesClient:
         )
         return query.params()
 
+    @remembered(shelves.NOTIFICATIONS)
     async def notifications(self, *, unread_only: bool = False) -> list[m.Notification]:
         return await self._all(
             m.Notification.from_hal, f"{API}/notifications", self._notification_params(unread_only)
@@ -643,6 +659,7 @@ class NepenthesClient:
 
     # --- attachments -----------------------------------------------------------------------------
 
+    @remembered(shelves.ATTACHMENTS)
     async def attachments(self, wp_id: int) -> list[m.Attachment]:
         return await self._get_list(
             m.Attachment.from_hal, f"{API}/work_packages/{int(wp_id)}/attachments"

@@ -13,9 +13,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pydantic import TypeAdapter
+
 from nep_tui.api import models as m
+from nep_tui.api import shelves
+from nep_tui.api.cache import Cached, Shelf, recall, remembered
 from nep_tui.api.client import NepenthesClient
-from nep_tui.api.errors import NepError
+from nep_tui.api.errors import NepError, NotFound
 
 T = TypeVar("T")
 
@@ -44,6 +48,14 @@ async def _outcome(call: Awaitable[T]) -> T | NepError:
         return error
 
 
+def _sections_key(work_package: m.WorkPackage, links: list[m.FileLink] | None = None) -> str:
+    return str(work_package.id)
+
+
+STORAGE_SECTIONS = Shelf("storage_sections", TypeAdapter(list[StorageSection]), _sections_key)
+
+
+@remembered(STORAGE_SECTIONS)
 async def storage_sections(
     client: NepenthesClient, work_package: m.WorkPackage, links: list[m.FileLink] | None = None
 ) -> list[StorageSection]:
@@ -88,6 +100,24 @@ async def work_package_detail(client: NepenthesClient, work_package_id: int) -> 
     else:
         sections = await _outcome(storage_sections(client, work_package, links))
     return WorkPackageDetail(work_package, attachments, sections)
+
+
+def cached_work_package_detail(
+    client: NepenthesClient, work_package_id: int
+) -> Cached[WorkPackageDetail] | None:
+    """The work package as last seen, with the parts seen then; None if it never was."""
+    work_package = recall(client, shelves.WORK_PACKAGE, work_package_id)
+    if work_package is None:
+        return None
+    never_seen = NotFound("Not seen yet.", hint="It is shown once the server can be reached.")
+    attachments = recall(client, shelves.ATTACHMENTS, work_package_id)
+    sections = recall(client, STORAGE_SECTIONS, work_package.value)
+    detail = WorkPackageDetail(
+        work_package.value,
+        attachments.value if attachments else never_seen,
+        sections.value if sections else never_seen,
+    )
+    return Cached(detail, work_package.fetched_at)
 
 
 # How deep to look for the project folder when the server gives only its file id; automatic

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import httpx
 
+from nep_tui.api import cache
 from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
+from nep_tui.api.cache import LastSeen
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource, Sleep, tls_verification
 from nep_tui.api.models import User
@@ -28,6 +30,7 @@ class ClientOptions(TypedDict, total=False):
     transport: httpx.AsyncBaseTransport | None
     foreign_transport: httpx.AsyncBaseTransport | None
     sleep: Sleep
+    last_seen: LastSeen | None
 
 
 def _env(name: str) -> str | None:
@@ -100,6 +103,8 @@ def open_client(
         stored.ca_bundle = ca_bundle
     store.normalize_server_url(stored.server_url, insecure_http=stored.insecure_http)
 
+    if not ad_hoc and "last_seen" not in client_options:
+        client_options["last_seen"] = LastSeen(stored.name)
     if token:
         return _client(stored, ApiTokenSource(token), **client_options)
     tokens = None if ad_hoc else store.load_tokens(stored.name)
@@ -197,6 +202,7 @@ async def logout(profile: str | None = None) -> bool:
                 )
     if entry:
         store.delete_tokens(name)
+    cache.clear(name)
     return tokens is not None
 
 

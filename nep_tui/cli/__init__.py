@@ -76,6 +76,9 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "nep_tui.cli.admin",
         "Administer the Nextcloud integration (Nepenthes admins).",
     ),
+    "cache": LazyCommand(
+        "nep_tui.cli.cache", "The last-seen data the TUI shows while the server is away."
+    ),
     "doctor": LazyCommand(
         "nep_tui.cli.doctor",
         "Check the connection: server, TLS, login, OAuth, Nextcloud storages, token files.",

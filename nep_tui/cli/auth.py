@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from nep_tui.api import auth, profiles
+from nep_tui.api import auth, cache, profiles
 from nep_tui.api.errors import AuthError, NepError, NotLoggedIn
 from nep_tui.api.models import User
 from nep_tui.api.profiles import Profile, StoredTokens
@@ -201,6 +201,7 @@ def logout(state: CliState, profile_option: str | None) -> None:
     if tokens is not None and tokens.kind == "oauth":
         revoked = asyncio.run(_revoke(profile, tokens))
     profiles.remove_profile(name)
+    cache.clear(name)
     if state.json:
         print_json({"profile": name, "server": profile.server_url, "revoked": revoked})
         return

@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from nep_tui.api.errors import NepError
+from nep_tui.api import shelves
+from nep_tui.api.cache import recall
+from nep_tui.api.errors import NepError, NetworkUnreachable
 from nep_tui.api.models import Notification
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.failures import sentence
@@ -20,15 +22,17 @@ from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.notification_list import NotificationList
+from nep_tui.widgets.offline import NeedsServer
 from nep_tui.widgets.state_view import StateView
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 REFRESH_SECONDS = 60
 
 
-class NotificationsScreen(ReportsWorkerFailures, Screen[None]):
+class NotificationsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "notifications.tcss"
     TITLE = "Notifications"
+    SERVER_ACTIONS = frozenset({"mark_read", "mark_all_read"})
     BINDINGS = [
         Binding(
             "r",
@@ -96,18 +100,31 @@ class NotificationsScreen(ReportsWorkerFailures, Screen[None]):
     )
     async def load_notifications(self, quietly: bool = False) -> None:
         client = current_client(self)
-        if not quietly:
+        header = self.query_one(AppHeader)
+        cached = None if quietly else recall(client, shelves.NOTIFICATIONS)
+        if cached is not None:
+            self.notifications = cached.value
+            self._show()
+            header.show_cached(cached.fetched_at)
+        elif not quietly:
             self.state_view.show_loading()
         try:
             self.notifications = await client.notifications()
         except NepError as error:
-            if quietly:
+            if quietly or (cached is not None and isinstance(error, NetworkUnreachable)):
                 return  # the list on screen stays; the next refresh or ctrl+r tries again
             self.state_view.show_error(error)
             self.query_one("#error-retry").focus()
             return
+        header.show_cached(None)
         self._show()
         self.post_message(UnreadCountChanged())
+
+    def server_back(self) -> None:
+        self.load_notifications(quietly=self.state_view.state == "content")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.server_action_state(action)
 
     def _show(self) -> None:
         summary = self.query_one("#notifications-summary", Static)

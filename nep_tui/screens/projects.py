@@ -8,17 +8,20 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from nep_tui.api.errors import NepError
+from nep_tui.api import shelves
+from nep_tui.api.cache import recall
+from nep_tui.api.errors import NepError, NetworkUnreachable
 from nep_tui.api.models import Project
 from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
+from nep_tui.widgets.offline import NeedsServer
 from nep_tui.widgets.project_tree import ProjectTree
 from nep_tui.widgets.state_view import StateView
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
 
-class ProjectsScreen(ReportsWorkerFailures, Screen[None]):
+class ProjectsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "projects.tcss"
     AUTO_FOCUS = ""
     TITLE = "Projects"
@@ -69,15 +72,36 @@ class ProjectsScreen(ReportsWorkerFailures, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="projects", description="loading the projects")
     async def load_projects(self) -> None:
         client = current_client(self)
-        self.state_view.show_loading()
+        header = self.query_one(AppHeader)
+        cached = recall(client, shelves.PROJECTS)
+        if cached is not None:
+            self._show_projects(cached.value)
+            header.show_cached(cached.fetched_at)
+        else:
+            self.state_view.show_loading()
         try:
-            self.projects = await client.projects()
+            projects = await client.projects()
+        except NetworkUnreachable as error:
+            if cached is None:
+                self._show_error(error)
+            return  # what was last seen stays, under the offline banner
         except NepError as error:
-            self.state_view.show_error(error)
-            self.query_one("#error-retry").focus()
+            self._show_error(error)
             return
+        header.show_cached(None)
+        self._show_projects(projects)
+
+    def server_back(self) -> None:
+        self.load_projects()
+
+    def _show_error(self, error: NepError) -> None:
+        self.state_view.show_error(error)
+        self.query_one("#error-retry").focus()
+
+    def _show_projects(self, projects: list[Project]) -> None:
+        self.projects = projects
         self._show_filtered()
-        if self.projects:
+        if self.projects and self.focused is not self.filter_input:
             self.project_tree.focus()
 
     def _show_filtered(self) -> None:

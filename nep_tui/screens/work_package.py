@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from nep_tui.api.detail import WorkPackageDetail, work_package_detail
+from nep_tui.api.detail import WorkPackageDetail, cached_work_package_detail, work_package_detail
+from nep_tui.api.errors import NetworkUnreachable
 from nep_tui.api.models import StorageFile, WorkPackage
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.dialogs.download_folder import DownloadFolderDialog
@@ -34,6 +35,7 @@ from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.attachments_pane import AttachmentsPane
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.files_pane import FilesPane
+from nep_tui.widgets.offline import NeedsServer
 from nep_tui.widgets.server_markdown import ServerMarkdown
 from nep_tui.widgets.transfer_pane import TransferPane
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
@@ -71,10 +73,11 @@ def attributes_table(work_package: WorkPackage) -> Table:
     return grid
 
 
-class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
+class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "work_package.tcss"
     # The panes focus their first list once it has loaded.
     AUTO_FOCUS = ""
+    SERVER_ACTIONS = frozenset({"attach"})
 
     BINDINGS = [
         Binding(
@@ -132,8 +135,25 @@ class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
         exit_on_error=False,
         description="loading the work package",
     )
-    async def _load(self) -> WorkPackageDetail:
-        return await work_package_detail(current_client(self), self.work_package_id)
+    async def _load(self) -> WorkPackageDetail | None:
+        client = current_client(self)
+        cached = cached_work_package_detail(client, self.work_package_id)
+        if cached is not None:
+            await self._show(cached.value)
+            self.query_one(AppHeader).show_cached(cached.fetched_at)
+            self.query_one("#wp-body").loading = False
+        try:
+            return await work_package_detail(client, self.work_package_id)
+        except NetworkUnreachable:
+            if cached is None:
+                raise
+            return None  # what was last seen stays, under the offline banner
+
+    def server_back(self) -> None:
+        self.action_reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.server_action_state(action)
 
     @on(Worker.StateChanged)
     async def _loaded(self, event: Worker.StateChanged) -> None:
@@ -148,11 +168,14 @@ class WorkPackageScreen(ReportsWorkerFailures, Screen[None]):
         if event.state is WorkerState.SUCCESS and isinstance(
             event.worker.result, WorkPackageDetail
         ):
+            self.query_one(AppHeader).show_cached(None)
             await self._show(event.worker.result)
             # Counted once the screen is complete: it never delays the work package.
             self.post_message(UnreadCountChanged())
 
     def action_attach(self) -> None:
+        if self.refused_offline():
+            return
         self.query_one(AttachmentsPane).action_add_attachment()
 
     @on(ErrorState.RetryRequested)

@@ -14,8 +14,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from nep_tui.api import shelves
+from nep_tui.api.cache import Cached, recall
 from nep_tui.api.client import NepenthesClient
-from nep_tui.api.errors import NepError, NotFound
+from nep_tui.api.errors import NepError, NetworkUnreachable, NotFound
 from nep_tui.api.models import Page, Project, WorkPackage
 from nep_tui.failures import sentence
 from nep_tui.formatting import plain
@@ -24,6 +26,7 @@ from nep_tui.palette import PaletteCommand, work_package_link_commands
 from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
+from nep_tui.widgets.offline import NeedsServer
 from nep_tui.widgets.state_view import StateView
 from nep_tui.widgets.work_package_table import WorkPackageTable
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
@@ -50,7 +53,7 @@ class WorkPackageQuery:
         return " · ".join(parts)
 
 
-class WorkPackagesScreen(ReportsWorkerFailures, Screen[None]):
+class WorkPackagesScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "work_packages.tcss"
     # The table takes focus once rows arrive, so o/m/slash work straight away.
     AUTO_FOCUS = ""
@@ -134,12 +137,21 @@ class WorkPackagesScreen(ReportsWorkerFailures, Screen[None]):
         if debounce:
             await asyncio.sleep(TYPEAHEAD_PAUSE)
         client = current_client(self)
-        if self.state_view.state != "content":
+        header = self.query_one(AppHeader)
+        cached = self._cached_first_page(client, query)
+        if cached is not None:
+            self._show_first_page(cached.value, query)
+            header.show_cached(cached.fetched_at)
+        elif self.state_view.state != "content":
             self.state_view.show_loading()
         else:
             self.table.loading = True
         try:
             page = await self._fetch(client, query)
+        except NetworkUnreachable as error:
+            if cached is None:
+                self.state_view.show_error(error)
+            return  # what was last seen stays, under the offline banner
         except NepError as error:
             self.state_view.show_error(error)
             return
@@ -147,6 +159,29 @@ class WorkPackagesScreen(ReportsWorkerFailures, Screen[None]):
             self.table.loading = False
         if query != self.query_state:
             return  # the filters changed while this page was on its way
+        header.show_cached(None)
+        self._show_first_page(page, query)
+
+    def server_back(self) -> None:
+        self.action_reload()
+
+    def _cached_first_page(
+        self, client: NepenthesClient, query: WorkPackageQuery
+    ) -> Cached[Page[WorkPackage]] | None:
+        if ID_QUERY.match(query.search):
+            return None
+        return recall(
+            client,
+            shelves.WORK_PACKAGES_PAGE,
+            self.project,
+            page=1,
+            page_size=PAGE_SIZE,
+            search=query.search.strip() or None,
+            open_only=query.open_only,
+            assigned_to_me=query.assigned_to_me,
+        )
+
+    def _show_first_page(self, page: Page[WorkPackage], query: WorkPackageQuery) -> None:
         self.total = page.total
         self.pages_loaded = 1
         self.table.show(page.elements)

@@ -1,4 +1,5 @@
-"""The header of every screen: the palette icon, title, profile and server, and the unread badge.
+"""The header of every screen: the palette icon, title, profile and server, the unread badge,
+the "cached … ago" marker and, while the server is away, the offline banner.
 
 Built from public widgets rather than by subclassing Textual's `Header`: that one's title
 watcher (a private mount handler) fails when the title changes while its screen is being
@@ -7,12 +8,16 @@ replaced, e.g. right after logging in, and cannot be replaced without private AP
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import events
 from textual.app import ComposeResult, RenderResult
+from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Static
 
+from nep_tui.widgets.offline import CachedMarker, OfflineBanner
 from nep_tui.widgets.unread_badge import UnreadBadge
 
 ICON = "◆"
@@ -51,15 +56,18 @@ class AppHeader(Widget):
         width: 100%;
         background: $panel;
         color: $foreground;
+        height: auto;
+    }
+    AppHeader > #header-bar {
         height: 1;
     }
-    AppHeader > #header-title {
+    AppHeader #header-title {
         text-wrap: nowrap;
         text-overflow: ellipsis;
         content-align: center middle;
         width: 100%;
     }
-    AppHeader > #header-right {
+    AppHeader #header-right {
         dock: right;
         width: 10;
         padding: 0 1;
@@ -67,10 +75,17 @@ class AppHeader(Widget):
     """
 
     def compose(self) -> ComposeResult:
-        yield PaletteIcon()
-        yield Static(id="header-title")
-        yield Static(id="header-right")
-        yield UnreadBadge()
+        with Horizontal(id="header-bar"):
+            yield PaletteIcon()
+            yield Static(id="header-title")
+            yield Static(id="header-right")
+            yield UnreadBadge()
+            yield CachedMarker()
+        yield OfflineBanner()
+
+    def show_cached(self, fetched_at: datetime | None) -> None:
+        """Mark the screen as showing last-seen data from `fetched_at` (None: fresh)."""
+        self.query_one(CachedMarker).show_cached(fetched_at)
 
     def on_mount(self) -> None:
         for node, name in (

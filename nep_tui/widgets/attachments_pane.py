@@ -58,6 +58,7 @@ class AttachmentsPane(TransferPane):
     ]
 
     TITLE = "Attachments"
+    SERVER_ACTIONS = frozenset({"add_attachment", "download_attachment", "delete_attachment"})
     LOAD_GROUP = "attachments"
 
     def action_reload(self) -> None:
@@ -103,6 +104,8 @@ class AttachmentsPane(TransferPane):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.server_action_state(action):
+            return None
         if action == "download_attachment":
             return self.highlighted_attachment is not None
         if action == "delete_attachment":
@@ -146,5 +149,6 @@ class AttachmentsPane(TransferPane):
         )
 
     def action_add_attachment(self) -> None:
-        if self.work_package is not None:
+        # Also called by the screen's own key, which the footer does not guard.
+        if self.work_package is not None and not self.refused_offline():
             self.post_message(self.UploadRequested(self, self.work_package, None))

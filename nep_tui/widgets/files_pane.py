@@ -121,6 +121,18 @@ class FilesPane(TransferPane):
     ]
 
     TITLE = "Files"
+    SERVER_ACTIONS = frozenset(
+        {
+            "open_file",
+            "download_file",
+            "show_folder",
+            "unlink_file",
+            "link_existing",
+            "upload",
+            "connect",
+            "browse",
+        }
+    )
     LOAD_GROUP = "file-links"
 
     @dataclass
@@ -276,6 +288,8 @@ class FilesPane(TransferPane):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.server_action_state(action):
+            return None
         if action in ("open_file", "download_file", "show_folder"):
             return self._actionable_link() is not None
         if action == "unlink_file":
@@ -358,16 +372,22 @@ class FilesPane(TransferPane):
     @on(Button.Pressed, ".connect-button")
     def _connect_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if self.refused_offline():
+            return
         self.action_connect()
 
     @on(Button.Pressed, ".link-existing-button")
     def _link_existing_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if self.refused_offline():
+            return
         self.action_link_existing()
 
     @on(Button.Pressed, ".upload-button")
     def _upload_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if self.refused_offline():
+            return
         self.action_upload()
 
     def action_connect(self) -> None:

@@ -26,6 +26,7 @@ from nep_tui.api.models import Storage, WorkPackage
 from nep_tui.api.transfers import unique_path
 from nep_tui.failures import sentence
 from nep_tui.formatting import plain, safe_file_name
+from nep_tui.widgets.offline import NeedsServer
 from nep_tui.widgets.transfer_progress import TransferProgress
 from nep_tui.widgets.worker_failures import ReportsWorkerFailures
 
@@ -52,7 +53,7 @@ class Removal:
     failed_title: str
 
 
-class TransferPane(ReportsWorkerFailures, Vertical):
+class TransferPane(NeedsServer, ReportsWorkerFailures, Vertical):
     """A pane of one work package: its `TITLE`, a `.pane-body`, and a `.pane-transfers` area
     under it where transfers show progress. Subclasses load the body in `action_reload`,
     which runs again after a successful removal."""
