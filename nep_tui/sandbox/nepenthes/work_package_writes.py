@@ -206,7 +206,7 @@ class Draft:
             self._violation("type", "Type is not set to one of the allowed values.")
         if not self._exists("statuses", fields.status_id):
             self._violation("status", "Status is not set to one of the allowed values.")
-        elif fields.status_id not in (self.allowed_statuses() or [fields.status_id]):
+        elif (allowed := self.allowed_statuses()) is not None and fields.status_id not in allowed:
             self._violation("status", STATUS_TRANSITION_INVALID)
         if not self._exists("priorities", fields.priority_id):
             self._violation("priority", "Priority is not set to one of the allowed values.")
