@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -29,6 +31,20 @@ from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso, request_sto
 from nep_tui.sandbox.nepenthes.work_packages import visible_work_package
 
 init_schema = journals.init_schema
+# The HTML the real formatter writes for the same sentence (`html: true`).
+_HTML_MARKUP = (
+    (re.compile(r"~~\*(.+?)\*~~"), r"<strike><i>\1</i></strike>"),
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"\*(.+?)\*"), r"<i>\1</i>"),
+    (re.compile(r"\[([^\]]*)\]\(([^)]*)\)"), r'<a href="\2">\1</a>'),
+)
+
+
+def _detail(sentence: str) -> dict[str, Any]:
+    html_text = html.escape(sentence, quote=False)
+    for pattern, replacement in _HTML_MARKUP:
+        html_text = pattern.sub(replacement, html_text)
+    return {"format": "markdown", "raw": sentence, "html": html_text}
 
 
 def represent_activity(
@@ -51,7 +67,7 @@ def represent_activity(
         "id": row["id"],
         "version": row["version"],
         "comment": formattable(notes),
-        "details": [formattable(sentence) for sentence in json.loads(row["details"])],
+        "details": [_detail(sentence) for sentence in json.loads(row["details"])],
         "internal": bool(row["internal"]),
         "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
