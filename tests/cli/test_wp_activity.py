@@ -4,7 +4,11 @@ the change reaches the activity of the work package and the other user's notific
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from typing import Any
 
+import httpx
 import pytest
 from support.cli import as_user, nep, nep_json
 
@@ -153,3 +157,33 @@ def test_watch_notifies_the_watcher_of_anothers_change_and_unwatch_stops_it(fres
     assert nep_json(fresh_sandbox, "wp", "unwatch", "6", login="newcomer")["watchers"] == []
     nep_json(fresh_sandbox, "wp", "update", "6", "--subject", "Weekly report, v3")
     assert _reasons_for(fresh_sandbox, "newcomer", 6) == ["watched", *before]
+
+
+def test_a_conflict_in_the_cli_exits_6_saying_what_changed_and_saves_nothing(fresh_sandbox):
+    """Another client saves between the CLI's read and its write: every answer waits 800 ms,
+    and the other save is sent 400 ms after the CLI starts, so it lands in between."""
+    other = httpx.Client(
+        base_url=fresh_sandbox.nepenthes_url,
+        headers={"Authorization": f"Bearer {fresh_sandbox.user('admin').api_token}"},
+    )
+    lock = other.get("/api/v3/work_packages/3").json()["lockVersion"]
+    fresh_sandbox.set_faults(delay_ms=800)
+    result: list[Any] = []
+    cli = threading.Thread(
+        target=lambda: result.append(
+            nep(*as_user(fresh_sandbox), "wp", "update", TASK, "--subject", "From the CLI")
+        )
+    )
+    cli.start()
+    time.sleep(0.4)
+    other.patch(
+        "/api/v3/work_packages/3",
+        json={"lockVersion": lock, "_links": {"status": {"href": "/api/v3/statuses/2"}}},
+    ).raise_for_status()
+    cli.join(timeout=30)
+    fresh_sandbox.set_faults(reset=True)
+    run = result[0]
+    assert run.exit_code == 6, run.stderr
+    assert "Status changed from New to In progress" in run.stderr
+    current = nep_json(fresh_sandbox, "wp", "show", TASK)
+    assert current["subject"] == "Collect requirements from the sales team"
