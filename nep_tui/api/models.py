@@ -173,10 +173,14 @@ class User(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
+        # Older servers (and the spec's examples) give only the first and last name.
+        full_name = " ".join(
+            part for part in (data.get("firstName"), data.get("lastName")) if isinstance(part, str)
+        )
         return cls(
             id=data["id"],
             login=data.get("login"),
-            name=data["name"],
+            name=data.get("name") or full_name or data["name"],
             admin=bool(data.get("admin", False)),
         )
 
