@@ -648,6 +648,12 @@ class WorkPackageForm(_Model):
     def required_fields(self) -> list[str]:
         return self.work_package_schema.required_writable if self.work_package_schema else []
 
+    def allowed_values(self, key: str) -> list[AllowedValue]:
+        """What the form offers for a linked field (`status`: only what the workflow allows)."""
+        schema = self.work_package_schema
+        found = schema.fields.get(key) if schema else None
+        return found.allowed_values if found else []
+
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         embedded = data["_embedded"]

@@ -97,12 +97,10 @@ def update_work_package(
         changes: dict[str, Any] = {}
         if status is not None or priority is not None:
             form = await client.update_form(work_package, WorkPackageEdit())
-            schema = form.work_package_schema
-            fields = schema.fields if schema else {}
             for name, wanted in (("status", status), ("priority", priority)):
                 if wanted is not None:
-                    allowed = fields[name].allowed_values if name in fields else []
-                    changes[f"{name}_id"] = match_name(name, wanted, _allowed(allowed))
+                    allowed = _allowed(form.allowed_values(name))
+                    changes[f"{name}_id"] = match_name(name, wanted, allowed)
         if assignee is not None:
             changes["assignee_id"] = await _assignee_id(client, work_package, assignee)
         for name, value in (("subject", subject), ("percentage_done", done)):
