@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from nep_tui.api import activity as act
 from nep_tui.api import errors as err
 from nep_tui.api import filters as flt
 from nep_tui.api import models as m
@@ -334,6 +335,93 @@ class NepenthesClient:
             "POST", path, self._work_package_body(type_id, subject, description)
         )
         return await self._with_closed_flag(m.parse(m.WorkPackage.from_hal, data, f"POST {path}"))
+
+    # --- activity, comments, edits, watchers ----------------------------------------------------
+
+    async def _named(self, activities: list[act.Activity]) -> list[act.Activity]:
+        """Activities with their authors' names (the server's `user` link has no title)."""
+        names: dict[int, str | None] = {}
+        for user_id in {item.user_id for item in activities if item.user_id is not None}:
+            try:
+                names[user_id] = (await self.user(user_id)).name
+            except err.NotFound:  # a user one may not see
+                names[user_id] = None
+        return [
+            item.model_copy(update={"user_name": names.get(item.user_id)})
+            if item.user_id is not None
+            else item
+            for item in activities
+        ]
+
+    async def user(self, id: int) -> m.User:
+        return await self._get(m.User.from_hal, f"{API}/users/{int(id)}")
+
+    async def activities(self, wp_id: int) -> list[act.Activity]:
+        """Oldest first, as the server lists them."""
+        return await self._named(
+            await self._get_list(
+                act.Activity.from_hal, f"{API}/work_packages/{int(wp_id)}/activities"
+            )
+        )
+
+    async def _comment(self, method: str, path: str, text: str) -> act.Activity:
+        data = await self._send_json(method, path, {"comment": {"raw": text}})
+        return (await self._named([m.parse(act.Activity.from_hal, data, f"{method} {path}")]))[0]
+
+    async def add_comment(self, wp_id: int, text: str) -> act.Activity:
+        return await self._comment("POST", f"{API}/work_packages/{int(wp_id)}/activities", text)
+
+    async def edit_comment(self, activity_id: int, text: str) -> act.Activity:
+        return await self._comment("PATCH", f"{API}/activities/{int(activity_id)}", text)
+
+    async def update_form(
+        self, work_package: m.WorkPackage, edit: act.WorkPackageEdit
+    ) -> m.WorkPackageForm:
+        """The edit validated without saving; its schema lists the values allowed per field
+        (statuses as the workflow allows them from the current one)."""
+        path = f"{API}/work_packages/{work_package.id}/form"
+        data = await self._send_json("POST", path, edit.body(work_package.lock_version))
+        return m.parse(m.WorkPackageForm.from_hal, data, f"POST {path}")
+
+    async def update_work_package(
+        self, work_package: m.WorkPackage, edit: act.WorkPackageEdit
+    ) -> m.WorkPackage:
+        """Save the edit on top of `work_package` as loaded. A stale lock version raises
+        `WorkPackageConflict` with the current state and the changes made since."""
+        path = f"{API}/work_packages/{work_package.id}"
+        try:
+            data = await self._send_json("PATCH", path, edit.body(work_package.lock_version))
+        except err.UpdateConflict:
+            current = await self.work_package(work_package.id)
+            seen = work_package.updated_at
+            since = [
+                item
+                for item in await self.activities(work_package.id)
+                if seen is None or item.created_at > seen
+            ]
+            raise act.WorkPackageConflict(current, since) from None
+        return await self._with_closed_flag(m.parse(m.WorkPackage.from_hal, data, f"PATCH {path}"))
+
+    async def available_assignees(self, wp_id: int) -> list[m.User]:
+        return await self._get_list(
+            m.User.from_hal, f"{API}/work_packages/{int(wp_id)}/available_assignees"
+        )
+
+    async def watchers(self, wp_id: int) -> list[m.User]:
+        return await self._get_list(m.User.from_hal, f"{API}/work_packages/{int(wp_id)}/watchers")
+
+    async def watch(self, wp_id: int, user_id: int | None = None) -> None:
+        """Add a watcher: oneself unless `user_id` names another user."""
+        watcher = user_id if user_id is not None else (await self.me()).id
+        await self._send_json(
+            "POST",
+            f"{API}/work_packages/{int(wp_id)}/watchers",
+            {"user": {"href": f"{API}/users/{int(watcher)}"}},
+        )
+
+    async def unwatch(self, wp_id: int, user_id: int | None = None) -> None:
+        watcher = user_id if user_id is not None else (await self.me()).id
+        await self._send_json("DELETE", f"{API}/work_packages/{int(wp_id)}/watchers/{int(watcher)}")
 
     # --- file links ------------------------------------------------------------------------------
 

@@ -138,6 +138,13 @@ class ValidationFailed(NepError):
         self.details = details or {}
 
 
+class ReadOnlyField(ValidationFailed):
+    """422 `PropertyIsReadOnly`: the field cannot be changed (by this user, in this state)."""
+
+    default_message = "That field cannot be changed."
+    default_hint = "Leave it as it is."
+
+
 class BadRequest(NepError):
     default_message = "The server did not understand the request."
     default_hint = "This is probably a bug in nep-tui or a server version mismatch."

@@ -197,7 +197,8 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
     if status == 422:
         details = _validation_details(body)
         summary = "; ".join(text.rstrip(".") for text in details.values()) if details else None
-        return err.ValidationFailed(
+        failure = err.ReadOnlyField if identifier == "propertyisreadonly" else err.ValidationFailed
+        return failure(
             f"The server rejected the data: {summary.rstrip('.')}." if summary else None,
             details=details,
         )

@@ -173,10 +173,14 @@ class User(_Model):
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:
+        # Older servers (and the spec's examples) give only the first and last name.
+        full_name = " ".join(
+            part for part in (data.get("firstName"), data.get("lastName")) if isinstance(part, str)
+        )
         return cls(
             id=data["id"],
             login=data.get("login"),
-            name=data["name"],
+            name=data.get("name") or full_name or data["name"],
             admin=bool(data.get("admin", False)),
         )
 
@@ -643,6 +647,12 @@ class WorkPackageForm(_Model):
     @property
     def required_fields(self) -> list[str]:
         return self.work_package_schema.required_writable if self.work_package_schema else []
+
+    def allowed_values(self, key: str) -> list[AllowedValue]:
+        """What the form offers for a linked field (`status`: only what the workflow allows)."""
+        schema = self.work_package_schema
+        found = schema.fields.get(key) if schema else None
+        return found.allowed_values if found else []
 
     @classmethod
     def from_hal(cls, data: Json) -> Self:

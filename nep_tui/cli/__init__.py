@@ -58,7 +58,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "List the stored logins (profiles) with their server and user; * marks the default.",
     ),
     "projects": LazyCommand("nep_tui.cli.projects", "Projects you can see."),
-    "wp": LazyCommand("nep_tui.cli.work_packages", "Work packages: list, show, create."),
+    "wp": LazyCommand(
+        "nep_tui.cli.work_packages",
+        "Work packages: list, show, create, update, comment, activity, watch.",
+    ),
     "files": LazyCommand(
         "nep_tui.cli.files",
         "Nextcloud files linked to work packages: list, download, upload, link, unlink.",

@@ -11,6 +11,7 @@ from nep_tui.api.models import Type, WorkPackage
 from nep_tui.cli.output import Column, print_block, print_fields, print_json, print_listing
 from nep_tui.cli.params import PROJECT, WORK_PACKAGE_ID
 from nep_tui.cli.state import CliState, pass_state
+from nep_tui.cli.work_package_edits import EDIT_COMMANDS
 from nep_tui.formatting import format_date, format_datetime
 
 if TYPE_CHECKING:
@@ -29,7 +30,11 @@ WORK_PACKAGE_COLUMNS = [
 
 @click.group("wp")
 def work_packages() -> None:
-    """Work packages: list, show, create."""
+    """Work packages: list, show, create, update, comment, activity, watch."""
+
+
+for _command in EDIT_COMMANDS:
+    work_packages.add_command(_command)
 
 
 @work_packages.command("list")

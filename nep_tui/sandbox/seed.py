@@ -47,6 +47,16 @@ STATUSES = [  # id, name, color, position, is_closed, is_default, default_done_r
     (3, "Closed", "#868E96", 3, True, False, 100),
     (4, "Rejected", "#F03E3E", 4, True, False, 0),
 ]
+NEW, IN_PROGRESS, CLOSED, REJECTED = 1, 2, 3, 4
+# Status changes a `member` may make for every type; project admins may make any change.
+MEMBER_WORKFLOW = [
+    (NEW, IN_PROGRESS),
+    (NEW, REJECTED),
+    (IN_PROGRESS, NEW),
+    (IN_PROGRESS, CLOSED),
+    (CLOSED, IN_PROGRESS),
+    (REJECTED, NEW),
+]
 PRIORITIES = [  # id, name, color, position, is_default
     (1, "Low", "#C5F6FA", 1, False),
     (2, "Normal", "#74C0FC", 2, True),
@@ -426,6 +436,22 @@ def _insert_lookups(store: NepenthesStore) -> None:
         "INSERT INTO priorities (id, name, color, position, is_default) VALUES (?, ?, ?, ?, ?)",
         PRIORITIES,
     )
+    statuses = [row[0] for row in STATUSES]
+    transitions = [("member", old, new) for old, new in MEMBER_WORKFLOW] + [
+        ("project_admin", old, new) for old in statuses for new in statuses if old != new
+    ]
+    store.db.executemany(
+        "INSERT INTO workflows (type_id, role, old_status_id, new_status_id) VALUES (?, ?, ?, ?)",
+        [(row[0], *transition) for row in TYPES for transition in transitions],
+    )
+
+
+def _initial_journals(store: NepenthesStore) -> None:
+    """Version 1 of every work package: its creation, by its author, with no details."""
+    store.db.execute(
+        "INSERT INTO journals (work_package_id, user_id, version, created_at, updated_at)"
+        " SELECT id, author_id, 1, created_at, created_at FROM work_packages"
+    )
 
 
 def _enable_all_types(store: NepenthesStore) -> None:
@@ -582,6 +608,7 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
             for wp_id, project, type_id, status, priority, assignee, subject, start, due, done in DEMO_WORK_PACKAGES
         ],
     )
+    _initial_journals(store)
     project_of = {row[0]: row[1] for row in DEMO_WORK_PACKAGES}
     store.db.executemany(
         "INSERT INTO notifications (id, recipient_id, actor_id, project_id, resource_id, reason, read_ian, details,"
@@ -788,6 +815,7 @@ def seed_large(
                 for wid in range(1, wp_count + 1)
             ),
         )
+        _initial_journals(store)
         seed = _StorageSeed(store, nextcloud, config)
         seed.users()
         seed.storage()

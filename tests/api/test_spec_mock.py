@@ -29,6 +29,7 @@ import pytest
 
 from nep_tui.api import errors as err
 from nep_tui.api import models as m
+from nep_tui.api.activity import WorkPackageEdit
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 
@@ -429,6 +430,7 @@ def _upload_source(tmp: Path) -> Path:
     return source
 
 
+SEEN = m.WorkPackage(id=1, display_id="1", subject="Seen", lock_version=3)
 CALLS: dict[str, list[tuple[str, Call]]] = {
     "me": [("me", lambda c, t: c.me())],
     "configuration": [("configuration", lambda c, t: c.configuration())],
@@ -532,6 +534,25 @@ CALLS: dict[str, list[tuple[str, Call]]] = {
     "mark_notification_read": [
         ("mark_notification_read", lambda c, t: c.mark_notification_read(1))
     ],
+    "activities": [("activities", lambda c, t: c.activities(1))],
+    "user": [("user", lambda c, t: c.user(1))],
+    "add_comment": [("add_comment", lambda c, t: c.add_comment(1, "A *comment*"))],
+    "edit_comment": [("edit_comment", lambda c, t: c.edit_comment(1, "Edited"))],
+    "update_form": [
+        ("update_form", lambda c, t: c.update_form(SEEN, WorkPackageEdit(status_id=2)))
+    ],
+    "update_work_package": [
+        (
+            "update_work_package",
+            lambda c, t: c.update_work_package(
+                SEEN, WorkPackageEdit(subject="New", assignee_id=None, start_date=None)
+            ),
+        )
+    ],
+    "available_assignees": [("available_assignees", lambda c, t: c.available_assignees(1))],
+    "watchers": [("watchers", lambda c, t: c.watchers(1))],
+    "watch": [("watch", lambda c, t: c.watch(1, 2))],
+    "unwatch": [("unwatch", lambda c, t: c.unwatch(1, 2))],
     "mark_all_notifications_read": [
         ("mark_all_notifications_read", lambda c, t: c.mark_all_notifications_read())
     ],
@@ -615,6 +636,15 @@ UNPARSEABLE_SPEC_ANSWERS = {
         ("work_package_schema", "work_package_schema-identifier"),
         "the spec documents the 200 without any content: MalformedResponse (not JSON)",
     ),
+    "add_comment": "the spec documents the 201 without any content: MalformedResponse (not JSON)",
+}
+
+# (label, status) -> why the call itself handles that error of one of its requests.
+HANDLED_BY_THE_CALL = {
+    ("edit_comment", "404"): (
+        "only the author lookup (GET /users/{id}) documents a 404: a user one may not see leaves"
+        " the activity's author name empty"
+    ),
 }
 
 
@@ -695,6 +725,9 @@ async def test_documented_error_answers_become_typed_errors(spec, tmp_path, labe
             _mock, outcome = await _run(spec, call, 0, tmp_path / status, error_status=status)
         except LEAKS as leak:
             pytest.fail(f"{label}: {type(leak).__name__} leaked out on the spec's {status}: {leak}")
+        if (label, status) in HANDLED_BY_THE_CALL:
+            assert not isinstance(outcome, err.NepError), HANDLED_BY_THE_CALL[label, status]
+            continue
         if isinstance(outcome, m.LinkBatchResult):  # linking reports failures per file
             assert outcome.failed and not outcome.linked
             outcome = outcome.failed[0][1]

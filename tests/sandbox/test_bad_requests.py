@@ -38,6 +38,7 @@ PATH_VALUES = {
     "file_id": "1",
     "project_storage_id": "1",
     "work_package_id": "1",
+    "user_id": "2",
     "file_link_id": "1",
     "index": "0",
     "client_id": "nepenthes-storage-client",

@@ -40,6 +40,7 @@ CORE_MODULES = (
     "schemas",
     "notifications",
     "attachments",
+    "activities",
 )
 OPTIONAL_MODULES = (
     "storages",

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes import journals, permissions
 from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import (
@@ -194,6 +194,9 @@ async def upload_attachment(request: Request) -> JSONResponse:
             now_iso(),
         ),
     )
+    journals.write_journal(
+        store, wp["id"], viewer_id, details=[journals.attachment_added(file_name)]
+    )
     row = store.one("SELECT * FROM attachments WHERE id=?", (cursor.lastrowid,))
     assert row is not None
     # 200, as the spec says (the real server does the same for this endpoint).
@@ -238,6 +241,9 @@ async def delete_attachment(request: Request) -> Response:
     if not _can_delete(store, viewer_id, wp["project_id"]):
         raise forbidden()
     store.db.execute("DELETE FROM attachments WHERE id=?", (row["id"],))
+    journals.write_journal(
+        store, wp["id"], viewer_id, details=[journals.attachment_deleted(row["file_name"])]
+    )
     try:
         os.unlink(_attachments_dir(request) / row["disk_name"])
     except FileNotFoundError:

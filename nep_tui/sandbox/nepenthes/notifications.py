@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes.activities import represent_activity
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import (
@@ -83,6 +84,13 @@ def represent_notification(
         embedded["actor"] = represent_user(actor, viewer_id=viewer_id, viewer_admin=viewer_admin)
     if project is not None:
         embedded["project"] = represent_project(store, project, viewer_id=viewer_id)
+    journal = (
+        store.one("SELECT * FROM journals WHERE id=?", (row["journal_id"],))
+        if row["journal_id"] is not None
+        else None
+    )
+    if journal is not None:
+        embedded["activity"] = represent_activity(store, journal, viewer_id=viewer_id)
     if resource is not None:
         embedded["resource"] = represent_work_package(store, resource, viewer_id=viewer_id)
     read = bool(row["read_ian"])
@@ -95,7 +103,9 @@ def represent_notification(
     links.update(
         project=project_link(project),
         actor=user_link(store, row["actor_id"]),
-        activity=link(None),
+        activity=link(f"{API}/activities/{row['journal_id']}")
+        if row["journal_id"] is not None
+        else link(None),
         resource=link(f"{API}/work_packages/{resource['id']}", resource["subject"])
         if resource
         else link(None),

@@ -42,7 +42,11 @@ def _allowed(
     )
 
 
-def work_package_schema(store: NepenthesStore, project_id: int, type_id: int) -> dict[str, Any]:
+def work_package_schema(
+    store: NepenthesStore, project_id: int, type_id: int, status_ids: list[int] | None = None
+) -> dict[str, Any]:
+    """`status_ids`: the statuses the workflow allows from a work package's current status
+    (the schema of a form); every status when absent (the schema resource itself)."""
     milestone = bool(store.scalar("SELECT is_milestone FROM types WHERE id=?", (type_id,)))
     members = store.all(
         "SELECT users.* FROM users JOIN memberships ON memberships.user_id = users.id"
@@ -86,6 +90,7 @@ def work_package_schema(store: NepenthesStore, project_id: int, type_id: int) ->
             [
                 (f"{API}/statuses/{row['id']}", row["name"])
                 for row in store.all("SELECT * FROM statuses ORDER BY position")
+                if status_ids is None or row["id"] in status_ids
             ],
         ),
         "priority": _allowed(

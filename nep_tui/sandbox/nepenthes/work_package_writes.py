@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from nep_tui.sandbox.nepenthes import permissions
+from nep_tui.sandbox.nepenthes import journals, permissions
 from nep_tui.sandbox.nepenthes.app import request_config
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import ApiError, forbidden
@@ -32,6 +32,10 @@ from nep_tui.sandbox.nepenthes.work_packages import (
     visible_work_package,
 )
 
+STATUS_TRANSITION_INVALID = (
+    "Status is invalid because no valid transition exists from old to new status"
+    " for the current user's roles."
+)
 UPDATE_CONFLICT = "Your changes could not be saved, because the work package was changed since you've seen it the last time."
 # `_links` name → (API resource, column)
 LINKED = {
@@ -117,9 +121,13 @@ class Draft:
         base: Fields,
         *,
         fixed_project: bool,
+        current_status: int | None = None,
     ) -> None:
+        """`current_status`: the stored status of the work package being updated, from which
+        the workflow decides the statuses allowed (None when creating: every status)."""
         self.store = store
         self.viewer_id = viewer_id
+        self.current_status = current_status
         self.errors: list[ApiError] = []
         changes: dict[str, Any] = {}
         if "subject" in body:
@@ -198,6 +206,8 @@ class Draft:
             self._violation("type", "Type is not set to one of the allowed values.")
         if not self._exists("statuses", fields.status_id):
             self._violation("status", "Status is not set to one of the allowed values.")
+        elif (allowed := self.allowed_statuses()) is not None and fields.status_id not in allowed:
+            self._violation("status", STATUS_TRANSITION_INVALID)
         if not self._exists("priorities", fields.priority_id):
             self._violation("priority", "Priority is not set to one of the allowed values.")
         for attribute, user_id in (
@@ -217,6 +227,14 @@ class Draft:
                 )
         if fields.start_date and fields.due_date and fields.due_date < fields.start_date:
             self._violation("dueDate", "Finish date must be greater than or equal to start date.")
+
+    def allowed_statuses(self) -> list[int] | None:
+        fields = self.fields
+        if fields.project_id is None or fields.type_id is None:
+            return None
+        return journals.allowed_status_ids(
+            self.store, self.viewer_id, fields.project_id, fields.type_id, self.current_status
+        )
 
     def raise_errors(self) -> None:
         if len(self.errors) == 1:
@@ -250,7 +268,9 @@ class Draft:
     def form(self, self_href: str, commit: dict[str, Any]) -> dict[str, Any]:
         fields = self.fields
         schema = (
-            work_package_schema(self.store, fields.project_id, fields.type_id)
+            work_package_schema(
+                self.store, fields.project_id, fields.type_id, self.allowed_statuses()
+            )
             if fields.project_id is not None
             and fields.type_id is not None
             and self.store.project(fields.project_id)
@@ -336,7 +356,10 @@ async def _create(request: Request, project_ref: str | None) -> JSONResponse:
     viewer_id, draft = await _new_draft(request, project_ref)
     draft.raise_errors()
     store = request_store(request)
-    row = store.work_package(_insert(store, viewer_id, draft.fields))
+    with store.transaction():
+        wp_id = _insert(store, viewer_id, draft.fields)
+        journals.write_journal(store, wp_id, viewer_id)
+    row = store.work_package(wp_id)
     assert row is not None
     # 201, as `API::Utilities::Endpoints::Create` answers (the spec says 200).
     return hal_response(represent_work_package(store, row, viewer_id=viewer_id), status=201)
@@ -369,7 +392,14 @@ async def _update_draft(request: Request) -> tuple[int, sqlite3.Row, dict[str, A
     if not permissions.allowed(store, viewer_id, "edit_work_packages", row["project_id"]):
         raise forbidden()
     body = await read_json_body(request)
-    draft = Draft(store, viewer_id, body, Fields.of(row), fixed_project=False)
+    draft = Draft(
+        store,
+        viewer_id,
+        body,
+        Fields.of(row),
+        fixed_project=False,
+        current_status=row["status_id"],
+    )
     target = draft.fields.project_id
     if (
         target is not None
@@ -402,29 +432,34 @@ async def update(request: Request) -> JSONResponse:
     draft.raise_errors()
     fields = draft.fields
     store = request_store(request)
-    changed = store.db.execute(
-        "UPDATE work_packages SET project_id=?, type_id=?, status_id=?, priority_id=?, assignee_id=?, responsible_id=?,"
-        " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, lock_version=lock_version+1,"
-        " updated_at=? WHERE id=? AND lock_version=?",
-        (
-            fields.project_id,
-            fields.type_id,
-            fields.status_id,
-            fields.priority_id,
-            fields.assignee_id,
-            fields.responsible_id,
-            fields.subject,
-            fields.description,
-            fields.start_date,
-            fields.due_date,
-            fields.percentage_done,
-            now_iso(),
-            row["id"],
-            lock_version,
-        ),
-    ).rowcount
-    if changed != 1:
-        raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
+    details = journals.change_details(store, row["id"], asdict(Fields.of(row)), asdict(fields))
+    if not details:  # nothing changed: no journal, the lock version stays
+        return hal_response(represent_work_package(store, row, viewer_id=viewer_id))
+    with store.transaction():
+        changed = store.db.execute(
+            "UPDATE work_packages SET project_id=?, type_id=?, status_id=?, priority_id=?, assignee_id=?, responsible_id=?,"
+            " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, lock_version=lock_version+1,"
+            " updated_at=? WHERE id=? AND lock_version=?",
+            (
+                fields.project_id,
+                fields.type_id,
+                fields.status_id,
+                fields.priority_id,
+                fields.assignee_id,
+                fields.responsible_id,
+                fields.subject,
+                fields.description,
+                fields.start_date,
+                fields.due_date,
+                fields.percentage_done,
+                now_iso(),
+                row["id"],
+                lock_version,
+            ),
+        ).rowcount
+        if changed != 1:
+            raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
+        journals.write_journal(store, row["id"], viewer_id, details=details)
     updated = store.work_package(row["id"])
     assert updated is not None
     return hal_response(represent_work_package(store, updated, viewer_id=viewer_id))
