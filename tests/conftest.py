@@ -109,3 +109,13 @@ def openapi_spec_path() -> Path:
             f"OpenAPI spec not found at {path}: set NEP_TUI_OPENAPI_SPEC to check the sandbox against it"
         )
     return path
+
+
+@pytest.fixture
+def fault_proxy(sandbox):
+    """A fault-injecting proxy in front of the demo sandbox's two servers (tests/support)."""
+    from support.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(sandbox.nepenthes_url, sandbox.nextcloud_url)
+    yield proxy
+    proxy.stop()

@@ -8,7 +8,6 @@ no token reaches any output: known secrets are masked in every error line as a l
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -16,12 +15,11 @@ from typing import Any, NoReturn
 import click
 
 from nep_tui.api.errors import NepError, NextcloudNotConnected, ValidationFailed
+from nep_tui.api.redact import redact
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
 
-# Personal API tokens have a recognisable shape; masked even when we were not told the value.
-_TOKEN_PATTERN = re.compile(r"opapi-[0-9a-fA-F]{8,}")
 DEBUG_VARIABLE = "NEP_TUI_DEBUG"
 
 
@@ -103,7 +101,8 @@ def _mask_secrets(text: str, argv: Sequence[str]) -> str:
     for secret in secrets:
         if len(secret) >= 4:
             text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub("***", text)
+    # Secrets with a recognisable shape are masked even when we were not told the value.
+    return redact(text)
 
 
 @click.group(
