@@ -119,3 +119,24 @@ def fault_proxy(sandbox):
     proxy = FaultProxy(sandbox.nepenthes_url, sandbox.nextcloud_url)
     yield proxy
     proxy.stop()
+
+
+@pytest.fixture
+async def through_proxy(fault_proxy, sandbox):
+    """`member`'s client, talking to the sandbox through `fault_proxy`, with short limits."""
+    from support.fault_proxy import FAST
+
+    from nep_tui.api.client import NepenthesClient
+    from nep_tui.api.http import ApiTokenSource
+    from nep_tui.api.limits import Limits
+
+    notices: list[str] = []
+    client = NepenthesClient(
+        fault_proxy.nepenthes_url,
+        ApiTokenSource(sandbox.user("member").api_token),
+        limits=Limits(**FAST),
+        notice=notices.append,
+    )
+    client.notices = notices  # type: ignore[attr-defined]
+    async with client:
+        yield client

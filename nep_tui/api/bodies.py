@@ -68,7 +68,7 @@ async def read_answer(
     try:
         async with asyncio.timeout(seconds):
             async for raw in response.aiter_raw():
-                for piece in (*unpacker.feed(raw),):
+                for piece in unpacker.feed(raw):
                     size += len(piece)
                     if size > max_bytes:
                         raise err.AnswerTooLarge(

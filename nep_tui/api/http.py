@@ -473,8 +473,7 @@ class ApiHttp:
         try:
             return response.json()
         except json.JSONDecodeError as exc:
-            if exc.pos >= len(exc.doc.rstrip()):
-                # Valid up to its last byte: the end is missing, not the format.
+            if _looks_cut(exc):
                 raise bodies.cut_off(response.request.url.host) from None
             raise err.MalformedResponse(endpoint, "the body is not valid JSON") from None
         except (ValueError, UnicodeDecodeError):
@@ -660,6 +659,14 @@ class ApiHttp:
                 await self._sleep(wait)
                 continue
             return response
+
+
+def _looks_cut(exc: json.JSONDecodeError) -> bool:
+    """A JSON document that is fine up to where it stops: its end is missing, not its format
+    (an answer without a length that broke off looks complete to HTTP)."""
+    if not exc.doc.lstrip().startswith(("{", "[")):
+        return False
+    return exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
 
 
 def _worth_retrying(exc: httpx.TransportError) -> bool:

@@ -268,7 +268,7 @@ def _made_answer(kind: str, params: dict[str, Any]) -> Answer | None:
         return simple_answer(200, SIGN_IN_PAGE, "text/html; charset=utf-8")
     if kind == "gzip_bomb":
         unpacked = params.get("unpacked", 200 * 1024 * 1024)
-        body = _bomb(unpacked)
+        body = packed_zeros(unpacked)
         return simple_answer(
             200,
             body,
@@ -289,7 +289,7 @@ def _made_answer(kind: str, params: dict[str, Any]) -> Answer | None:
 _BOMBS: dict[int, bytes] = {}
 
 
-def _bomb(unpacked: int) -> bytes:
+def packed_zeros(unpacked: int) -> bytes:
     """Gzip of `unpacked` zero bytes, compressed piece by piece so the test stays small too."""
     if unpacked not in _BOMBS:
         packer = zlib.compressobj(9, zlib.DEFLATED, 31)
@@ -332,3 +332,22 @@ def _reset(writer: Any) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+
+# Short limits for tests: a fault shows within a second or two.
+FAST = {
+    "connect_seconds": 2.0,
+    "read_seconds": 1.0,
+    "answer_seconds": 2.0,
+    "stall_seconds": 1.0,
+    "stall_bytes": 64,
+    "answer_mib": 1.0,
+    "retry_after_seconds": 1.0,
+}
+FAST_ENV = {
+    "NEP_TUI_CONNECT_TIMEOUT": "2",
+    "NEP_TUI_READ_TIMEOUT": "1",
+    "NEP_TUI_ANSWER_TIMEOUT": "2",
+    "NEP_TUI_STALL_TIMEOUT": "1",
+    "NEP_TUI_MAX_ANSWER_MB": "1",
+}
