@@ -26,7 +26,6 @@ from nep_tui.api.http import (
     Notice,
     Sleep,
     TokenSource,
-    error_from_response,
     origin_of,
 )
 from nep_tui.api.limits import Limits
@@ -51,7 +50,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepError:
+def _direct_upload_error(http: ApiHttp, response: httpx.Response, file_name: str) -> err.NepError:
     """Nextcloud's direct-upload answers (integration_openproject DirectUploadController)."""
     status = response.status_code
     try:
@@ -77,7 +76,8 @@ def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepErr
         )
     if status == 423:
         return err.Conflict("The file is locked in Nextcloud.", hint="Try again later.")
-    return error_from_response(response, "POST direct-upload")
+    # Direct upload links are integration_openproject's: Nextcloud's own.
+    return http.foreign_error(response, "POST direct-upload", name="Nextcloud")
 
 
 class NepenthesClient:
@@ -662,7 +662,7 @@ class NepenthesClient:
                 storage_id, folder_id, file_name, body.file_size, replaced=bool(overwrite)
             )
         if not response.is_success:
-            raise _direct_upload_error(response, file_name)
+            raise _direct_upload_error(self.http, response, file_name)
         data = self.http.decode(response)
         if not isinstance(data, dict) or "file_id" not in data:
             raise err.MalformedResponse("POST direct-upload", "no file_id in the answer")

@@ -437,10 +437,12 @@ class ApiHttp:
                 return rejection()
         return error_from_response(response, endpoint)
 
-    def foreign_error(self, response: httpx.Response, endpoint: str) -> err.NepError:
+    def foreign_error(
+        self, response: httpx.Response, endpoint: str, name: str | None = None
+    ) -> err.NepError:
         url = response.request.url
         status = response.status_code
-        name = self._origin_names.get(origin_of(url), "The file storage")
+        name = name or self._origin_names.get(origin_of(url), "The file storage")
         where = f"{name} ({url.host})"
         if status in (401, 403):
             return err.StorageRefused(

@@ -183,6 +183,9 @@ class FaultProxy:
         if kind == "no_headers":
             await asyncio.sleep(params.get("seconds", 3600))
             return
+        if kind == "drop":
+            _reset(writer)  # the request never reaches the server
+            return
         answer = made or await self._forward(side, head, body)
         if kind == "lost_answer":
             _reset(writer)  # the server did it; its answer never arrives
