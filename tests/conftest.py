@@ -111,3 +111,34 @@ def openapi_spec_path() -> Path:
             f"OpenAPI spec not found at {path}: set NEP_TUI_OPENAPI_SPEC to check the sandbox against it"
         )
     return path
+
+
+@pytest.fixture
+def fault_proxy(sandbox):
+    """A fault-injecting proxy in front of the demo sandbox's two servers (tests/support)."""
+    from support.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(sandbox.nepenthes_url, sandbox.nextcloud_url)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+async def through_proxy(fault_proxy, sandbox):
+    """`member`'s client, talking to the sandbox through `fault_proxy`, with short limits."""
+    from support.fault_proxy import FAST
+
+    from nep_tui.api.client import NepenthesClient
+    from nep_tui.api.http import ApiTokenSource
+    from nep_tui.api.limits import Limits
+
+    notices: list[str] = []
+    client = NepenthesClient(
+        fault_proxy.nepenthes_url,
+        ApiTokenSource(sandbox.user("member").api_token),
+        limits=Limits(**FAST),
+        notice=notices.append,
+    )
+    client.notices = notices  # type: ignore[attr-defined]
+    async with client:
+        yield client

@@ -23,7 +23,8 @@ from nep_tui.api import filters as flt
 from nep_tui.api import models as m
 from nep_tui.api import shelves, transfers
 from nep_tui.api.cache import LastSeen, remembered
-from nep_tui.api.http import ApiHttp, Sleep, TokenSource, error_from_response
+from nep_tui.api.http import ApiHttp, Notice, Sleep, TokenSource, origin_of
+from nep_tui.api.limits import Limits
 from nep_tui.formatting import safe_file_name
 
 API = "/api/v3"
@@ -45,7 +46,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepError:
+def _direct_upload_error(http: ApiHttp, response: httpx.Response, file_name: str) -> err.NepError:
     """Nextcloud's direct-upload answers (integration_openproject DirectUploadController)."""
     status = response.status_code
     try:
@@ -71,7 +72,8 @@ def _direct_upload_error(response: httpx.Response, file_name: str) -> err.NepErr
         )
     if status == 423:
         return err.Conflict("The file is locked in Nextcloud.", hint="Try again later.")
-    return error_from_response(response, "POST direct-upload")
+    # Direct upload links are integration_openproject's: Nextcloud's own.
+    return http.foreign_error(response, "POST direct-upload", name="Nextcloud")
 
 
 class NepenthesClient:
@@ -84,11 +86,13 @@ class NepenthesClient:
         *,
         profile_name: str | None = None,
         verify: ssl.SSLContext | bool = True,
+        limits: Limits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         foreign_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         last_seen: LastSeen | None = None,
         on_reachable: Callable[[bool], None] | None = None,
+        notice: Notice | None = None,
     ) -> None:
         self.profile_name = profile_name
         self.last_seen = last_seen
@@ -99,10 +103,13 @@ class NepenthesClient:
             server_url,
             token_source,
             verify=verify,
+            limits=limits,
             transport=transport,
             foreign_transport=foreign_transport,
             sleep=sleep,
+            notice=notice,
         )
+        self._storages: dict[int, m.Storage] = {}
         self._configuration: m.Configuration | None = None
         self._closed_status_ids: frozenset[int] | None = None
 
@@ -499,6 +506,8 @@ class NepenthesClient:
             except err.NotLoggedIn as exc:
                 result.failed.extend((file, exc) for file in batch)
                 lost_login = exc
+            except err.AnswerLost as exc:
+                await self._look_for_links(wp_id, storage_id, batch, result, exc)
             except err.ValidationFailed as exc:
                 if len(batch) == 1:
                     result.failed.append((batch[0], exc))
@@ -536,6 +545,39 @@ class NepenthesClient:
     async def file_link(self, link_id: int) -> m.FileLink:
         return await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
 
+    async def _look_for_links(
+        self,
+        wp_id: int,
+        storage_id: int,
+        batch: list[m.StorageFile],
+        result: m.LinkBatchResult,
+        lost: err.AnswerLost,
+    ) -> None:
+        """After a link request whose answer was lost: which of the files are linked now."""
+        try:
+            existing = {
+                link.origin_id: link
+                for link in await self.file_links(wp_id)
+                if link.storage_id in (None, storage_id)
+            }
+        except err.NepError:
+            result.failed.extend((file, lost) for file in batch)
+            return
+        for file in batch:
+            if file.id in existing:
+                result.linked.append(existing[file.id])
+            else:
+                result.failed.append(
+                    (
+                        file,
+                        err.AnswerLost(
+                            f"The link request for {file.name!r} broke off, and the work "
+                            "package has no link to it: it was not linked.",
+                            hint="Link it again.",
+                        ),
+                    )
+                )
+
     async def delete_file_link(self, link_id: int) -> None:
         await self.http.request("DELETE", f"{API}/file_links/{int(link_id)}")
 
@@ -568,12 +610,43 @@ class NepenthesClient:
         overwrite: bool = False,
         progress: Progress | None = None,
     ) -> Path:
+        """Download a linked file. Only the link's own storage may serve it: a redirect to any
+        other host is refused, and the body is checked against the size it was promised.
+
+        A storage without a host of its own (OneDrive: the files are served from SharePoint
+        hosts the server picks) may send it on to any https host."""
+        link = await self._get(m.FileLink.from_hal, f"{API}/file_links/{int(link_id)}")
+        storage_origins = set()
+        any_https_host = False
+        if link.storage_id is not None:
+            with contextlib.suppress(err.NepError):
+                storage = await self.storage(link.storage_id)
+                if storage.origin_url:
+                    storage_origins.add(origin_of(storage.origin_url))
+                else:
+                    any_https_host = True
+
+        def allowed(to: httpx.URL) -> bool:
+            return origin_of(to) in storage_origins or (any_https_host and to.scheme == "https")
+
         url = await self.file_link_download_url(link_id)
         server_name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or None
-        target = transfers.resolve_target(dest, server_name)
-        async with self.http.stream("GET", url) as response:
+        target = transfers.resolve_target(dest, server_name or link.name)
+
+        async def current_size() -> int | None:
+            if link.storage_id is None:
+                return None
+            return (await self.storage_file(link.storage_id, link.origin_id)).size
+
+        expected = transfers.Expected(content_type=link.mime_type, size_lookup=current_size)
+        async with self.http.stream("GET", url, allow=allowed) as response:
             return await transfers.save_stream(
-                response, target, overwrite=overwrite, progress=progress
+                response,
+                target,
+                overwrite=overwrite,
+                progress=progress,
+                limits=self.http.limits,
+                expected=expected,
             )
 
     # --- storages --------------------------------------------------------------------------------
@@ -582,7 +655,10 @@ class NepenthesClient:
         return await self._get_list(m.Storage.from_hal, f"{API}/storages")
 
     async def storage(self, id: int) -> m.Storage:
-        return await self._get(m.Storage.from_hal, f"{API}/storages/{int(id)}")
+        storage = await self._get(m.Storage.from_hal, f"{API}/storages/{int(id)}")
+        if storage.origin_url:
+            self.http.name_origin(storage.origin_url, storage.type)
+        return storage
 
     async def project_storages(self, project_id: int | None = None) -> list[m.ProjectStorage]:
         query = flt.Query(
@@ -665,8 +741,9 @@ class NepenthesClient:
         path = f"{API}/storages/{int(storage_id)}/files/prepare_upload"
         body = {"projectId": int(project_id), "fileName": file_name, "parent": str(parent_id)}
         async with self._storage_failures_explained(storage_id):
-            data = await self._send_json("POST", path, body)
-        return m.parse(m.UploadLink.from_hal, data, f"POST {path}")
+            # Refused (429/503) means not done: asking again cannot make a second link.
+            response = await self.http.request("POST", path, json=body, retry_refused=True)
+        return m.parse(m.UploadLink.from_hal, self.http.decode(response), f"POST {path}")
 
     async def upload_file(
         self,
@@ -692,11 +769,20 @@ class NepenthesClient:
         )
         body = transfers.MultipartFile(source, file_name=file_name, fields=fields)
         # The one-time link needs no auth (and must never get ours), wherever it points.
-        response = await self.http.foreign(
-            "POST", self.http.absolute(link.url), headers=body.headers, content=body.body(progress)
-        )
+        try:
+            response = await self.http.foreign(
+                "POST",
+                self.http.absolute(link.url),
+                headers=body.headers,
+                content=body.body(progress),
+            )
+        except err.AnswerLost:
+            # Nextcloud may hold the file already: look, so that nobody uploads it twice.
+            return await self._arrived_upload(
+                storage_id, folder_id, file_name, body.file_size, replaced=bool(overwrite)
+            )
         if not response.is_success:
-            raise _direct_upload_error(response, file_name)
+            raise _direct_upload_error(self.http, response, file_name)
         data = self.http.decode(response)
         if not isinstance(data, dict) or "file_id" not in data:
             raise err.MalformedResponse("POST direct-upload", "no file_id in the answer")
@@ -704,6 +790,29 @@ class NepenthesClient:
             file_id=str(data["file_id"]),
             file_name=str(data.get("file_name") or file_name),
             replaced=response.status_code == 200,
+        )
+
+    async def _arrived_upload(
+        self, storage_id: int, folder_id: str, file_name: str, size: int, *, replaced: bool
+    ) -> m.UploadResult:
+        """After an upload whose answer was lost: the file if it is in the folder, in full;
+        otherwise an error that says exactly what is known."""
+        try:
+            folder = await self.storage_file(storage_id, folder_id)
+            listing = await self.storage_files(storage_id, folder.location or "/")
+        except err.NepError:
+            raise err.AnswerLost(
+                f"The upload of {file_name!r} broke off before Nextcloud answered, and the "
+                "folder could not be checked: the file may or may not be there.",
+                hint="Look in the folder before uploading it again.",
+            ) from None
+        for file in listing.files:
+            if file.name == file_name and file.size == size:
+                return m.UploadResult(file_id=file.id, file_name=file.name, replaced=replaced)
+        raise err.AnswerLost(
+            f"The upload of {file_name!r} broke off before Nextcloud answered; the file is "
+            "not in the folder, so nothing was uploaded.",
+            hint="Upload it again.",
         )
 
     async def work_packages_of_file(self, storage_id: int, file_id: str) -> list[m.WorkPackage]:
@@ -740,10 +849,31 @@ class NepenthesClient:
         return page.total
 
     async def mark_notification_read(self, id: int) -> None:
-        await self.http.request("POST", f"{API}/notifications/{int(id)}/read_ian")
+        try:
+            await self.http.request("POST", f"{API}/notifications/{int(id)}/read_ian")
+        except err.AnswerLost:
+            # Marking twice is harmless, but the answer must come from the server's state.
+            notification = await self._get(
+                m.Notification.from_hal, f"{API}/notifications/{int(id)}"
+            )
+            if not notification.read:
+                raise err.AnswerLost(
+                    f"The connection broke before the server answered, and notification {id} "
+                    "is still unread: it was not marked.",
+                    hint="Try again.",
+                ) from None
 
     async def mark_all_notifications_read(self) -> None:
-        await self.http.request("POST", f"{API}/notifications/read_ian")
+        try:
+            await self.http.request("POST", f"{API}/notifications/read_ian")
+        except err.AnswerLost:
+            left = await self.unread_count()
+            if left:
+                raise err.AnswerLost(
+                    f"The connection broke before the server answered, and {left} "
+                    "notification(s) are still unread: they were not marked.",
+                    hint="Try again.",
+                ) from None
 
     # --- attachments -----------------------------------------------------------------------------
 
@@ -781,9 +911,19 @@ class NepenthesClient:
         attachment = await self.attachment(attachment_id)
         url = attachment.download_href or f"{API}/attachments/{int(attachment_id)}/content"
         target = transfers.resolve_target(dest, attachment.file_name)
-        async with self.http.stream("GET", url) as response:
+        expected = transfers.Expected(
+            size=attachment.file_size, content_type=attachment.content_type
+        )
+        # Attachments kept in object storage are served from there: a signed https URL,
+        # reached without our credentials, its body checked against the attachment's size.
+        async with self.http.stream("GET", url, allow=lambda to: to.scheme == "https") as response:
             return await transfers.save_stream(
-                response, target, overwrite=overwrite, progress=progress
+                response,
+                target,
+                overwrite=overwrite,
+                progress=progress,
+                limits=self.http.limits,
+                expected=expected,
             )
 
     async def delete_attachment(self, attachment_id: int) -> None:

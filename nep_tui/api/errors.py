@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nep_tui.api.redact import redact
+
 
 class NepError(Exception):
     """Base of every error the client core raises on purpose."""
@@ -16,8 +18,8 @@ class NepError(Exception):
     default_hint = ""
 
     def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
-        self.message = message or self.default_message
-        self.hint = self.default_hint if hint is None else hint
+        self.message = redact(message or self.default_message)
+        self.hint = redact(self.default_hint if hint is None else hint)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -155,15 +157,72 @@ class ServerError(NepError):
     default_hint = "Try again later; if it persists, tell the administrator."
 
     def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After)
+
+
+class NetworkUnreachable(NepError):
+    default_message = "The server could not be reached."
+    default_hint = "Check the server address and your network connection."
+
+
+class AnswerCutOff(NetworkUnreachable):
+    """The server was reached and began to answer, but the answer broke off or stopped."""
+
+    default_message = "The server's answer was cut off before it was complete."
+    default_hint = "Try again; if it keeps happening, the network or a proxy drops connections."
+
+
+class AnswerLost(NepError):
+    """A change was sent but its answer never came: the server may or may not have made it."""
+
+    default_message = (
+        "The connection broke before the server answered: the change may or may not have been made."
+    )
+    default_hint = "Check the current state before trying again."
+
+
+class SignInPage(NepError):
+    default_message = "The server answered a sign-in page: a proxy or single sign-on is in the way."
+    default_hint = (
+        "Nothing was saved or changed; ask the administrator to let nep-tui's requests through."
+    )
+
+
+class AnswerTooLarge(NepError):
+    default_message = "The server's answer was far larger than expected; nep-tui stopped reading."
+    default_hint = "A proxy may be in the way; set NEP_TUI_MAX_ANSWER_MB if the answer is real."
+
+
+class RedirectRefused(NepError):
+    default_message = "The server sent the request on to another host; nep-tui did not follow."
+    default_hint = "Ask the administrator whether that host belongs to the server."
+
+
+class StorageRefused(NepError):
+    """A request straight to the file storage (a one-time link) failed there."""
+
+    default_message = "The file storage refused the request."
+    default_hint = "Try again; your login to the server is not affected."
+
+    def __init__(
         self, message: str | None = None, *, hint: str | None = None, status_code: int | None = None
     ) -> None:
         super().__init__(message, hint=hint)
         self.status_code = status_code
 
 
-class NetworkUnreachable(NepError):
-    default_message = "The server could not be reached."
-    default_hint = "Check the server address and your network connection."
+class BadSetting(NepError):
+    default_message = "A setting has a value nep-tui cannot use."
+    default_hint = "Correct it and try again."
 
 
 class TLSVerificationFailed(NetworkUnreachable):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import re
 import ssl
@@ -23,8 +24,12 @@ import httpcore
 import httpx
 
 from nep_tui import __version__
+from nep_tui.api import bodies
 from nep_tui.api import errors as err
+from nep_tui.api.bodies import read_answer
+from nep_tui.api.limits import Limits
 from nep_tui.api.models import json_object
+from nep_tui.api.redact import redact
 
 # httpcore reads an answer in 64 KiB pieces, and each piece costs a trip through anyio, h11 and
 # httpx: a third of a download's CPU time went there. In larger pieces (as much as the socket
@@ -36,11 +41,13 @@ log = logging.getLogger(__name__)
 
 HAL_JSON = "application/hal+json"
 USER_AGENT = f"nep-tui/{__version__}"
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A write refused with these was not done: asking again is safe where the caller says so.
+REFUSED_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 3
-MAX_RETRY_AFTER_SECONDS = 10.0
+# What nep-tui unpacks itself, piece by piece (bounded); downloads come unpacked.
+API_ENCODINGS = "gzip, deflate"
 # Servers commonly drop idle keep-alive connections after 5 s (uvicorn, Apache's default),
 # httpx's own default too: a request sent at that moment meets a closing socket, and a POST
 # cannot be retried blindly. Idle connections are let go well before that.
@@ -49,6 +56,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 
 Sleep = Callable[[float], Awaitable[None]]
+Notice = Callable[[str], None]
+AllowRedirect = Callable[[httpx.URL], bool]
 
 
 class Redacted(str):
@@ -122,7 +131,23 @@ def same_origin(url_a: str, url_b: str) -> bool:
 
 def endpoint_of(method: str, url: str | httpx.URL) -> str:
     """`GET /api/v3/projects` — names a request in errors without host, query or tokens."""
-    return f"{method} {httpx.URL(str(url)).path}"
+    return redact(f"{method} {httpx.URL(str(url)).path}")
+
+
+def origin_of(url: str | httpx.URL) -> str:
+    parts = httpx.URL(str(url))
+    return f"{parts.scheme}://{parts.host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
+
+def is_html(response: httpx.Response) -> bool:
+    return "text/html" in response.headers.get("Content-Type", "").lower()
+
+
+def sign_in_page(response: httpx.Response) -> err.SignInPage:
+    host = response.request.url.host
+    return err.SignInPage(
+        f"{host} answered a sign-in page: a proxy or single sign-on is in the way."
+    )
 
 
 # --- error mapping ------------------------------------------------------------------------------
@@ -206,6 +231,15 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
         return err.BadRequest(
             f"The server did not accept the request: {server_says}" if server_says else None
         )
+    if status in REFUSED_STATUSES and _retry_after(response) is not None:
+        wait = _retry_after(response) or 0.0
+        return err.ServerError(
+            f"The server is busy (HTTP {status}) and asks to wait {_duration(wait)} "
+            "before the next request.",
+            hint=f"Try again in {_duration(wait)}.",
+            status_code=status,
+            retry_after=wait,
+        )
     if status == 429:
         return err.ServerError(
             "The server is busy (too many requests).",
@@ -228,10 +262,30 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
     )
 
 
-def error_from_transport(exc: httpx.TransportError, url: str | httpx.URL) -> err.NepError:
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
+    if seconds >= 120:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds:g} s"
+
+
+def _never_sent(exc: httpx.TransportError) -> bool:
+    """Whether the request cannot have reached the server (no connection was made)."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def error_from_transport(
+    exc: httpx.TransportError, url: str | httpx.URL, method: str = "GET"
+) -> err.NepError:
     host = httpx.URL(str(url)).host
     if _is_tls_failure(exc):
         return err.TLSVerificationFailed(f"The TLS certificate of {host} could not be verified.")
+    if method.upper() not in SAFE_METHODS and not _never_sent(exc):
+        return err.AnswerLost(
+            f"The connection to {host} broke before its answer arrived: the change may or "
+            "may not have been made."
+        )
     if isinstance(exc, httpx.TimeoutException):
         return err.NetworkUnreachable(
             f"{host} did not answer in time.", hint="Check your network, or try again later."
@@ -289,19 +343,25 @@ class ApiHttp:
         token_source: TokenSource | None,
         *,
         verify: ssl.SSLContext | bool = True,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: Limits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         foreign_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        notice: Notice | None = None,
     ) -> None:
         self.server_url = server_url.rstrip("/")
+        self.limits = limits or Limits.from_env()
         self._tokens = token_source
         self._sleep = sleep
-        headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON}
+        self._notice = notice
+        # Names for the hosts of file storages, so their errors say whose they are.
+        self._origin_names: dict[str, str] = {}
+        headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON, "Accept-Encoding": API_ENCODINGS}
         if verify is True:
             # One context for both clients: each would otherwise load the CA bundle again.
             verify = httpx.create_ssl_context()
-        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
+        pool = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
+        timeout = self.limits.timeout()
         self._client = httpx.AsyncClient(
             base_url=self.server_url,
             headers=headers,
@@ -309,15 +369,15 @@ class ApiHttp:
             verify=verify,
             follow_redirects=False,
             transport=transport,
-            limits=limits,
+            limits=pool,
         )
         self._foreign = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": API_ENCODINGS},
             timeout=timeout,
             verify=verify,
             follow_redirects=False,
             transport=foreign_transport,
-            limits=limits,
+            limits=pool,
         )
 
     def __repr__(self) -> str:
@@ -330,25 +390,97 @@ class ApiHttp:
     def absolute(self, path_or_url: str) -> str:
         return urljoin(self.server_url + "/", path_or_url)
 
+    def name_origin(self, url: str, name: str) -> None:
+        """Errors from requests to `url`'s host name it as `name` (a storage's provider)."""
+        self._origin_names[origin_of(url)] = name
+
+    def is_own(self, url: str | httpx.URL) -> bool:
+        return same_origin(str(url), self.server_url)
+
     # Requests to the Nepenthes server (authenticated) ------------------------------------------
 
     async def request(
-        self, method: str, path: str, *, expected: frozenset[int] | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        expected: frozenset[int] | None = None,
+        retry_refused: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
-        """Send an authenticated request; return the answer if it is 2xx (or in `expected`)."""
-        response = await self._send(method, path, stream=False, **kwargs)
+        """Send an authenticated request; return the answer if it is 2xx (or in `expected`).
+
+        `retry_refused`: a write refused with 429/503 may be asked again (it was not done).
+        An HTML page where the API answers is a sign-in page of something in between."""
+        response = await self._send(
+            method, path, stream=True, retry_refused=retry_refused, **kwargs
+        )
+        endpoint = endpoint_of(method, response.request.url)
+        await self._read(response, endpoint)
+        if response.is_success and is_html(response) and response.content:
+            raise sign_in_page(response)
         if response.is_success or (expected and response.status_code in expected):
             return response
-        raise self._error_for(response, endpoint_of(method, response.request.url))
+        raise self._error_for(response, endpoint)
+
+    async def _read(self, response: httpx.Response, endpoint: str) -> None:
+        try:
+            await read_answer(
+                response,
+                endpoint=endpoint,
+                max_bytes=self.limits.answer_bytes,
+                seconds=self.limits.answer_seconds,
+            )
+        except err.AnswerCutOff:
+            if response.request.method not in SAFE_METHODS and response.is_success:
+                raise err.AnswerLost(
+                    f"The answer from {response.request.url.host} broke off: the change was "
+                    "probably made, but nep-tui could not read the result."
+                ) from None
+            raise
 
     def _error_for(self, response: httpx.Response, endpoint: str) -> err.NepError:
-        """Like `error_from_response`, but a 401 from our server says which login failed."""
-        if response.status_code == 401 and same_origin(str(response.request.url), self.server_url):
+        """Like `error_from_response`, but a 401 from our server says which login failed, and
+        a failure on another host (the file storage) names that host."""
+        if not self.is_own(response.request.url):
+            return self.foreign_error(response, endpoint)
+        if response.status_code == 401:
             if self._tokens is None:
                 return err.NotLoggedIn()
             if isinstance(self._tokens, ExplainsRejection):
                 return self._tokens.rejection_error()
         return error_from_response(response, endpoint)
+
+    def foreign_error(
+        self, response: httpx.Response, endpoint: str, name: str | None = None
+    ) -> err.NepError:
+        url = response.request.url
+        status = response.status_code
+        name = name or self._origin_names.get(origin_of(url), "The file storage")
+        where = f"{name} ({url.host})"
+        if status in (413, 507):
+            # Too large, or the quota is full: the same answer, and remedy, as from our server.
+            return error_from_response(response, endpoint)
+        if status in (401, 403):
+            return err.StorageRefused(
+                f"{where} refused {endpoint} (HTTP {status}): the one-time link expired or "
+                "is not accepted.",
+                hint="Try again; your login to the server is fine.",
+                status_code=status,
+            )
+        if status == 404:
+            return err.StorageRefused(
+                f"{where} does not know {endpoint} (HTTP 404): the file or link is gone.",
+                hint="Reload and try again.",
+                status_code=status,
+            )
+        wait = _retry_after(response)
+        return err.StorageRefused(
+            f"{where} answered {endpoint} with HTTP {status}"
+            + (f" and asks to wait {_duration(wait)}." if wait else "."),
+            hint="Try again later; if it persists, tell the administrator.",
+            status_code=status,
+        )
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.request(method, path, **kwargs)
@@ -356,13 +488,15 @@ class ApiHttp:
 
     @staticmethod
     def decode(response: httpx.Response) -> Any:
+        endpoint = endpoint_of(response.request.method, response.request.url)
         try:
             return response.json()
+        except json.JSONDecodeError as exc:
+            if _looks_cut(exc):
+                raise bodies.cut_off(response.request.url.host) from None
+            raise err.MalformedResponse(endpoint, "the body is not valid JSON") from None
         except (ValueError, UnicodeDecodeError):
-            raise err.MalformedResponse(
-                endpoint_of(response.request.method, response.request.url),
-                "the body is not valid JSON",
-            ) from None
+            raise err.MalformedResponse(endpoint, "the body is not valid JSON") from None
 
     async def redirect_location(self, path: str, **kwargs: Any) -> str:
         """GET an endpoint that answers with a redirect and return its absolute Location."""
@@ -376,12 +510,16 @@ class ApiHttp:
         return urljoin(str(response.request.url), location)
 
     @contextlib.asynccontextmanager
-    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
-        """Stream an answer, following up to a few redirects by hand: same-origin URLs carry
-        auth, any other host is reached through the auth-free client."""
+    async def stream(
+        self, method: str, url: str, *, allow: AllowRedirect | None = None, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
+        """Stream a download, unpacked by nobody (`identity`), following a few redirects by
+        hand: to our own server with auth, to a host `allow` accepts without, nowhere else."""
         absolute = self.absolute(url)
+        headers = {**(kwargs.pop("headers", None) or {}), "Accept-Encoding": "identity"}
         for _hop in range(MAX_REDIRECTS + 1):
-            response = await self._send(method, absolute, stream=True, **kwargs)
+            self._check_destination(method, absolute, allow)
+            response = await self._send(method, absolute, stream=True, headers=headers, **kwargs)
             location = response.headers.get("Location")
             if response.status_code in REDIRECT_STATUSES and location and method == "GET":
                 await response.aclose()
@@ -392,29 +530,51 @@ class ApiHttp:
             raise err.MalformedResponse(endpoint_of(method, url), "too many redirects")
         try:
             if not response.is_success:
-                await response.aread()
+                await self._read(response, endpoint_of(method, absolute))
                 raise self._error_for(response, endpoint_of(method, absolute))
             yield response
         except httpx.TransportError:
             # The body broke off while the caller read it: a NepError like any other failure,
             # so callers that handle NepError do not leave a transfer hanging.
-            raise err.NetworkUnreachable(
-                f"The connection to {httpx.URL(absolute).host} broke off before the whole "
-                "answer arrived.",
-                hint="Try again.",
-            ) from None
+            raise bodies.cut_off(httpx.URL(absolute).host) from None
         finally:
             await response.aclose()
 
-    async def foreign(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _check_destination(self, method: str, url: str, allow: AllowRedirect | None) -> None:
+        if self.is_own(url) or (allow is not None and allow(httpx.URL(url))):
+            return
+        raise err.RedirectRefused(
+            f"The download was sent on to {httpx.URL(url).host}, which is neither the server "
+            "nor its file storage; nep-tui did not follow.",
+        )
+
+    async def foreign(
+        self, method: str, url: str, *, retry_refused: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         """A request to another host (Nextcloud direct links): never with our Authorization."""
-        return await self._send_foreign(method, url, stream=False, **kwargs)
+        response = await self._send_foreign(
+            method, url, stream=True, retry_refused=retry_refused, **kwargs
+        )
+        await self._read(response, endpoint_of(method, url))
+        if response.is_success and is_html(response) and response.content:
+            raise sign_in_page(response)
+        return response
 
     # internals ----------------------------------------------------------------------------------
 
-    async def _send(self, method: str, url: str, *, stream: bool, **kwargs: Any) -> httpx.Response:
-        if not same_origin(self.absolute(url), self.server_url):
-            return await self._send_foreign(method, self.absolute(url), stream=stream, **kwargs)
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        stream: bool,
+        retry_refused: bool = False,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        if not self.is_own(self.absolute(url)):
+            return await self._send_foreign(
+                method, self.absolute(url), stream=stream, retry_refused=retry_refused, **kwargs
+            )
         method = method.upper()
         headers = dict(kwargs.pop("headers", None) or {})
         refreshed = False
@@ -422,7 +582,13 @@ class ApiHttp:
             if self._tokens is not None:
                 headers["Authorization"] = await self._tokens.authorization()
             response = await self._with_retries(
-                self._client, method, url, stream=stream, headers=headers, **kwargs
+                self._client,
+                method,
+                url,
+                stream=stream,
+                retry_refused=retry_refused,
+                headers=headers,
+                **kwargs,
             )
             if (
                 response.status_code == 401
@@ -431,8 +597,8 @@ class ApiHttp:
                 and _rewindable(kwargs)
             ):
                 # Read, not just closed: a streamed 401 that is not retried must stay readable
-                # for the error mapping, and the body of a 401 is small.
-                await response.aread()
+                # for the error mapping.
+                await self._read(response, endpoint_of(method, response.request.url))
                 refreshed = True
                 if await self._tokens.refresh_after_rejection(
                     headers["Authorization"], token_invalid=says_token_invalid(response)
@@ -441,7 +607,7 @@ class ApiHttp:
             return response
 
     async def _send_foreign(
-        self, method: str, url: str, *, stream: bool, **kwargs: Any
+        self, method: str, url: str, *, stream: bool, retry_refused: bool = False, **kwargs: Any
     ) -> httpx.Response:
         headers = {
             key: value
@@ -449,19 +615,37 @@ class ApiHttp:
             if key.lower() != "authorization"
         }
         return await self._with_retries(
-            self._foreign, method.upper(), url, stream=stream, headers=headers, **kwargs
+            self._foreign,
+            method.upper(),
+            url,
+            stream=stream,
+            retry_refused=retry_refused,
+            headers=headers,
+            **kwargs,
         )
 
     async def _with_retries(
-        self, client: httpx.AsyncClient, method: str, url: str, *, stream: bool, **kwargs: Any
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        stream: bool,
+        retry_refused: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         retriable = method in SAFE_METHODS
+        retry_statuses = (
+            RETRY_STATUSES if retriable else REFUSED_STATUSES if retry_refused else frozenset()
+        )
         attempt = 0
         while True:
             try:
                 request = client.build_request(method, url, **kwargs)
             except (httpx.InvalidURL, ValueError):
-                raise err.MalformedResponse(f"{method} {url}", "the URL is not usable") from None
+                raise err.MalformedResponse(
+                    endpoint_of(method, url), "the URL is not usable"
+                ) from None
             try:
                 response = await client.send(request, stream=stream)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL):
@@ -478,25 +662,35 @@ class ApiHttp:
                     )
                     await self._sleep(_backoff(attempt))
                     continue
-                raise error_from_transport(exc, request.url) from None
-            if retriable and attempt < MAX_RETRIES and response.status_code in RETRY_STATUSES:
-                attempt += 1
-                log.debug(
-                    "retrying %s after HTTP %s",
-                    endpoint_of(method, request.url),
-                    response.status_code,
-                )
+                raise error_from_transport(exc, request.url, method) from None
+            if attempt < MAX_RETRIES and response.status_code in retry_statuses:
                 delay = _retry_after(response)
+                if delay is not None and delay > self.limits.retry_after_seconds:
+                    return response  # too long to wait here: reported with the wait
+                attempt += 1
+                wait = delay if delay is not None else _backoff(attempt)
                 await response.aclose()
-                await self._sleep(
-                    min(delay, MAX_RETRY_AFTER_SECONDS) if delay is not None else _backoff(attempt)
-                )
+                if self._notice is not None and delay is not None:
+                    self._notice(
+                        f"{request.url.host} is busy (HTTP {response.status_code}); "
+                        f"trying again in {_duration(wait)} as it asks."
+                    )
+                await self._sleep(wait)
                 continue
             return response
 
 
+def _looks_cut(exc: json.JSONDecodeError) -> bool:
+    """A JSON document that is fine up to where it stops: its end is missing, not its format
+    (an answer without a length that broke off looks complete to HTTP)."""
+    if not exc.doc.lstrip().startswith(("{", "[")):
+        return False
+    return exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+
+
 def _worth_retrying(exc: httpx.TransportError) -> bool:
-    return not _is_tls_failure(exc)
+    # A server that did not answer in time is not asked again: that would multiply the wait.
+    return not _is_tls_failure(exc) and not isinstance(exc, httpx.ReadTimeout)
 
 
 def _backoff(attempt: int) -> float:

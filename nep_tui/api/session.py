@@ -16,7 +16,7 @@ from nep_tui.api import errors as err
 from nep_tui.api import profiles as store
 from nep_tui.api.cache import LastSeen
 from nep_tui.api.client import NepenthesClient
-from nep_tui.api.http import ApiTokenSource, Sleep, tls_verification
+from nep_tui.api.http import ApiTokenSource, Notice, Sleep, tls_verification
 from nep_tui.api.models import User
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class ClientOptions(TypedDict, total=False):
     foreign_transport: httpx.AsyncBaseTransport | None
     sleep: Sleep
     last_seen: LastSeen | None
+    notice: Notice | None
 
 
 def _env(name: str) -> str | None:

@@ -13,18 +13,22 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
 
-from nep_tui.api.errors import DownloadTargetExists, LocalFileError
-from nep_tui.api.http import RereadableBody
+from nep_tui.api import bodies
+from nep_tui.api.errors import AnswerCutOff, DownloadTargetExists, LocalFileError
+from nep_tui.api.http import RereadableBody, endpoint_of, is_html, sign_in_page
+from nep_tui.api.limits import Limits
 from nep_tui.formatting import safe_file_name
 
 Progress = Callable[[int, int | None], None]
+SizeLookup = Callable[[], Awaitable[int | None]]
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 CHUNK_SIZE = 256 * 1024
 WRITE_BLOCK_SIZE = 1024 * 1024
@@ -55,13 +59,51 @@ def _part_path(target: Path) -> Path:
     return target.with_name(target.name + ".part")
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What the API said about the file, to check the download against."""
+
+    size: int | None = None
+    content_type: str | None = None
+    # Asked only when the answer promises no length (a close-delimited body).
+    size_lookup: SizeLookup | None = None
+
+
+DEFAULT_LIMITS = Limits()
+NOTHING_EXPECTED = Expected()
+
+
+def _html_expected(expected: Expected, target: Path) -> bool:
+    if expected.content_type:
+        return "html" in expected.content_type.lower()
+    return target.suffix.lower() in HTML_SUFFIXES
+
+
 async def save_stream(
-    response: httpx.Response, target: Path, *, overwrite: bool, progress: Progress | None
+    response: httpx.Response,
+    target: Path,
+    *,
+    overwrite: bool,
+    progress: Progress | None,
+    limits: Limits = DEFAULT_LIMITS,
+    expected: Expected = NOTHING_EXPECTED,
 ) -> Path:
-    """Write a streamed answer to `target` via `target.part`; nothing half-written survives."""
+    """Write a streamed answer to `target` via `target.part`; nothing half-written survives,
+    and the target is replaced only by a body of the size the server promised."""
     if target.exists() and not overwrite:
         raise DownloadTargetExists(str(target))
-    total = _content_length(response)
+    if is_html(response) and not _html_expected(expected, target):
+        raise sign_in_page(response)
+    packed = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    total = None if packed else _content_length(response)
+    total = total if total is not None else expected.size
+    chunks = bodies.transfer_chunks(
+        response,
+        endpoint=endpoint_of(response.request.method, response.request.url),
+        max_bytes=expected.size if packed else None,
+        stall_seconds=limits.stall_seconds,
+        stall_bytes=limits.stall_bytes,
+    )
     part = _part_path(target)
     done = 0
     try:
@@ -71,14 +113,16 @@ async def save_stream(
                 try:
                     if progress:
                         progress(0, total)
-                    async for chunk in response.aiter_bytes():
-                        await writer.write(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(done, total)
+                    async with contextlib.aclosing(chunks):
+                        async for chunk in chunks:
+                            await writer.write(chunk)
+                            done += len(chunk)
+                            if progress:
+                                progress(done, total)
                     await writer.close()
                 finally:
                     await writer.settle()
+            await _check_complete(response, done, total, expected)
             _move_into_place(part, target, overwrite=overwrite)
         except OSError as exc:  # a full disk, a folder that may not be written, ...
             raise local_file_error("write", target, exc) from None
@@ -132,6 +176,20 @@ class _WriteBehind:
             # Shielded: a cancel must not leave the thread writing into a file being closed.
             await asyncio.shield(self._writing)
             self._writing = None
+
+
+async def _check_complete(
+    response: httpx.Response, done: int, total: int | None, expected: Expected
+) -> None:
+    """A body that ended short of its promised size was cut off, however it ended."""
+    if total is None and expected.size_lookup is not None:
+        total = await expected.size_lookup()
+    if total is not None and done < total:
+        raise AnswerCutOff(
+            f"The download from {response.request.url.host} was cut off after {done} of "
+            f"{total} bytes; nothing was saved.",
+            hint="Try again.",
+        )
 
 
 def local_file_error(action: str, path: Path, exc: OSError) -> LocalFileError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,13 +19,12 @@ from click.utils import make_default_short_help
 
 from nep_tui import __version__
 from nep_tui.api.errors import NepError, NextcloudNotConnected, ValidationFailed
+from nep_tui.api.redact import redact
 from nep_tui.cli.exit_codes import ExitCode, exit_code_for
 from nep_tui.cli.global_options import add_global_options, root_options
 from nep_tui.cli.state import CliState
 from nep_tui.formatting import plain
 
-# Personal API tokens have a recognisable shape; masked even when we were not told the value.
-_TOKEN_PATTERN = re.compile(r"opapi-[0-9a-fA-F]{8,}")
 DEBUG_VARIABLE = "NEP_TUI_DEBUG"
 SECRET_VARIABLES = (
     "NEP_TUI_TOKEN",
@@ -208,7 +206,8 @@ def _mask_secrets(text: str, argv: Sequence[str]) -> str:
     for secret in secrets:
         if len(secret) >= 4:
             text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub("***", text)
+    # Secrets with a recognisable shape are masked even when we were not told the value.
+    return redact(text)
 
 
 @click.group(

@@ -43,6 +43,12 @@ _BY_ERROR_CLASS: dict[type[errors.NepError], ExitCode] = {
     errors.ServerError: ExitCode.SERVER,
     errors.MalformedResponse: ExitCode.SERVER,
     errors.BadRequest: ExitCode.SERVER,
+    errors.AnswerLost: ExitCode.NETWORK,
+    errors.SignInPage: ExitCode.NETWORK,
+    errors.RedirectRefused: ExitCode.NETWORK,
+    errors.AnswerTooLarge: ExitCode.SERVER,
+    errors.StorageRefused: ExitCode.NEXTCLOUD,
+    errors.BadSetting: ExitCode.USAGE,
 }
 
 

@@ -76,9 +76,14 @@ async def test_writes_are_never_retried_blindly(client, sleeps):
     route = respx.post(f"{SERVER}/api/v3/notifications/3/read_ian").mock(
         side_effect=httpx.ReadError("Connection reset by peer")
     )
-    with pytest.raises(err.NetworkUnreachable):
+    # The answer was lost: the notification's state tells whether it was marked.
+    respx.get(f"{SERVER}/api/v3/notifications/3").mock(
+        return_value=httpx.Response(200, json={"id": 3, "readIAN": False, "reason": "mentioned"})
+    )
+    with pytest.raises(err.AnswerLost) as caught:
         await client.mark_notification_read(3)
     assert route.call_count == 1 and sleeps.delays == []
+    assert "still unread" in caught.value.message
     route_503 = respx.delete(f"{SERVER}/api/v3/file_links/4").mock(
         return_value=httpx.Response(503, headers={"Retry-After": "1"})
     )
@@ -88,17 +93,21 @@ async def test_writes_are_never_retried_blindly(client, sleeps):
 
 
 @respx.mock
-async def test_503_with_retry_after_is_honoured_and_bounded(client, sleeps):
+async def test_503_with_retry_after_is_honoured_when_short_and_reported_when_long(client, sleeps):
     user = {"_type": "User", "id": 1, "name": "Ann", "login": "ann"}
     route = respx.get(f"{SERVER}/api/v3/users/me").mock(
         side_effect=[
             httpx.Response(503, headers={"Retry-After": "2"}),
-            httpx.Response(503, headers={"Retry-After": "3600"}),
             httpx.Response(200, json=user),
+            httpx.Response(503, headers={"Retry-After": "2"}),
+            httpx.Response(429, headers={"Retry-After": "3600"}),
         ]
     )
     assert (await client.me()).login == "ann"
-    assert route.call_count == 3 and sleeps.delays == [2.0, 10.0]
+    with pytest.raises(err.ServerError) as caught:
+        await client.me()
+    assert route.call_count == 4 and sleeps.delays == [2.0, 2.0]
+    assert caught.value.retry_after == 3600 and "1 h" in caught.value.message
 
 
 @respx.mock

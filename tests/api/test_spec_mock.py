@@ -36,7 +36,8 @@ from nep_tui.api.http import ApiTokenSource
 pytestmark = pytest.mark.spec
 
 SERVER = "https://community.openproject.org"  # one of the spec's `servers`
-NEXTCLOUD = "https://nextcloud.example.org"
+# The host of the spec's Nextcloud storage example: its redirects and direct links point there.
+NEXTCLOUD = "https://nextcloud.deathstar.rocks"
 HAL_TYPES = ("application/hal+json", "application/json")
 MAX_REQUESTS_PER_CALL = 40  # a paging loop that never ends shows up as a failure, not a hang
 SYNTHESIS_DEPTH = 8
