@@ -639,7 +639,18 @@ class NepenthesClient:
             return (await self.storage_file(link.storage_id, link.origin_id)).size
 
         expected = transfers.Expected(content_type=link.mime_type, size_lookup=current_size)
-        async with self.http.stream("GET", url, allow=allowed) as response:
+        return await self._save_download(url, allowed, target, expected, overwrite, progress)
+
+    async def _save_download(
+        self,
+        url: str,
+        allow: Callable[[httpx.URL], bool],
+        target: Path,
+        expected: transfers.Expected,
+        overwrite: bool,
+        progress: Progress | None,
+    ) -> Path:
+        async with self.http.stream("GET", url, allow=allow) as response:
             return await transfers.save_stream(
                 response,
                 target,
@@ -916,15 +927,9 @@ class NepenthesClient:
         )
         # Attachments kept in object storage are served from there: a signed https URL,
         # reached without our credentials, its body checked against the attachment's size.
-        async with self.http.stream("GET", url, allow=lambda to: to.scheme == "https") as response:
-            return await transfers.save_stream(
-                response,
-                target,
-                overwrite=overwrite,
-                progress=progress,
-                limits=self.http.limits,
-                expected=expected,
-            )
+        return await self._save_download(
+            url, lambda to: to.scheme == "https", target, expected, overwrite, progress
+        )
 
     async def delete_attachment(self, attachment_id: int) -> None:
         await self.http.request("DELETE", f"{API}/attachments/{int(attachment_id)}")

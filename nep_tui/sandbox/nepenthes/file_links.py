@@ -304,21 +304,9 @@ async def create_file_links(request: Request) -> Response:
             )
             for storage_id, origin in valid
         ]
-    renderer = LinkRenderer(request, user_id)
-    rendered = [
-        await renderer.render(row, status_link(200))
-        for link_id in dict.fromkeys(link_ids)
-        if (row := storage_store.file_link(store.db, link_id)) is not None
-    ]
-    paging = Paging(1, max(MAX_LINKS_PER_REQUEST, len(rendered)))
-    body = paginated_collection(
-        request,
-        rendered,
-        len(rendered),
-        paging,
-        self_path=f"{API}/work_packages/{work_package['id']}/file_links",
+    return await _created_links(
+        request, user_id, link_ids, f"{API}/work_packages/{work_package['id']}/file_links"
     )
-    return hal_response(body, status=201)
 
 
 async def create_unattached_file_links(request: Request) -> Response:
@@ -346,16 +334,22 @@ async def create_unattached_file_links(request: Request) -> Response:
             )
             for storage_id, origin in valid
         ]
+    return await _created_links(request, user_id, link_ids, f"{API}/file_links")
+
+
+async def _created_links(
+    request: Request, user_id: int, link_ids: list[int], self_path: str
+) -> Response:
+    """The 201 answer to a link creation: the links made (once each), as a collection."""
+    db = storage_context.db(request)
     renderer = LinkRenderer(request, user_id)
     rendered = [
         await renderer.render(row, status_link(200))
         for link_id in dict.fromkeys(link_ids)
-        if (row := storage_store.file_link(store.db, link_id)) is not None
+        if (row := storage_store.file_link(db, link_id)) is not None
     ]
     paging = Paging(1, max(MAX_LINKS_PER_REQUEST, len(rendered)))
-    body = paginated_collection(
-        request, rendered, len(rendered), paging, self_path=f"{API}/file_links"
-    )
+    body = paginated_collection(request, rendered, len(rendered), paging, self_path=self_path)
     return hal_response(body, status=201)
 
 
