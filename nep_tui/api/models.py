@@ -21,6 +21,9 @@ from pydantic_core import CoreSchema, core_schema
 from nep_tui.api.errors import MalformedResponse, NepError
 
 log = logging.getLogger(__name__)
+# Where skipped elements are told is the application's choice; without a handler Python's
+# last-resort one would print them over the TUI's screen.
+log.addHandler(logging.NullHandler())
 
 FOLDER_MIME_TYPE = "application/x-op-directory"
 
