@@ -79,8 +79,12 @@ def href(data: Json, name: str) -> str | None:
 
 
 def _title(data: Json, name: str) -> str | None:
-    found = link(data, name)
-    return found.get("title") if found else None
+    """The link's title, also when it has no href (real answers send `{"title": ...}` alone)."""
+    value = _links(data).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    title = value.get("title") if isinstance(value, dict) else None
+    return title if isinstance(title, str) else None
 
 
 def id_from_href(value: str | None) -> int | None:
@@ -674,7 +678,8 @@ class WorkPackageForm(_Model):
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         embedded = data["_embedded"]
-        errors = embedded.get("validationErrors") or {}
+        # PHP-made answers send an empty object as `[]`.
+        errors = json_object(embedded, "validationErrors")
         schema = embedded.get("schema")
         return cls(
             valid=link(data, "commit") is not None,
