@@ -495,7 +495,7 @@ class NepenthesClient:
 
     async def _post_file_links(
         self, path: str, storage_id: int, files: list[m.StorageFile]
-    ) -> list[m.FileLink]:
+    ) -> m.Elements[m.FileLink]:
         body = {
             "_type": "Collection",
             "_embedded": {
@@ -511,7 +511,7 @@ class NepenthesClient:
 
     async def create_unattached_file_links(
         self, storage_id: int, files: list[m.StorageFile]
-    ) -> list[m.FileLink]:
+    ) -> m.Elements[m.FileLink]:
         """Links without a work package (`POST /api/v3/file_links`, at most 20 at once),
         visible to their creator only: the API's one way to a download link for a storage file
         no work package links. Delete them when done."""
@@ -541,9 +541,7 @@ class NepenthesClient:
             batch = files[start : start + size]
             lost_login: err.NotLoggedIn | None = None
             try:
-                result.linked.extend(
-                    await self._post_file_links(self._links_path(wp_id), storage_id, batch)
-                )
+                await self._link(wp_id, storage_id, batch, result)
             except err.NotLoggedIn as exc:
                 result.failed.extend((file, exc) for file in batch)
                 lost_login = exc
@@ -566,6 +564,30 @@ class NepenthesClient:
                 progress(done, len(files))
         return result
 
+    async def _link(
+        self, wp_id: int, storage_id: int, batch: list[m.StorageFile], result: m.LinkBatchResult
+    ) -> None:
+        """One link request. The server makes a request's links all or none, so a file missing
+        from its answer is linked, only its link could not be read: it is said so."""
+        path = self._links_path(wp_id)
+        created = await self._post_file_links(path, storage_id, batch)
+        result.linked.extend(created)
+        if not created.skipped:
+            return
+        readable = {link.origin_id for link in created}
+        result.failed.extend(
+            (
+                file,
+                err.MalformedResponse(
+                    f"POST {path}",
+                    f"the link to {file.name!r} was made, but the answer for it could not be read",
+                    hint="Reload the work package's files: the link is there.",
+                ),
+            )
+            for file in batch
+            if file.id not in readable
+        )
+
     async def _link_one_by_one(
         self, wp_id: int, storage_id: int, batch: list[m.StorageFile], result: m.LinkBatchResult
     ) -> err.NotLoggedIn | None:
@@ -573,9 +595,7 @@ class NepenthesClient:
         is returned so that the caller stops too."""
         for index, file in enumerate(batch):
             try:
-                result.linked.extend(
-                    await self._post_file_links(self._links_path(wp_id), storage_id, [file])
-                )
+                await self._link(wp_id, storage_id, [file], result)
             except err.NotLoggedIn as exc:
                 result.failed.extend((rest, exc) for rest in batch[index:])
                 return exc

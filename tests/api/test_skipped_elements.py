@@ -80,3 +80,18 @@ async def test_the_work_package_list_counts_unreadable_ones_up_to_its_limit(
     assert [wp.id for wp in found] == [1, 3]
     assert found.skipped == 1
     assert all(wp.status_closed is False for wp in found)
+
+
+async def test_a_made_link_whose_answer_cannot_be_read_is_reported_as_made(
+    through_proxy, fault_proxy
+):
+    files = [m.StorageFile(id=origin, name=f"{origin}.pdf") for origin in ("10", "11")]
+    made = {"_type": "FileLink", "id": 1, "originData": {"id": "10", "name": "10.pdf"}}
+    body = collection([made, {"_type": "FileLink", "id": 2}])
+    serve(fault_proxy, r"/api/v3/work_packages/1/file_links$", body, method="POST", status=201)
+    result = await through_proxy.create_file_links(1, 1, files)
+    assert [link.origin_id for link in result.linked] == ["10"]
+    [(file, error)] = result.failed
+    assert file.id == "11"
+    assert "the link to '11.pdf' was made" in error.message
+    assert "the link is there" in error.hint

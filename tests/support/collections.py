@@ -41,6 +41,8 @@ def collection(elements: list[Any], *, total: int | None = None, page: int = 1) 
     ).encode()
 
 
-def serve(proxy: Any, path: str, body: bytes) -> None:
-    """The next request whose target matches `path` gets `body` as a 200 HAL answer."""
-    proxy.add("status", method="GET", path=path, status=200, body=body, type="application/hal+json")
+def serve(proxy: Any, path: str, body: bytes, method: str = "GET", status: int = 200) -> None:
+    """The next `method` request whose target matches `path` gets `body` as a HAL answer."""
+    proxy.add(
+        "status", method=method, path=path, status=status, body=body, type="application/hal+json"
+    )
