@@ -1,9 +1,10 @@
 """Typed models of the Nepenthes API v3 (HAL+JSON), validated at the edge.
 
 Each model has a `from_hal(data)` constructor that reads the HAL shape (fields, `_links`,
-`_embedded`) into flat, typed attributes. Use `parse(Model, data, endpoint)` (or
-`parse_collection`) to turn any shape or validation failure into `MalformedResponse(endpoint)`.
-Unknown extra fields are ignored; links the server may omit stay optional.
+`_embedded`) into flat, typed attributes. Use `parse(Model, data, endpoint)` to turn any shape
+or validation failure into `MalformedResponse(endpoint)`; `parse_collection` reads every element
+it can and counts the others (`Elements.skipped`). Unknown extra fields are ignored; links the
+server may omit stay optional.
 """
 
 from __future__ import annotations
