@@ -5,6 +5,7 @@ from __future__ import annotations
 from support.collections import SHORTENED, collection, project, serve, work_package
 from support.tui import make_app, settle
 
+from nep_tui.screens.notifications import NotificationsScreen
 from nep_tui.screens.projects import ProjectsScreen
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.work_package_table import WorkPackageTable
@@ -41,3 +42,18 @@ async def test_the_work_packages_screen_counts_them_and_asks_for_no_more(fault_p
         await settle(pilot)
         asked = [target for _method, target in fault_proxy.requests() if "work_packages" in target]
         assert len(asked) == 1, "the skipped ones are not asked for again as a next page"
+
+
+async def test_the_notifications_screen_counts_them_in_its_summary(fault_proxy, sandbox):
+    whole = {"_type": "Notification", "id": 1, "readIAN": False, "reason": "mentioned"}
+    shortened = {"_type": "Notification", "id": 2}
+    serve(fault_proxy, r"/api/v3/notifications\?", collection([whole, shortened]))
+    app = make_app(fault_proxy.nepenthes_url, sandbox.user("member").api_token)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(NotificationsScreen())
+        await settle(pilot)
+        summary = str(app.screen.query_one("#notifications-summary").render())
+        assert summary == (
+            "1 unread of 1 notifications · 1 notification could not be read and is not shown"
+        )
