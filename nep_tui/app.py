@@ -344,10 +344,10 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         from nep_tui.api.errors import NepError
 
         try:
-            unread = await client.notifications(unread_only=True)
+            newest = (await client.notifications(unread_only=True))[:1]
         except NepError:
-            unread = []  # still worth the bell; the text then says only that one arrived
-        self.terminal_signals.announce(unread[0] if unread else None, count)
+            newest = []  # still worth the bell; the text then says only that one arrived
+        self.terminal_signals.announce(newest[0] if newest else None, count)
 
     def watch_unread_count(self, count: int | None) -> None:
         self.terminal_signals.show_unread(count)

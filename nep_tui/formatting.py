@@ -131,6 +131,14 @@ def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
+def unreadable(count: int, one: str, many: str) -> str:
+    """How many elements of a server's list could not be read: "2 work packages could not be
+    read and are not shown" ("" when none), the same words in the CLI and the TUI."""
+    if count == 1:
+        return f"1 {one} could not be read and is not shown"
+    return f"{count} {many} could not be read and are not shown" if count else ""
+
+
 def format_relative(moment: datetime | None, now: datetime | None = None) -> str:
     """How long ago (or ahead) `moment` is: `just now`, `5 minutes ago`, `in 2 days`.
 

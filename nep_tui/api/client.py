@@ -147,7 +147,7 @@ class NepenthesClient:
 
     async def _get_list(
         self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
-    ) -> list[M]:
+    ) -> m.Elements[M]:
         data = await self.http.json("GET", path, params=params)
         return m.parse_collection(factory, data, f"GET {path}")
 
@@ -164,13 +164,13 @@ class NepenthesClient:
         )
         return m.parse_page(factory, data, f"GET {path}", page, page_size)
 
-    async def _iter(
+    async def _pages(
         self,
         factory: Callable[[m.Json], M],
         path: str,
         params: dict[str, Any],
         page_size: int | None = None,
-    ) -> AsyncIterator[M]:
+    ) -> AsyncIterator[m.Page[M]]:
         """Lazily walk every page (`offset` is the 1-based page number)."""
         # Servers cap the page size at their maximum and say which size they used, so
         # asking for the largest usual maximum needs no round trip for the configuration.
@@ -178,16 +178,40 @@ class NepenthesClient:
         page = 1
         while True:
             current = await self._page(factory, path, params, page, size)
-            for element in current.elements:
-                yield element
-            if not current.elements or not current.has_next:
+            yield current
+            if not (current.elements or current.skipped) or not current.has_next:
                 return
             page += 1
 
+    async def _iter(
+        self,
+        factory: Callable[[m.Json], M],
+        path: str,
+        params: dict[str, Any],
+        page_size: int | None = None,
+    ) -> AsyncIterator[M]:
+        async for current in self._pages(factory, path, params, page_size):
+            for element in current.elements:
+                yield element
+
     async def _all(
-        self, factory: Callable[[m.Json], M], path: str, params: dict[str, Any] | None = None
-    ) -> list[M]:
-        return [item async for item in self._iter(factory, path, params or {})]
+        self,
+        factory: Callable[[m.Json], M],
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> m.Elements[M]:
+        """Every page's readable elements (the first `limit` of them), and how many were not."""
+        found: m.Elements[M] = m.Elements()
+        async for current in self._pages(factory, path, params or {}, page_size):
+            found.extend(current.elements)
+            found.skipped += current.skipped
+            if limit is not None and len(found) >= limit:
+                del found[limit:]
+                break
+        return found
 
     async def _with_closed_flag(self, work_package: m.WorkPackage) -> m.WorkPackage:
         """Servers that do not embed the status still link it; the status list says if it is closed."""
@@ -220,7 +244,7 @@ class NepenthesClient:
     # --- projects ----------------------------------------------------------------------------------
 
     @remembered(shelves.PROJECTS)
-    async def projects(self, search: str | None = None) -> list[m.Project]:
+    async def projects(self, search: str | None = None) -> m.Elements[m.Project]:
         query = flt.Query(
             filters=(flt.Filter("name_and_identifier", flt.Operator.CONTAINS, [search]),)
             if search
@@ -273,6 +297,23 @@ class NepenthesClient:
             update={"elements": [await self._with_closed_flag(item) for item in found.elements]}
         )
 
+    async def work_packages(
+        self,
+        project: ProjectRef | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        search: str | None = None,
+        open_only: bool = True,
+        assigned_to_me: bool = False,
+    ) -> m.Elements[m.WorkPackage]:
+        """The first `limit` work packages (all without one), with the count of unreadable ones."""
+        path, params = self._work_package_query(project, search, open_only, assigned_to_me)
+        found = await self._all(
+            m.WorkPackage.from_hal, path, params, page_size=page_size, limit=limit
+        )
+        return m.Elements([await self._with_closed_flag(item) for item in found], found.skipped)
+
     async def iter_work_packages(
         self,
         project: ProjectRef | None = None,
@@ -292,7 +333,7 @@ class NepenthesClient:
             await self._get(m.WorkPackage.from_hal, f"{API}/work_packages/{int(id)}")
         )
 
-    async def types(self, project: ProjectRef | None = None) -> list[m.Type]:
+    async def types(self, project: ProjectRef | None = None) -> m.Elements[m.Type]:
         path = (
             f"{API}/projects/{_project_key(project)}/types"
             if project is not None
@@ -300,10 +341,10 @@ class NepenthesClient:
         )
         return await self._get_list(m.Type.from_hal, path)
 
-    async def statuses(self) -> list[m.Status]:
+    async def statuses(self) -> m.Elements[m.Status]:
         return await self._get_list(m.Status.from_hal, f"{API}/statuses")
 
-    async def priorities(self) -> list[m.Priority]:
+    async def priorities(self) -> m.Elements[m.Priority]:
         return await self._get_list(m.Priority.from_hal, f"{API}/priorities")
 
     @staticmethod
@@ -409,12 +450,12 @@ class NepenthesClient:
             raise act.WorkPackageConflict(current, since) from None
         return await self._with_closed_flag(m.parse(m.WorkPackage.from_hal, data, f"PATCH {path}"))
 
-    async def available_assignees(self, wp_id: int) -> list[m.User]:
+    async def available_assignees(self, wp_id: int) -> m.Elements[m.User]:
         return await self._get_list(
             m.User.from_hal, f"{API}/work_packages/{int(wp_id)}/available_assignees"
         )
 
-    async def watchers(self, wp_id: int) -> list[m.User]:
+    async def watchers(self, wp_id: int) -> m.Elements[m.User]:
         return await self._get_list(m.User.from_hal, f"{API}/work_packages/{int(wp_id)}/watchers")
 
     async def watch(self, wp_id: int, user_id: int | None = None) -> None:
@@ -433,7 +474,7 @@ class NepenthesClient:
     # --- file links ------------------------------------------------------------------------------
 
     @remembered(shelves.FILE_LINKS)
-    async def file_links(self, wp_id: int) -> list[m.FileLink]:
+    async def file_links(self, wp_id: int) -> m.Elements[m.FileLink]:
         return await self._all(m.FileLink.from_hal, f"{API}/work_packages/{int(wp_id)}/file_links")
 
     @staticmethod
@@ -454,7 +495,7 @@ class NepenthesClient:
 
     async def _post_file_links(
         self, path: str, storage_id: int, files: list[m.StorageFile]
-    ) -> list[m.FileLink]:
+    ) -> m.Elements[m.FileLink]:
         body = {
             "_type": "Collection",
             "_embedded": {
@@ -470,7 +511,7 @@ class NepenthesClient:
 
     async def create_unattached_file_links(
         self, storage_id: int, files: list[m.StorageFile]
-    ) -> list[m.FileLink]:
+    ) -> m.Elements[m.FileLink]:
         """Links without a work package (`POST /api/v3/file_links`, at most 20 at once),
         visible to their creator only: the API's one way to a download link for a storage file
         no work package links. Delete them when done."""
@@ -500,9 +541,7 @@ class NepenthesClient:
             batch = files[start : start + size]
             lost_login: err.NotLoggedIn | None = None
             try:
-                result.linked.extend(
-                    await self._post_file_links(self._links_path(wp_id), storage_id, batch)
-                )
+                await self._link(wp_id, storage_id, batch, result)
             except err.NotLoggedIn as exc:
                 result.failed.extend((file, exc) for file in batch)
                 lost_login = exc
@@ -525,6 +564,30 @@ class NepenthesClient:
                 progress(done, len(files))
         return result
 
+    async def _link(
+        self, wp_id: int, storage_id: int, batch: list[m.StorageFile], result: m.LinkBatchResult
+    ) -> None:
+        """One link request. The server makes a request's links all or none, so a file missing
+        from its answer is linked, only its link could not be read: it is said so."""
+        path = self._links_path(wp_id)
+        created = await self._post_file_links(path, storage_id, batch)
+        result.linked.extend(created)
+        if not created.skipped:
+            return
+        readable = {link.origin_id for link in created}
+        result.failed.extend(
+            (
+                file,
+                err.MalformedResponse(
+                    f"POST {path}",
+                    f"the link to {file.name!r} was made, but the answer for it could not be read",
+                    hint="Reload the work package's files: the link is there.",
+                ),
+            )
+            for file in batch
+            if file.id not in readable
+        )
+
     async def _link_one_by_one(
         self, wp_id: int, storage_id: int, batch: list[m.StorageFile], result: m.LinkBatchResult
     ) -> err.NotLoggedIn | None:
@@ -532,9 +595,7 @@ class NepenthesClient:
         is returned so that the caller stops too."""
         for index, file in enumerate(batch):
             try:
-                result.linked.extend(
-                    await self._post_file_links(self._links_path(wp_id), storage_id, [file])
-                )
+                await self._link(wp_id, storage_id, [file], result)
             except err.NotLoggedIn as exc:
                 result.failed.extend((rest, exc) for rest in batch[index:])
                 return exc
@@ -662,7 +723,7 @@ class NepenthesClient:
 
     # --- storages --------------------------------------------------------------------------------
 
-    async def storages(self) -> list[m.Storage]:
+    async def storages(self) -> m.Elements[m.Storage]:
         return await self._get_list(m.Storage.from_hal, f"{API}/storages")
 
     async def storage(self, id: int) -> m.Storage:
@@ -671,7 +732,7 @@ class NepenthesClient:
             self.http.name_origin(storage.origin_url, storage.type)
         return storage
 
-    async def project_storages(self, project_id: int | None = None) -> list[m.ProjectStorage]:
+    async def project_storages(self, project_id: int | None = None) -> m.Elements[m.ProjectStorage]:
         query = flt.Query(
             filters=(flt.equals("project_id", int(project_id)),) if project_id is not None else ()
         )
@@ -826,7 +887,9 @@ class NepenthesClient:
             hint="Upload it again.",
         )
 
-    async def work_packages_of_file(self, storage_id: int, file_id: str) -> list[m.WorkPackage]:
+    async def work_packages_of_file(
+        self, storage_id: int, file_id: str
+    ) -> m.Elements[m.WorkPackage]:
         query = flt.Query(
             filters=(
                 flt.equals("file_link_origin_id", str(file_id)),
@@ -835,7 +898,7 @@ class NepenthesClient:
             sort=(flt.Sort("id"),),
         )
         found = await self._all(m.WorkPackage.from_hal, f"{API}/work_packages", query.params())
-        return [await self._with_closed_flag(item) for item in found]
+        return m.Elements([await self._with_closed_flag(item) for item in found], found.skipped)
 
     # --- notifications ------------------------------------------------------------------------------
 
@@ -848,7 +911,7 @@ class NepenthesClient:
         return query.params()
 
     @remembered(shelves.NOTIFICATIONS)
-    async def notifications(self, *, unread_only: bool = False) -> list[m.Notification]:
+    async def notifications(self, *, unread_only: bool = False) -> m.Elements[m.Notification]:
         return await self._all(
             m.Notification.from_hal, f"{API}/notifications", self._notification_params(unread_only)
         )
@@ -889,7 +952,7 @@ class NepenthesClient:
     # --- attachments -----------------------------------------------------------------------------
 
     @remembered(shelves.ATTACHMENTS)
-    async def attachments(self, wp_id: int) -> list[m.Attachment]:
+    async def attachments(self, wp_id: int) -> m.Elements[m.Attachment]:
         return await self._get_list(
             m.Attachment.from_hal, f"{API}/work_packages/{int(wp_id)}/attachments"
         )

@@ -28,7 +28,7 @@ from nep_tui.api import bodies
 from nep_tui.api import errors as err
 from nep_tui.api.bodies import read_answer
 from nep_tui.api.limits import Limits
-from nep_tui.api.models import json_object
+from nep_tui.api.models import json_object, sentences
 from nep_tui.api.redact import redact
 
 # httpcore reads an answer in 64 KiB pieces, and each piece costs a trip through anyio, h11 and
@@ -171,26 +171,32 @@ def _identifier(body: dict[str, Any]) -> str:
     return lowered.split(marker, 1)[1] if marker in lowered else lowered.rsplit(":", 1)[-1]
 
 
+def _embedded_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The single errors of a `MultipleErrors` document, or the document itself."""
+    listed = json_object(body, "_embedded").get("errors")
+    errors = listed if isinstance(listed, list) else [body]
+    return [item for item in errors if isinstance(item, dict)]
+
+
 def _validation_details(body: dict[str, Any]) -> dict[str, str]:
-    embedded = json_object(body, "_embedded")
-    listed = embedded.get("errors")
-    errors: list[Any] = listed if isinstance(listed, list) else [body]
     details: dict[str, str] = {}
-    for item in errors:
-        if not isinstance(item, dict):
-            continue
+    for item in _embedded_errors(body):
         attribute = json_object(json_object(item, "_embedded"), "details").get("attribute")
-        message = item.get("message")
-        details[attribute or "base"] = message if isinstance(message, str) else "is invalid"
+        key = attribute if isinstance(attribute, str) and attribute else "base"
+        said = " ".join(sentences(item.get("message"))) or "is invalid"
+        details[key] = f"{details[key]} {said}" if key in details else said
     return details
 
 
 def _server_sentence(body: dict[str, Any]) -> str | None:
-    message = body.get("message") or body.get("error")
-    if isinstance(message, str) and message.strip():
-        text = " ".join(message.split())
-        return text if text.endswith((".", "!", "?")) else text + "."
-    return None
+    """Everything the server said, in its words: `message` (a string, or a list of sentences as
+    query errors send), then the single errors a `MultipleErrors` embeds, once each."""
+    said = sentences(body.get("message") or body.get("error"))
+    if isinstance(json_object(body, "_embedded").get("errors"), list):
+        for item in _embedded_errors(body):
+            said.extend(sentences(item.get("message")))
+    unique = list(dict.fromkeys(said))
+    return " ".join(unique) if unique else None
 
 
 def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError:
@@ -226,6 +232,11 @@ def error_from_response(response: httpx.Response, endpoint: str) -> err.NepError
         return failure(
             f"The server rejected the data: {summary.rstrip('.')}." if summary else None,
             details=details,
+        )
+    if status == 400 and identifier == "invalidquery":
+        return err.BadRequest(
+            "The server did not accept the query" + (f": {server_says}" if server_says else "."),
+            hint="Check the filters and values given: the server names what it refused.",
         )
     if status in (400, 406, 415):
         return err.BadRequest(

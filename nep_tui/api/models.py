@@ -1,22 +1,30 @@
 """Typed models of the Nepenthes API v3 (HAL+JSON), validated at the edge.
 
 Each model has a `from_hal(data)` constructor that reads the HAL shape (fields, `_links`,
-`_embedded`) into flat, typed attributes. Use `parse(Model, data, endpoint)` (or
-`parse_collection`) to turn any shape or validation failure into `MalformedResponse(endpoint)`.
-Unknown extra fields are ignored; links the server may omit stay optional.
+`_embedded`) into flat, typed attributes. Use `parse(Model, data, endpoint)` to turn any shape
+or validation failure into `MalformedResponse(endpoint)`; `parse_collection` reads every element
+it can and counts the others (`Elements.skipped`). Unknown extra fields are ignored; links the
+server may omit stay optional.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
+from pydantic_core import CoreSchema, core_schema
 
 from nep_tui.api.errors import MalformedResponse, NepError
+
+log = logging.getLogger(__name__)
+# Where skipped elements are told is the application's choice; without a handler Python's
+# last-resort one would print them over the TUI's screen.
+log.addHandler(logging.NullHandler())
 
 FOLDER_MIME_TYPE = "application/x-op-directory"
 
@@ -34,6 +42,16 @@ def json_object(data: Json, key: str) -> Json:
     """The object under `key`, or an empty one when the server sent something else there."""
     value = data.get(key)
     return value if isinstance(value, dict) else {}
+
+
+def sentences(value: Any) -> list[str]:
+    """The sentences of a server `message`: a string, or (query errors) a list of them."""
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return [text if text.endswith((".", "!", "?")) else text + "."] if text else []
+    if isinstance(value, list):
+        return [sentence for item in value for sentence in sentences(item)]
+    return []
 
 
 def _links(data: Json) -> Json:
@@ -62,8 +80,12 @@ def href(data: Json, name: str) -> str | None:
 
 
 def _title(data: Json, name: str) -> str | None:
-    found = link(data, name)
-    return found.get("title") if found else None
+    """The link's title, also when it has no href (real answers send `{"title": ...}` alone)."""
+    value = _links(data).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    title = value.get("title") if isinstance(value, dict) else None
+    return title if isinstance(title, str) else None
 
 
 def id_from_href(value: str | None) -> int | None:
@@ -657,12 +679,13 @@ class WorkPackageForm(_Model):
     @classmethod
     def from_hal(cls, data: Json) -> Self:
         embedded = data["_embedded"]
-        errors = embedded.get("validationErrors") or {}
+        # PHP-made answers send an empty object as `[]`.
+        errors = json_object(embedded, "validationErrors")
         schema = embedded.get("schema")
         return cls(
             valid=link(data, "commit") is not None,
             validation_errors={
-                name: (err.get("message") or "invalid")
+                name: " ".join(sentences(err.get("message"))) or "invalid"
                 for name, err in errors.items()
                 if isinstance(err, dict)
             },
@@ -682,6 +705,8 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+    # Elements of this page that could not be read (they are not in `elements`).
+    skipped: int = 0
 
     @property
     def has_next(self) -> bool:
@@ -715,21 +740,49 @@ def parse(factory: Callable[[Json], M], data: Any, endpoint: str) -> M:
         raise MalformedResponse(endpoint, "the document has the wrong shape") from None
 
 
-def collection_elements(data: Any, endpoint: str) -> list[Json]:
+class Elements(list[M]):
+    """A collection's readable elements; `skipped` counts those that could not be read.
+
+    One malformed element (the spec's own examples abbreviate some) must not hide the rest, and
+    the reader must still learn that something is missing."""
+
+    def __init__(self, items: Iterable[M] = (), skipped: int = 0) -> None:
+        super().__init__(items)
+        self.skipped = skipped
+
+    def __repr__(self) -> str:
+        return f"Elements({list.__repr__(self)}, skipped={self.skipped})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """Kept (last-seen data) as the plain list of its items: the count belongs to the one
+        answer it came with."""
+        item = (get_args(source) or (Any,))[0]
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.list_schema(handler.generate_schema(item))
+        )
+
+
+def collection_elements(data: Any, endpoint: str) -> list[Any]:
     if not isinstance(data, dict):
         raise MalformedResponse(endpoint, "expected a JSON object")
-    elements = (
-        (data.get("_embedded") or {}).get("elements")
-        if isinstance(data.get("_embedded"), dict)
-        else None
-    )
+    elements = json_object(data, "_embedded").get("elements")
     if not isinstance(elements, list):
         raise MalformedResponse(endpoint, "the collection has no elements")
     return elements
 
 
-def parse_collection(factory: Callable[[Json], M], data: Any, endpoint: str) -> list[M]:
-    return [parse(factory, element, endpoint) for element in collection_elements(data, endpoint)]
+def parse_collection(factory: Callable[[Json], M], data: Any, endpoint: str) -> Elements[M]:
+    """Every readable element; each unreadable one is logged (position and reason, never its
+    content) and counted in `skipped`."""
+    found: Elements[M] = Elements()
+    for position, element in enumerate(collection_elements(data, endpoint), start=1):
+        try:
+            found.append(parse(factory, element, endpoint))
+        except MalformedResponse as exc:
+            found.skipped += 1
+            log.warning("element %d skipped: %s", position, exc.message)
+    return found
 
 
 def parse_page(
@@ -738,7 +791,13 @@ def parse_page(
     elements = parse_collection(factory, data, endpoint)
     total = data.get("total")
     if not isinstance(total, int):
-        total = len(elements)
+        total = len(elements) + elements.skipped
     size = data.get("pageSize") if isinstance(data.get("pageSize"), int) else page_size
     offset = data.get("offset") if isinstance(data.get("offset"), int) else page
-    return Page[Any](elements=elements, total=total, page=offset, page_size=size or page_size)
+    return Page[Any](
+        elements=list(elements),
+        total=total,
+        page=offset,
+        page_size=size or page_size,
+        skipped=elements.skipped,
+    )

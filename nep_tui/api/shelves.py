@@ -39,14 +39,14 @@ def _notifications_key(*, unread_only: bool = False) -> str:
     return "unread" if unread_only else "all"
 
 
-PROJECTS = Shelf("projects", TypeAdapter(list[m.Project]), _projects_key)
+PROJECTS = Shelf("projects", TypeAdapter(m.Elements[m.Project]), _projects_key)
 WORK_PACKAGES_PAGE = Shelf(
     "work_packages_page", TypeAdapter(m.Page[m.WorkPackage]), _work_packages_key
 )
 WORK_PACKAGE = Shelf("work_package", TypeAdapter(m.WorkPackage), _by_id)
-ATTACHMENTS = Shelf("attachments", TypeAdapter(list[m.Attachment]), _by_work_package)
-FILE_LINKS = Shelf("file_links", TypeAdapter(list[m.FileLink]), _by_work_package)
-NOTIFICATIONS = Shelf("notifications", TypeAdapter(list[m.Notification]), _notifications_key)
+ATTACHMENTS = Shelf("attachments", TypeAdapter(m.Elements[m.Attachment]), _by_work_package)
+FILE_LINKS = Shelf("file_links", TypeAdapter(m.Elements[m.FileLink]), _by_work_package)
+NOTIFICATIONS = Shelf("notifications", TypeAdapter(m.Elements[m.Notification]), _notifications_key)
 
 
 def cached_project_identifiers(profile: str) -> list[str]:

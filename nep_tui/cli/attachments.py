@@ -34,7 +34,13 @@ def attachments() -> None:
 def list_attachments(state: CliState, work_package_id: int) -> None:
     """List the attachments of work package WP."""
     found = state.call(lambda client: client.attachments(work_package_id))
-    print_listing(found, ATTACHMENT_COLUMNS, empty="No attachments.", as_json=state.json)
+    print_listing(
+        found,
+        ATTACHMENT_COLUMNS,
+        empty="No attachments.",
+        as_json=state.json,
+        nouns=("attachment", "attachments"),
+    )
 
 
 @attachments.command("upload")

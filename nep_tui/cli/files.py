@@ -43,7 +43,13 @@ def files() -> None:
 def list_file_links(state: CliState, work_package_id: int) -> None:
     """List the files linked to work package WP, with whether you may open them."""
     links = state.call(lambda client: client.file_links(work_package_id))
-    print_listing(links, FILE_LINK_COLUMNS, empty="No linked files.", as_json=state.json)
+    print_listing(
+        links,
+        FILE_LINK_COLUMNS,
+        empty="No linked files.",
+        as_json=state.json,
+        nouns=("linked file", "linked files"),
+    )
 
 
 @files.command("download")

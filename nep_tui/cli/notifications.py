@@ -41,6 +41,7 @@ def list_notifications(state: CliState, unread: bool) -> None:
         NOTIFICATION_COLUMNS,
         as_json=state.json,
         empty="No unread notifications." if unread else "No notifications.",
+        nouns=("notification", "notifications"),
     )
 
 

@@ -22,7 +22,7 @@ import click
 from pydantic import BaseModel
 from rich.cells import cell_len
 
-from nep_tui.formatting import format_size, plain, truncate
+from nep_tui.formatting import format_size, plain, truncate, unreadable
 
 
 def to_jsonable(value: Any) -> Any:
@@ -122,13 +122,25 @@ def print_table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str) -
 
 
 def print_listing(
-    rows: Sequence[Any], columns: Sequence[Column], *, empty: str, as_json: bool
+    rows: Sequence[Any],
+    columns: Sequence[Column],
+    *,
+    empty: str,
+    as_json: bool,
+    nouns: tuple[str, str],
 ) -> None:
-    """A list command's output: the API data as JSON, or an aligned table."""
+    """A list command's output: the API data as JSON, or an aligned table; on stderr, how many
+    of the server's elements (`nouns`: one, many) could not be read."""
     if as_json:
         print_json(rows)
     else:
         print_table(rows, columns, empty=empty)
+    # The rows came parsed, so the models are loaded already; commands without rows skip them.
+    from nep_tui.api.models import Elements
+
+    skipped = rows.skipped if isinstance(rows, Elements) else 0
+    if skipped:
+        info(unreadable(skipped, *nouns) + ".")
 
 
 def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:

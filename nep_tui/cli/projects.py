@@ -27,7 +27,13 @@ def projects() -> None:
 def list_projects(state: CliState, search: str | None) -> None:
     """List the projects you are a member of (or that are public)."""
     found: list[Project] = state.call(lambda client: client.projects(search=search))
-    print_listing(found, PROJECT_COLUMNS, empty="No projects.", as_json=state.json)
+    print_listing(
+        found,
+        PROJECT_COLUMNS,
+        empty="No projects.",
+        as_json=state.json,
+        nouns=("project", "projects"),
+    )
 
 
 COMMANDS = [projects]

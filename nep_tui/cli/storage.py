@@ -43,7 +43,13 @@ def storage() -> None:
 def list_storages(state: CliState) -> None:
     """List the file storages you can use, with your connection state."""
     found = state.call(lambda client: client.storages())
-    print_listing(found, STORAGE_COLUMNS, empty="No file storages.", as_json=state.json)
+    print_listing(
+        found,
+        STORAGE_COLUMNS,
+        empty="No file storages.",
+        as_json=state.json,
+        nouns=("file storage", "file storages"),
+    )
 
 
 @storage.command("ls")

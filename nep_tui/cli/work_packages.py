@@ -54,18 +54,18 @@ def list_work_packages(
 ) -> None:
     """List open work packages (all of them with --all), newest changes first."""
 
-    async def collect(client: NepenthesClient) -> list[WorkPackage]:
-        found: list[WorkPackage] = []
-        async for work_package in client.iter_work_packages(
-            project, search=search, open_only=not include_closed, assigned_to_me=mine
-        ):
-            found.append(work_package)
-            if limit is not None and len(found) >= limit:
-                break
-        return found
-
-    found = state.call(collect)
-    print_listing(found, WORK_PACKAGE_COLUMNS, empty="No work packages.", as_json=state.json)
+    found = state.call(
+        lambda client: client.work_packages(
+            project, limit=limit, search=search, open_only=not include_closed, assigned_to_me=mine
+        )
+    )
+    print_listing(
+        found,
+        WORK_PACKAGE_COLUMNS,
+        empty="No work packages.",
+        as_json=state.json,
+        nouns=("work package", "work packages"),
+    )
 
 
 @work_packages.command("show")

@@ -16,6 +16,7 @@ from nep_tui.api.errors import NepError, NetworkUnreachable
 from nep_tui.api.models import Notification
 from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.failures import sentence
+from nep_tui.formatting import unreadable
 from nep_tui.messages import OpenWorkPackage, UnreadCountChanged
 from nep_tui.palette import PaletteCommand
 from nep_tui.services import current_client
@@ -60,6 +61,7 @@ class NotificationsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.notifications: list[Notification] = []
+        self.skipped = 0  # of the last answer: notifications that could not be read
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -103,19 +105,20 @@ class NotificationsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         header = self.query_one(AppHeader)
         cached = None if quietly else recall(client, shelves.NOTIFICATIONS)
         if cached is not None:
-            self.notifications = cached.value
+            self.notifications, self.skipped = cached.value, cached.value.skipped
             self._show()
             header.show_cached(cached.fetched_at)
         elif not quietly:
             self.state_view.show_loading()
         try:
-            self.notifications = await client.notifications()
+            found = await client.notifications()
         except NepError as error:
             if quietly or (cached is not None and isinstance(error, NetworkUnreachable)):
                 return  # the list on screen stays; the next refresh or ctrl+r tries again
             self.state_view.show_error(error)
             self.query_one("#error-retry").focus()
             return
+        self.notifications, self.skipped = found, found.skipped
         header.show_cached(None)
         self._show()
         self.post_message(UnreadCountChanged())
@@ -128,14 +131,16 @@ class NotificationsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
 
     def _show(self) -> None:
         summary = self.query_one("#notifications-summary", Static)
+        lost = unreadable(self.skipped, "notification", "notifications")
         if not self.notifications:
-            self.state_view.show_empty()
+            self.state_view.show_empty(f"{lost}." if lost else None)
             summary.update("")
             return
         self.notification_list.show(self.notifications)
         self.state_view.show_content()
         self.notification_list.focus()
-        summary.update(f"{self.unread} unread of {len(self.notifications)} notifications")
+        counts = f"{self.unread} unread of {len(self.notifications)} notifications"
+        summary.update(f"{counts} · {lost}" if lost else counts)
 
     @on(NotificationList.Chosen)
     def _chosen(self, event: NotificationList.Chosen) -> None:

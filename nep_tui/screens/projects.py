@@ -11,7 +11,8 @@ from textual.widgets import Footer, Input, Static
 from nep_tui.api import shelves
 from nep_tui.api.cache import recall
 from nep_tui.api.errors import NepError, NetworkUnreachable
-from nep_tui.api.models import Project
+from nep_tui.api.models import Elements, Project
+from nep_tui.formatting import unreadable
 from nep_tui.services import current_client
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.error_state import ErrorState
@@ -40,7 +41,7 @@ class ProjectsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.projects: list[Project] = []
+        self.projects: Elements[Project] = Elements()
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -98,15 +99,16 @@ class ProjectsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         self.state_view.show_error(error)
         self.query_one("#error-retry").focus()
 
-    def _show_projects(self, projects: list[Project]) -> None:
+    def _show_projects(self, projects: Elements[Project]) -> None:
         self.projects = projects
         self._show_filtered()
         if self.projects and self.focused is not self.filter_input:
             self.project_tree.focus()
 
     def _show_filtered(self) -> None:
+        lost = unreadable(self.projects.skipped, "project", "projects")
         if not self.projects:
-            self.state_view.show_empty()
+            self.state_view.show_empty(f"{lost}." if lost else None)
             self.query_one("#projects-count", Static).update("")
             return
         needle = self.filter_input.value
@@ -120,7 +122,7 @@ class ProjectsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             if not needle.strip()
             else (f"{matched} of {len(self.projects)} projects match")
         )
-        self.query_one("#projects-count", Static).update(count)
+        self.query_one("#projects-count", Static).update(f"{count} · {lost}" if lost else count)
 
     @on(Input.Changed, "#project-filter")
     def _filter_changed(self) -> None:

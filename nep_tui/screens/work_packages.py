@@ -20,7 +20,7 @@ from nep_tui.api.client import NepenthesClient
 from nep_tui.api.errors import NepError, NetworkUnreachable, NotFound
 from nep_tui.api.models import Page, Project, WorkPackage
 from nep_tui.failures import sentence
-from nep_tui.formatting import plain
+from nep_tui.formatting import plain, unreadable
 from nep_tui.messages import OpenWorkPackage
 from nep_tui.palette import PaletteCommand, work_package_link_commands
 from nep_tui.services import current_client
@@ -87,6 +87,7 @@ class WorkPackagesScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         self.project = project
         self.title = plain(project.name)
         self.total = 0
+        self.skipped = 0  # of the pages loaded: work packages that could not be read
         self.pages_loaded = 0
         self._loading_more = False
         self.query_state = WorkPackageQuery()
@@ -183,6 +184,7 @@ class WorkPackagesScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
 
     def _show_first_page(self, page: Page[WorkPackage], query: WorkPackageQuery) -> None:
         self.total = page.total
+        self.skipped = page.skipped
         self.pages_loaded = 1
         self.table.show(page.elements)
         if page.elements:
@@ -190,7 +192,8 @@ class WorkPackagesScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             if self.focused is None:
                 self.table.focus()
         else:
-            self.state_view.show_empty(self._empty_text(query))
+            lost = unreadable(self.skipped, "work package", "work packages")
+            self.state_view.show_empty(f"{lost}." if lost else self._empty_text(query))
         self._show_count()
 
     async def _fetch(
@@ -247,15 +250,18 @@ class WorkPackagesScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             return
         self.pages_loaded += 1
         self.total = page.total
+        self.skipped += page.skipped
         self.table.append(page.elements)
         self._show_count()
 
     def _has_more(self) -> bool:
-        return len(self.table.work_packages) < self.total
+        return len(self.table.work_packages) + self.skipped < self.total
 
     def _show_count(self) -> None:
         shown = len(self.table.work_packages)
         text = f"{shown} of {self.total} work packages"
+        if self.skipped:
+            text += f" · {unreadable(self.skipped, 'work package', 'work packages')}"
         if self._loading_more:
             text += " · loading more…"
         self.query_one("#wp-count", Static).update(text)
