@@ -192,18 +192,8 @@ async def test_offline_on_a_profile_lists_work_packages_and_files_then_comes_bac
                 assert attachments.check_action(action, ()) is None
 
             running = start_in_thread(data_dir, seed="demo", **ports)
-            renamed = await asyncio.to_thread(
-                nep,
-                "--server",
-                url,
-                "--token",
-                token,
-                "wp",
-                "update",
-                "1",
-                "--subject",
-                "Kickoff, v2",
-            )
+            rename = ["--server", url, "--token", token, "wp", "update", "1", "--subject"]
+            renamed = await asyncio.to_thread(nep, *rename, "Kickoff, v2")
             assert renamed.exit_code == 0, renamed.stderr
             await app._probe_server().wait()  # the probe's 10 s, without the wait
             await wait_for(pilot, lambda: not wp_screen.query_one(CachedMarker).display)
