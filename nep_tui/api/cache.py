@@ -85,8 +85,10 @@ class Cached(Generic[T]):
 class LastSeen:
     """The remembered answers of one profile."""
 
-    def __init__(self, profile: str) -> None:
+    def __init__(self, profile: str, clock: Callable[[], float] = time.time) -> None:
         self.profile = profile
+        self.clock = clock
+        """When an answer counts as fetched (seconds since the epoch; tests fix it)."""
 
     def keep(self, shelf: Shelf[P, T], value: T, *args: P.args, **kwargs: P.kwargs) -> None:
         key = shelf.key(*args, **kwargs)
@@ -96,7 +98,7 @@ class LastSeen:
         with _database() as db:
             db.execute(
                 "INSERT OR REPLACE INTO last_seen VALUES (?, ?, ?, ?)",
-                (self.profile, key, payload, time.time()),
+                (self.profile, key, payload, self.clock()),
             )
 
     def recall(self, shelf: Shelf[P, T], *args: P.args, **kwargs: P.kwargs) -> Cached[T] | None:

@@ -86,6 +86,7 @@ class AppHeader(Widget):
     def show_cached(self, fetched_at: datetime | None) -> None:
         """Mark the screen as showing last-seen data from `fetched_at` (None: fresh)."""
         self.query_one(CachedMarker).show_cached(fetched_at)
+        self.query_one(OfflineBanner).show_last_seen(fetched_at is not None)
 
     def on_mount(self) -> None:
         for node, name in (

@@ -20,9 +20,10 @@ from textual.widgets import Static
 
 from nep_tui.services import AppServices, is_offline
 
-OFFLINE_TEXT = (
-    "Offline: the server cannot be reached. Showing what you last saw; "
-    "actions that need the server are off until it is back."
+# Each fits one line of an 80-column terminal.
+OFFLINE_TEXT = "Offline: the server cannot be reached. Actions that need it are off."
+OFFLINE_LAST_SEEN_TEXT = (
+    "Offline: the server cannot be reached. Showing what you last saw, read-only."
 )
 OFFLINE_REASON = "This needs the server, which cannot be reached right now."
 MARKER_REFRESH_SECONDS = 30
@@ -35,7 +36,8 @@ def _watch_offline(node: DOMNode, callback: Callable[[bool], None]) -> None:
 
 
 class OfflineBanner(Static):
-    """Shown (under the header of every screen) while the server cannot be reached."""
+    """Shown (under the header of every screen) while the server cannot be reached; it speaks
+    of last-seen data only while the screen shows some."""
 
     DEFAULT_CSS = """
     OfflineBanner {
@@ -63,9 +65,17 @@ class OfflineBanner(Static):
     def _show(self, offline: bool) -> None:
         self.set_class(offline, "-offline")
 
+    def show_last_seen(self, last_seen: bool) -> None:
+        self.update(OFFLINE_LAST_SEEN_TEXT if last_seen else OFFLINE_TEXT)
+
+
+def clock() -> datetime:
+    """The moment "… ago" counts to (a test freezes it for snapshots)."""
+    return datetime.now(UTC)
+
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, int(((now or datetime.now(UTC)) - moment).total_seconds()))
+    seconds = max(0, int(((now or clock()) - moment).total_seconds()))
     if seconds < 60:
         return "just now"
     if seconds < 3600:
