@@ -45,6 +45,18 @@ SECRET_HINT = (
 )
 
 
+# The web interface's names of the project folder modes.
+FOLDER_MODES = {
+    "inactive": "no specific folder",
+    "manual": "existing folder, manually managed",
+    "automatic": "automatically managed folder",
+}
+
+
+def folder_mode_text(mode: str) -> str:
+    return FOLDER_MODES.get(mode, f"{plain(mode)} folder")
+
+
 STORAGE_ACTIONS = frozenset(
     {
         "delete",
@@ -205,7 +217,7 @@ class AdministrationScreen(ReportsWorkerFailures, Screen[None]):
         if overview.projects:
             lines.append(Content("Enabled in:"))
             lines += [
-                Content(f"  {plain(project.name)}: {plain(project.folder_mode)} folder")
+                Content(f"  {plain(project.name)}: {folder_mode_text(project.folder_mode)}")
                 for project in overview.projects
             ]
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support.admin import enable_in_project
 from support.admin_tui import defaults, set_up_storage
 from support.tui import app_for, settle
 
@@ -75,7 +76,9 @@ def test_wizard_failed_step(snap_compare, admin_sandbox):
 
 
 def test_administration_with_a_storage(snap_compare, admin_sandbox):
-    asyncio.run(set_up_storage(admin_sandbox, managed_folders=True))
+    storage_id = asyncio.run(set_up_storage(admin_sandbox, managed_folders=True))
+    for project_id, mode in ((2, "automatic"), (3, "inactive")):
+        assert enable_in_project(admin_sandbox, storage_id, project_id, mode).status_code < 400
     assert snap_compare(
         app_for(admin_sandbox, "admin"),
         terminal_size=SMALL,

@@ -4,7 +4,7 @@ without the integration (`--seed bare`); what they did is checked through both s
 from __future__ import annotations
 
 import pytest
-from support.admin import api, nextcloud_admin, servers_state
+from support.admin import api, enable_in_project, nextcloud_admin, servers_state
 from support.admin_tui import defaults, set_up_storage
 from support.tui import app_for, settle, wait_for
 from textual.widgets import Button, DataTable, Static
@@ -184,3 +184,18 @@ def test_demo_admin_starts_a_bare_sandbox(tmp_path, monkeypatch):
     assert demo.run(admin=True) == 0
     assert seen == [[]]
     assert (tmp_path / "demo-admin" / "sandbox").is_dir()
+
+
+async def test_each_storage_shows_its_projects_with_their_folder_modes(bare):
+    storage_id = await set_up_storage(bare, managed_folders=True)
+    for project_id, mode in ((2, "automatic"), (3, "inactive")):
+        assert enable_in_project(bare, storage_id, project_id, mode).status_code < 400
+    app = app_for(bare, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AdministrationScreen(defaults(bare)))
+        await settle(pilot)
+        detail = text_of(app.screen, "#admin-detail")
+    assert "Website Relaunch: automatically managed folder" in detail
+    assert "Mobile App: no specific folder" in detail
+    assert f"/admin/settings/storages/{storage_id}/project_storages" in detail
