@@ -17,12 +17,18 @@ def defaults(sandbox) -> SetupDefaults:
     return SetupDefaults(nextcloud_url=sandbox.nextcloud_url, login=login, password=password)
 
 
-async def set_up_storage(sandbox, *, managed_folders: bool = False) -> int:
+async def set_up(sandbox, *, managed_folders: bool = False) -> admin_setup.SetupReport:
     login, password = nextcloud_admin(sandbox)
     client = NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(sandbox.user("admin").api_token))
     async with client, NextcloudAdmin(sandbox.nextcloud_url, login, password) as nextcloud:
         report = await admin_setup.setup_nextcloud(
             StorageAdmin(client), nextcloud, name="Nextcloud", managed_folders=managed_folders
         )
+    assert report.storage is not None
+    return report
+
+
+async def set_up_storage(sandbox, *, managed_folders: bool = False) -> int:
+    report = await set_up(sandbox, managed_folders=managed_folders)
     assert report.storage is not None
     return report.storage.id

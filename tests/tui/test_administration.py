@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from support.admin import api, enable_in_project, nextcloud_admin, servers_state
-from support.admin_tui import defaults, set_up_storage
+from support.admin_tui import defaults, set_up, set_up_storage
 from support.tui import app_for, settle, wait_for
 from textual.widgets import Button, DataTable, Static
 
@@ -199,3 +199,59 @@ async def test_each_storage_shows_its_projects_with_their_folder_modes(bare):
     assert "Website Relaunch: automatically managed folder" in detail
     assert "Mobile App: no specific folder" in detail
     assert f"/admin/settings/storages/{storage_id}/project_storages" in detail
+
+
+async def test_replacing_the_nextcloud_oauth_values_gives_both_sides_a_new_client(bare):
+    report = await set_up(bare)
+    assert report.storage is not None and report.openproject_client_secret is not None
+    before = storages(bare)[0]["_embedded"]["oauthClientCredentials"]["clientId"]
+    app = app_for(bare, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AdministrationScreen(defaults(bare)))
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskValueDialog))
+        assert app.screen.password
+        app.screen.query_one(
+            "#ask-input"
+        ).value = report.openproject_client_secret.get_secret_value()
+        await pilot.press("enter")
+        await accept_nextcloud_admin(pilot)
+        await settle(pilot)
+        assert "new Nextcloud OAuth values" in text_of(app.screen, "#admin-status")
+    after = storages(bare)[0]
+    assert after["configured"] is True
+    assert after["_embedded"]["oauthClientCredentials"]["clientId"] != before
+
+
+async def test_the_wizard_says_which_field_is_missing_and_runs_nothing(bare):
+    app = app_for(bare, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AdministrationScreen())
+        await settle(pilot)
+        wizard = await open_wizard_here(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "the Nextcloud URL" in text_of(wizard, "#wizard-next")
+        assert "its password" in text_of(wizard, "#wizard-next")
+        assert wizard.steps.state_of(admin_setup.STEP_CHECK) == "pending"
+    assert storages(bare) == []
+
+
+async def test_the_palette_offers_the_administration(sandbox):
+    from nep_tui.commands import NepTuiCommands
+
+    app = app_for(sandbox, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        [command] = [
+            command
+            for command in NepTuiCommands(app.screen)._commands()
+            if command.title == "Administration"
+        ]
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, AdministrationScreen)
+        assert app.screen.query_one("#admin-state").state in ("content", "empty")
