@@ -286,6 +286,13 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         if self.client is not None:
             self.show_home()
 
+    def action_administration(self) -> None:
+        """The file storages' administration; it tells a non-admin that it is for admins."""
+        from nep_tui.screens.administration import AdministrationScreen
+
+        if self.client is not None and not isinstance(self.screen, AdministrationScreen):
+            self.push_screen(AdministrationScreen())
+
     # --- pasted links ---------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:

@@ -57,6 +57,13 @@ class NepTuiCommands(Provider):
             commands.append(
                 PaletteCommand("Projects", "Go to the list of projects.", app.action_projects)
             )
+            commands.append(
+                PaletteCommand(
+                    "Administration",
+                    "File storages and the Nextcloud setup (administrators).",
+                    app.action_administration,
+                )
+            )
         commands.extend(self._profile_commands(app))
         return commands
 

@@ -1,5 +1,9 @@
 """`nep-tui demo`: the TUI on an embedded sandbox with demo data, logging in by itself.
 
+`nep-tui demo --admin` instead starts a sandbox without the integration (`--seed bare`) and
+opens the administration screen as its admin, the wizard filled in with the sandbox's
+Nextcloud and its admin, so a newcomer can walk through the whole setup.
+
 The sandbox keeps its data between runs (so changes persist) under the user data dir; the
 demo's profile lives in its own config dir there too, so the user's real profiles are never
 touched. Quitting the TUI stops the sandbox.
@@ -19,10 +23,13 @@ from nep_tui.app import NepTuiApp
 from nep_tui.messages import DeviceCodeShown
 
 if TYPE_CHECKING:
+    from nep_tui.api.client import NepenthesClient
     from nep_tui.sandbox.server import RunningSandbox
 
 DEMO_PROFILE = "demo"
 DEMO_LOGIN = "member"
+ADMIN_DEMO_PROFILE = "demo-admin"
+ADMIN_LOGIN = "admin"
 APPROVE_AFTER_SECONDS = 3.0
 
 
@@ -70,8 +77,41 @@ class DemoApp(NepTuiApp):
             )
 
 
-def _prepare(reset: bool) -> tuple[Path, Path]:
-    root = demo_dir()
+class AdminDemoApp(NepTuiApp):
+    """Logged in as the sandbox's admin (its API token), at the administration screen."""
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        super().__init__(self._admin_client, profile=ADMIN_DEMO_PROFILE)
+        self.sandbox = sandbox
+
+    def _admin_client(self, _profile: str | None) -> NepenthesClient:
+        from nep_tui.api.client import NepenthesClient
+        from nep_tui.api.http import ApiTokenSource
+
+        token = self.sandbox.user(ADMIN_LOGIN).api_token
+        return NepenthesClient(
+            self.sandbox.nepenthes_url, ApiTokenSource(token), profile_name=ADMIN_DEMO_PROFILE
+        )
+
+    def _show_start(self) -> None:
+        from nep_tui.screens.administration import AdministrationScreen
+        from nep_tui.screens.setup_wizard import SetupDefaults
+
+        nextcloud_admin = self.sandbox.credentials["nextcloud_admin"]
+        self.show_home()
+        self.push_screen(
+            AdministrationScreen(
+                SetupDefaults(
+                    nextcloud_url=self.sandbox.nextcloud_url,
+                    login=nextcloud_admin["login"],
+                    password=nextcloud_admin["password"],
+                )
+            )
+        )
+
+
+def _prepare(reset: bool, *, admin: bool = False) -> tuple[Path, Path]:
+    root = demo_dir().with_name("demo-admin") if admin else demo_dir()
     if reset and root.exists():
         shutil.rmtree(root)
     sandbox_dir, config = root / "sandbox", root / "config"
@@ -94,16 +134,19 @@ def _save_demo_profile(sandbox: RunningSandbox) -> None:
     profiles.delete_tokens(DEMO_PROFILE)
 
 
-def run(reset: bool = False) -> int:
+def run(reset: bool = False, *, admin: bool = False) -> int:
     from nep_tui.sandbox.server import start_in_thread
 
-    sandbox_dir, config = _prepare(reset)
+    sandbox_dir, config = _prepare(reset, admin=admin)
     previous_config = os.environ.get("NEP_TUI_CONFIG_DIR")
     os.environ["NEP_TUI_CONFIG_DIR"] = str(config)
-    sandbox = start_in_thread(sandbox_dir, seed="demo")
+    sandbox = start_in_thread(sandbox_dir, seed="bare" if admin else "demo")
     try:
-        _save_demo_profile(sandbox)
-        DemoApp(sandbox).run()
+        if admin:
+            AdminDemoApp(sandbox).run()
+        else:
+            _save_demo_profile(sandbox)
+            DemoApp(sandbox).run()
     finally:
         sandbox.stop()
         if previous_config is None:

@@ -134,6 +134,12 @@ async def worker_problem(admin: StorageAdmin) -> Problem | None:
     return None
 
 
+def setup_steps(*, managed_folders: bool) -> list[str]:
+    """The steps `setup_nextcloud` runs, in order."""
+    steps = [STEP_CHECK, STEP_STORAGE, STEP_NEXTCLOUD, STEP_CREDENTIALS]
+    return steps + [STEP_PASSWORD, STEP_TEAM_FOLDER] if managed_folders else steps
+
+
 @dataclass
 class SetupReport:
     storage: am.AdminStorage | None = None
@@ -208,10 +214,17 @@ async def setup_nextcloud(
     *,
     name: str,
     managed_folders: bool,
+    on_step: Callable[[str], None] | None = None,
 ) -> SetupReport:
+    """`on_step` hears the name of each step as it starts (the TUI wizard shows progress)."""
     report = SetupReport()
     rollback = _Rollback()
     step = STEP_CHECK
+
+    def begin(name: str) -> str:
+        if on_step is not None:
+            on_step(name)
+        return name
 
     async def fail(cause: str, hint: str) -> err.NextcloudSetupFailed:
         return _failure(step, cause, hint, await rollback.run(), rollback.entities_stay)
@@ -222,6 +235,7 @@ async def setup_nextcloud(
             hint="Log in as an administrator, or pass an administrator's --token",
         )
     try:
+        begin(step)
         problems = await nextcloud_problems(nextcloud, managed_folders=managed_folders)
         if problems:
             raise await fail(problems[0].message, problems[0].hint)
@@ -239,7 +253,7 @@ async def setup_nextcloud(
                 raise await fail(worker.message, worker.hint)
         report.done.append(step)
 
-        step = STEP_STORAGE
+        step = begin(STEP_STORAGE)
         try:
             created = await admin.create_storage(name=name, host=nextcloud.url)
         except err.ValidationFailed as error:
@@ -250,7 +264,7 @@ async def setup_nextcloud(
         rollback.add("the storage in Nepenthes", lambda: admin.delete_storage(storage_id))
         report.done.append(step)
 
-        step = STEP_NEXTCLOUD
+        step = begin(STEP_NEXTCLOUD)
         values = _values(
             admin.client.server_url,
             created,
@@ -267,7 +281,7 @@ async def setup_nextcloud(
             raise await fail("Nextcloud did not hand out its OAuth client", "run the setup again")
         report.done.append(step)
 
-        step = STEP_CREDENTIALS
+        step = begin(STEP_CREDENTIALS)
         await admin.set_client_credentials(
             storage_id,
             client_id=answer.client_id,
@@ -280,7 +294,7 @@ async def setup_nextcloud(
                 raise await fail(
                     "Nextcloud did not hand out the application password", "run the setup again"
                 )
-            step = STEP_PASSWORD
+            step = begin(STEP_PASSWORD)
             try:
                 await admin.update_storage(
                     storage_id, application_password=answer.app_password.get_secret_value()
@@ -288,7 +302,7 @@ async def setup_nextcloud(
             except err.ValidationFailed as error:
                 raise await fail(error.message, PASSWORD_REFUSED_FIX) from None
             report.done.append(step)
-            step = STEP_TEAM_FOLDER
+            step = begin(STEP_TEAM_FOLDER)
             password = answer.app_password.get_secret_value()
             status = await nextcloud.app_password_status(password)
             if status == TERMS_REFUSED:

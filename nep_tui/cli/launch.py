@@ -51,10 +51,15 @@ def open_link(state: CliState, url: str) -> None:
 
 @click.command()
 @click.option("--reset", is_flag=True, help="Start again from fresh demo data.")
-def demo(reset: bool) -> None:
+@click.option(
+    "--admin",
+    is_flag=True,
+    help="Start without the Nextcloud integration, at the administration screen as the admin.",
+)
+def demo(reset: bool, admin: bool) -> None:
     """Open the interface on the embedded sandbox server with demo data."""
     run = _load("nep_tui.demo", "run", "The demo")
-    result = run(reset=reset)
+    result = run(reset=reset, admin=admin)
     if isinstance(result, int) and result:
         raise SystemExit(result)
 

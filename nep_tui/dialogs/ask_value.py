@@ -29,9 +29,17 @@ class AskValueDialog(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, title: str, value: str = "", *, hint: str = "", check: Check = no_check
+        self,
+        title: str,
+        value: str = "",
+        *,
+        hint: str = "",
+        check: Check = no_check,
+        password: bool = False,
     ) -> None:
+        """`password`: the typed value is masked (a secret: never shown, logged or stored)."""
         super().__init__()
+        self.password = password
         self.title_text = title
         self.initial_value = value
         self.hint = hint
@@ -40,7 +48,7 @@ class AskValueDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-box"):
             yield Label(Content(self.title_text), id="ask-title")
-            yield Input(self.initial_value, id="ask-input")
+            yield Input(self.initial_value, id="ask-input", password=self.password)
             yield Label(Content(self.hint), id="ask-hint")
             yield Label(id="ask-problem")
         yield Footer()

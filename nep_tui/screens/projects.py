@@ -37,6 +37,14 @@ class ProjectsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             id="projects-filter",
             tooltip="Type to narrow the tree to matching projects.",
         ),
+        Binding(
+            "ctrl+g",
+            "app.administration",
+            "Administration",
+            id="projects-administration",
+            tooltip="File storages and the Nextcloud setup (administrators only).",
+            show=False,
+        ),
     ]
 
     def __init__(self) -> None:
