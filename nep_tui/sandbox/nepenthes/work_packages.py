@@ -39,6 +39,7 @@ from nep_tui.sandbox.nepenthes.projects import (
 from nep_tui.sandbox.nepenthes.query import (
     Filter,
     integer_values,
+    known_ids,
     like_pattern,
     parse_filters,
     parse_sort,
@@ -122,7 +123,7 @@ class _Lookups:
         if user_id not in self._users:
             row = self.row("users", user_id)
             self._users[user_id] = represent_user(
-                row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin
+                self.store, row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin
             )
         return self._users[user_id]
 
@@ -233,6 +234,12 @@ def _ids_clause(column: str, operator: str, ids: list[int] | set[int]) -> tuple[
     return f"{column} IN ({marks})", list(ids)
 
 
+def _known(request: Request, flt: Filter, table: str) -> list[int]:
+    """The list filters' values must name rows that exist ("... filter has invalid values.")."""
+    rows = request_store(request).all(f"SELECT id FROM {table}")
+    return known_ids(flt, [row["id"] for row in rows])
+
+
 def _user_ids(flt: Filter, viewer_id: int) -> list[int]:
     resolved = [str(viewer_id) if value == "me" else value for value in flt.values]
     return integer_values(Filter(flt.name, flt.operator, resolved, flt.label))
@@ -328,14 +335,20 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
         case "status":
             if flt.operator in ("o", "c"):
                 return f"s.is_closed = {1 if flt.operator == 'c' else 0}", []
-            return _ids_clause("wp.status_id", flt.operator, integer_values(flt))
+            return _ids_clause("wp.status_id", flt.operator, _known(request, flt, "statuses"))
         case "assignee" | "responsible" if flt.operator in ("*", "!*"):
             return f"wp.{flt.name}_id IS {'NOT ' if flt.operator == '*' else ''}NULL", []
         case "assignee" | "responsible" | "author":
             return _ids_clause(f"wp.{flt.name}_id", flt.operator, _user_ids(flt, viewer_id))
-        case "id" | "type" | "project" | "priority":
-            column = "wp.id" if flt.name == "id" else f"wp.{flt.name}_id"
-            return _ids_clause(column, flt.operator, integer_values(flt))
+        case "id":
+            return _ids_clause("wp.id", flt.operator, integer_values(flt))
+        case "type":
+            return _ids_clause("wp.type_id", flt.operator, _known(request, flt, "types"))
+        case "priority":
+            return _ids_clause("wp.priority_id", flt.operator, _known(request, flt, "priorities"))
+        case "project":
+            visible = permissions.visible_project_ids(request_store(request), viewer_id)
+            return _ids_clause("wp.project_id", flt.operator, known_ids(flt, visible))
         case "filelinkoriginid":
             return _linked_clause(request, viewer_id, "origin_id", flt.values)
         case "storageid":
