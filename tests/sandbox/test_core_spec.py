@@ -202,6 +202,21 @@ READS = [
         {"filters": '[{"status":{"operator":"~","values":[]}}]'},
         400,
     ),
+    (
+        "member",
+        "GET",
+        "/api/v3/work_packages",
+        {"filters": '[{"status":{"operator":"c","values":null}}]'},
+        200,
+    ),
+    (
+        "member",
+        "GET",
+        "/api/v3/work_packages",
+        {"filters": '[{"status":{"operator":"=","values":["999"]}}]'},
+        400,
+    ),
+    ("member", "GET", "/api/v3/projects/1/available_assignees", None, 200),
     ("member", "GET", "/api/v3/work_packages/1", None, 200),
     ("member", "GET", "/api/v3/work_packages/2", None, 200),
     ("member", "GET", "/api/v3/work_packages/9999", None, 404),
@@ -223,6 +238,13 @@ READS = [
         200,
     ),
     ("member", "GET", "/api/v3/notifications", {"filters": "{"}, 400),
+    (
+        "member",
+        "GET",
+        "/api/v3/notifications",
+        {"filters": '[{"resourceId":{"operator":"=","values":["789"]}}]'},
+        400,
+    ),
     ("member", "GET", "/api/v3/notifications/6", None, 200),
     ("member", "GET", "/api/v3/notifications/6/details/0", None, 200),
     ("member", "GET", "/api/v3/notifications/11", None, 404),
@@ -286,6 +308,13 @@ def test_write_answers_match_the_spec(fresh_sandbox, openapi):
         (api.post("/api/v3/notifications/1/unread_ian"), 204),
         (api.post("/api/v3/notifications/read_ian"), 204),
         (api.post("/api/v3/notifications/unread_ian"), 204),
+        (
+            api.post(
+                "/api/v3/notifications/read_ian",
+                params={"filters": '[{"resourceId":{"operator":"=","values":["789"]}}]'},
+            ),
+            400,
+        ),
     ]
     lock = api.get("/api/v3/work_packages/3").json()["lockVersion"]
     answers += [
