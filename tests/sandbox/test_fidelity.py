@@ -221,6 +221,21 @@ def test_form_payload_links_carry_titles(sandbox):
     for name in ("type", "status", "priority", "assignee"):
         assert links[name]["href"] and links[name]["title"], name
     assert links["responsible"] == {"href": None}
+    assert links["parent"] == {"href": None}
+    payload = form.json()["_embedded"]["payload"]
+    # The recorded real payload's fields, those the sandbox does not play left unset.
+    for name in ("scheduleManually", "estimatedTime", "duration", "remainingTime"):
+        assert name in payload, name
+
+
+def test_work_packages_and_users_carry_the_recorded_fields(sandbox):
+    api = client(sandbox)
+    wp = api.get("/api/v3/work_packages/1").json()
+    assert wp["_links"]["customActions"] == []
+    assert wp["remainingTime"] is None and wp["derivedRemainingTime"] is None
+    me = api.get("/api/v3/users/me").json()
+    assert me["identityUrl"] is None
+    assert "identityUrl" not in api.get("/api/v3/users/1").json()
 
 
 def test_update_form_links_the_work_packages_own_collections(sandbox):

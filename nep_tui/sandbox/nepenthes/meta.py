@@ -63,6 +63,7 @@ def represent_user(
             email=row["email"],
             admin=bool(row["admin"]),
             language=row["language"],
+            identityUrl=None,
         )
     body["_links"] = {
         "self": link(f"{API}/users/{row['id']}", user_name(row)),

@@ -29,6 +29,7 @@ from nep_tui.sandbox.nepenthes.projects import enabled_types, visible_project
 from nep_tui.sandbox.nepenthes.schemas import work_package_schema
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, inserted_id, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import (
+    duration,
     represent_work_package,
     visible_work_package,
 )
@@ -263,12 +264,23 @@ class Draft:
         return {
             "subject": fields.subject,
             "description": formattable(fields.description),
+            "scheduleManually": False,
             "startDate": fields.start_date,
             "dueDate": fields.due_date,
+            "estimatedTime": None,
+            "duration": duration(fields.start_date, fields.due_date),
+            "ignoreNonWorkingDays": False,
             "percentageDone": fields.percentage_done,
+            "remainingTime": None,
             "_links": {
-                name: self._payload_link(resource, getattr(fields, column))
-                for name, (resource, column) in LINKED.items()
+                **{
+                    name: self._payload_link(resource, getattr(fields, column))
+                    for name, (resource, column) in LINKED.items()
+                },
+                # Not played by the sandbox: always unset, as in a real payload without them.
+                "category": link(None),
+                "version": link(None),
+                "parent": link(None),
             },
         }
 

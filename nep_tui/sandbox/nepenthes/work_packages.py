@@ -86,7 +86,7 @@ OPEN_ONLY = [Filter("status", "o", [])]
 # --- representation --------------------------------------------------------------------------
 
 
-def _duration(start: str | None, due: str | None) -> str | None:
+def duration(start: str | None, due: str | None) -> str | None:
     if not start or not due:
         return None
     return f"P{(date.fromisoformat(due) - date.fromisoformat(start)).days + 1}D"
@@ -165,6 +165,7 @@ def represent_work_package(
         "activities": link(f"{API}/work_packages/{wp_id}/activities"),
         "relations": link(f"{API}/work_packages/{wp_id}/relations"),
         "watchers": link(f"{API}/work_packages/{wp_id}/watchers"),
+        "customActions": [],
     }
     if can_edit:
         links["update"] = link(f"{API}/work_packages/{wp_id}/form", method="post")
@@ -194,13 +195,15 @@ def represent_work_package(
         body.update(
             startDate=row["start_date"],
             dueDate=row["due_date"],
-            duration=_duration(row["start_date"], row["due_date"]),
+            duration=duration(row["start_date"], row["due_date"]),
         )
     body.update(
         derivedStartDate=None,
         derivedDueDate=None,
         estimatedTime=None,
         derivedEstimatedTime=None,
+        remainingTime=None,
+        derivedRemainingTime=None,
         ignoreNonWorkingDays=False,
         spentTime="PT0S",
         percentageDone=row["percentage_done"],
