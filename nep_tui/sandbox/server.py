@@ -181,7 +181,7 @@ def start_in_thread(
     nepenthes_url, nextcloud_url = _url(nepenthes_sock), _url(nextcloud_sock)
     faults = FaultState()
 
-    store = NepenthesStore(data_dir / "nepenthes.sqlite3")
+    store = NepenthesStore(data_dir / "nepenthes.sqlite3", public_url=lambda: nepenthes_url)
     config = NepenthesConfig(
         public_url=lambda: nepenthes_url,
         nextcloud_url=lambda: nextcloud_url,

@@ -330,7 +330,10 @@ def _shape_problem(endpoint: Endpoint, api_v3: bool, body: Any, text: str) -> st
             return "not an API v3 error document (`_type: Error`)"
         if not str(body.get("errorIdentifier", "")).startswith(API_ERROR_PREFIX):
             return f"errorIdentifier {body.get('errorIdentifier')!r} is not an API v3 URN"
-        if not isinstance(body.get("message"), str) or not body["message"].strip():
+        message = body.get("message")
+        # InvalidQuery carries the query's full_messages: a list of sentences.
+        sentences = message if isinstance(message, list) else [message]
+        if not sentences or not all(isinstance(s, str) and s.strip() for s in sentences):
             return "no message in the error document"
         return None
     if path.startswith("/ocs/"):

@@ -218,13 +218,13 @@ def test_notifications_list_filters_and_embeds(sandbox, member_token):
         json.dumps([{"nope": {"operator": "=", "values": ["1"]}}]),
     ],
 )
-def test_bad_notification_filters_are_422(sandbox, member_token, filters):
+def test_bad_notification_filters_are_400(sandbox, member_token, filters):
     answer = httpx.get(
         f"{sandbox.nepenthes_url}/api/v3/notifications",
         params={"filters": filters},
         headers={"Authorization": f"Bearer {member_token}"},
     )
-    assert answer.status_code == 422 and error_id(answer) == "InvalidQuery"
+    assert answer.status_code == 400 and error_id(answer) == "InvalidQuery"
 
 
 def test_notifications_need_login(sandbox):

@@ -26,7 +26,7 @@ from nep_tui.sandbox.nepenthes.hal import (
     read_json_body,
 )
 from nep_tui.sandbox.nepenthes.meta import represent_user
-from nep_tui.sandbox.nepenthes.projects import represent_project
+from nep_tui.sandbox.nepenthes.projects import represent_project, visible_project
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import visible_work_package
 
@@ -154,7 +154,7 @@ async def edit_comment(request: Request) -> JSONResponse:
 def _users(store: NepenthesStore, viewer_id: int, sql: str, params: tuple[Any, ...]) -> list[Any]:
     admin = permissions.is_admin(store, viewer_id)
     return [
-        represent_user(row, viewer_id=viewer_id, viewer_admin=admin)
+        represent_user(store, row, viewer_id=viewer_id, viewer_admin=admin)
         for row in store.all(sql, params)
     ]
 
@@ -195,6 +195,15 @@ async def available_assignees(request: Request) -> JSONResponse:
     return _members_collection(request, "available_assignees")
 
 
+async def project_available_assignees(request: Request) -> JSONResponse:
+    """The members of a project, linked from the assignee field of its create form's schema."""
+    viewer_id, project = visible_project(request, request.path_params["ref"])
+    elements = _users(request_store(request), viewer_id, MEMBERS, (project["id"],))
+    return hal_response(
+        plain_collection(f"{API}/projects/{project['id']}/available_assignees", elements)
+    )
+
+
 async def add_watcher(request: Request) -> JSONResponse:
     """`{"user": {"href": "/api/v3/users/N"}}`; watching oneself needs only viewing, watching
     for others `add_work_package_watchers` (held by editing roles here). 200 when the user was
@@ -229,7 +238,7 @@ async def add_watcher(request: Request) -> JSONResponse:
     watcher = store.user(user_id)
     assert watcher is not None
     representation = represent_user(
-        watcher, viewer_id=viewer_id, viewer_admin=permissions.is_admin(store, viewer_id)
+        store, watcher, viewer_id=viewer_id, viewer_admin=permissions.is_admin(store, viewer_id)
     )
     return hal_response(representation, status=200 if existed else 201)
 
@@ -282,4 +291,9 @@ routes = [
         methods=["GET"],
     ),
     Route("/api/v3/work_packages/{id:int}/available_projects", available_projects, methods=["GET"]),
+    Route(
+        "/api/v3/projects/{ref}/available_assignees",
+        project_available_assignees,
+        methods=["GET"],
+    ),
 ]

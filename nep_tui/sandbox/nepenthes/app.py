@@ -41,6 +41,7 @@ CORE_MODULES = (
     "notifications",
     "attachments",
     "activities",
+    "avatars",
 )
 OPTIONAL_MODULES = (
     "storages",

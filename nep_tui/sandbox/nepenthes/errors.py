@@ -22,16 +22,16 @@ class ApiError(Exception):
         self,
         status: int,
         identifier: str,
-        message: str | None = None,
+        message: str | list[str] | None = None,
         *,
         attribute: str | None = None,
         headers: dict[str, str] | None = None,
         errors: list[ApiError] | None = None,
     ) -> None:
-        super().__init__(message or MESSAGES.get(status, identifier))
+        self.message: str | list[str] = message or MESSAGES.get(status, identifier)
+        super().__init__(" ".join(self.message) if isinstance(self.message, list) else self.message)
         self.status = status
         self.identifier = identifier
-        self.message = message or MESSAGES.get(status, identifier)
         self.attribute = attribute
         self.headers = headers or {}
         self.errors = errors or []

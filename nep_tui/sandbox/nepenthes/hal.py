@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -41,6 +41,12 @@ def link(href: str | None, title: str | None = None, **extra: Any) -> dict[str, 
         result["title"] = title
     result.update(extra)
     return result
+
+
+def filtered_href(path: str, name: str, value: int) -> str:
+    """A collection filtered by one id, the filters URL-encoded as the real links carry them."""
+    filters = json.dumps([{name: {"operator": "=", "values": [str(value)]}}], separators=(",", ":"))
+    return f"{path}?filters={quote(filters, safe='')}"
 
 
 def formattable(raw: str | None) -> dict[str, Any]:

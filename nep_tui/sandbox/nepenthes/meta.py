@@ -17,6 +17,7 @@ from nep_tui.sandbox.nepenthes.hal import (
     API,
     MAX_PAGE_SIZE,
     PER_PAGE_OPTIONS,
+    filtered_href,
     hal_response,
     link,
     plain_collection,
@@ -38,8 +39,12 @@ def user_link(store: NepenthesStore, user_id: int | None) -> dict[str, Any]:
     return link(f"{API}/users/{row['id']}", user_name(row))
 
 
-def represent_user(row: sqlite3.Row, *, viewer_id: int, viewer_admin: bool) -> dict[str, Any]:
-    """A User; login and email only for oneself and admins, as the real representer does."""
+def represent_user(
+    store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int, viewer_admin: bool
+) -> dict[str, Any]:
+    """A User; login and email only for oneself and admins, as the real representer does.
+    Every sandbox user has a local avatar, so `avatar` is AvatarHelper#avatar_url's absolute
+    `user_avatar_url` (the web route; the API serves the same image)."""
     own = viewer_admin or viewer_id == row["id"]
     body: dict[str, Any] = {
         "_type": "User",
@@ -47,7 +52,7 @@ def represent_user(row: sqlite3.Row, *, viewer_id: int, viewer_admin: bool) -> d
         "name": user_name(row),
         "firstName": row["first_name"],
         "lastName": row["last_name"],
-        "avatar": "",
+        "avatar": f"{store.public_url()}/users/{row['id']}/avatar",
         "status": row["status"],
         "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
@@ -58,12 +63,12 @@ def represent_user(row: sqlite3.Row, *, viewer_id: int, viewer_admin: bool) -> d
             email=row["email"],
             admin=bool(row["admin"]),
             language=row["language"],
+            identityUrl=None,
         )
     body["_links"] = {
         "self": link(f"{API}/users/{row['id']}", user_name(row)),
         "memberships": link(
-            f'{API}/memberships?filters=[{{"principal":{{"operator":"=","values":["{row["id"]}"]}}}}]',
-            "Memberships",
+            filtered_href(f"{API}/memberships", "principal", row["id"]), "Memberships"
         ),
         "showUser": link(f"/users/{row['id']}", type="text/html"),
     }
@@ -177,7 +182,8 @@ def _shares_a_project(store: NepenthesStore, viewer_id: int, user_id: int) -> bo
     )
 
 
-async def user(request: Request) -> JSONResponse:
+def visible_user(request: Request) -> tuple[int, sqlite3.Row]:
+    """The viewer and the user `{ref}` names (`me` or an id); 404 for users they cannot see."""
     store = request_store(request)
     viewer_id = current_user(request)
     ref = request.path_params["ref"]
@@ -187,12 +193,23 @@ async def user(request: Request) -> JSONResponse:
         row = store.user(int(ref))
     else:
         row = None
-    viewer_admin = permissions.is_admin(store, viewer_id)
     if row is None or not (
-        viewer_admin or row["id"] == viewer_id or _shares_a_project(store, viewer_id, row["id"])
+        permissions.is_admin(store, viewer_id)
+        or row["id"] == viewer_id
+        or _shares_a_project(store, viewer_id, row["id"])
     ):
         raise not_found()
-    return hal_response(represent_user(row, viewer_id=viewer_id, viewer_admin=viewer_admin))
+    return viewer_id, row
+
+
+async def user(request: Request) -> JSONResponse:
+    viewer_id, row = visible_user(request)
+    store = request_store(request)
+    return hal_response(
+        represent_user(
+            store, row, viewer_id=viewer_id, viewer_admin=permissions.is_admin(store, viewer_id)
+        )
+    )
 
 
 def _lookup_collection(request: Request, table: str, represent: Any, path: str) -> JSONResponse:

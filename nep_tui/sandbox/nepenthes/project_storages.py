@@ -14,7 +14,7 @@ from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
 from nep_tui.sandbox.nepenthes.nextcloud_client import StorageProblem
-from nep_tui.sandbox.nepenthes.query import Filter, parse_filters
+from nep_tui.sandbox.nepenthes.query import Filter, integer_values, parse_filters
 from nep_tui.sandbox.nepenthes.store import request_store
 
 FILTERS = {"project": {"="}, "storage": {"="}, "storageurl": {"="}}
@@ -79,6 +79,9 @@ def _matches(request: Request, row: dict[str, Any], filters: list[Filter]) -> bo
 async def list_project_storages(request: Request) -> Response:
     user_id = current_user(request)
     filters = parse_filters(request, FILTERS)
+    for flt in filters:
+        if flt.name != "storageurl":
+            integer_values(flt)
     rows = [
         row
         for row in storage_store.project_storages(storage_context.db(request))

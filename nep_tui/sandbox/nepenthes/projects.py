@@ -14,6 +14,7 @@ from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import (
     API,
+    filtered_href,
     formattable,
     hal_response,
     link,
@@ -102,16 +103,17 @@ def represent_project(store: NepenthesStore, row: sqlite3.Row, *, viewer_id: int
         "types": link(f"{API}/projects/{pid}/types"),
         "categories": link(f"{API}/projects/{pid}/categories"),
         "versions": link(f"{API}/projects/{pid}/versions"),
-        "memberships": link(
-            f'{API}/memberships?filters=[{{"project":{{"operator":"=","values":["{pid}"]}}}}]'
-        ),
+        "memberships": link(filtered_href(f"{API}/memberships", "project", pid)),
     }
     if permissions.allowed(store, viewer_id, "add_work_packages", pid):
         links["createWorkPackage"] = link(f"{API}/projects/{pid}/work_packages/form", method="post")
-        links["createWorkPackageImmediate"] = link(
+        links["createWorkPackageImmediately"] = link(
             f"{API}/projects/{pid}/work_packages", method="post"
         )
-    if store.table_exists("project_storages"):
+    if store.table_exists("project_storages") and permissions.allowed(
+        store, viewer_id, "view_file_links", pid
+    ):
+        links["projectStorages"] = link(filtered_href(f"{API}/project_storages", "projectId", pid))
         links["storages"] = [
             link(f"{API}/storages/{storage['id']}", storage["name"])
             for storage in store.all(

@@ -2,8 +2,11 @@
 
 Filter names may be camelCase or snake_case (`project` / `project_id`, `readIAN` / `read_ian`);
 they are normalised to one camelCase name without an `Id` suffix. A filter that is malformed,
-unknown or used with an operator it does not support raises `InvalidQuery` (400), or 422 for
-the endpoints that answer so (notifications).
+unknown, used with an operator it does not support or given values it does not know raises
+`InvalidQuery` (400) whose message is a list of sentences: the real endpoints raise
+`InvalidQuery.new(query.errors.full_messages)`, each sentence "Filters <filter> <problem>".
+Operators that take no values (`o`, `c`, `*`, `!*`, `t`, `w`) accept `"values": null` or none,
+as the real `values=` turns anything into `Array(values)`.
 """
 
 from __future__ import annotations
@@ -42,9 +45,35 @@ def canonical_name(name: str, known: Mapping[str, Any]) -> str:
     return key
 
 
-def _error(message: str, status: int) -> ApiError:
-    identifier = "InvalidQuery"
-    return ApiError(status, identifier, message)
+# Operators whose real `requires_value?` is false: status open/closed, any/none, today, this week.
+VALUELESS_OPERATORS = frozenset({"o", "c", "*", "!*", "t", "w"})
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _error(message: str) -> ApiError:
+    return ApiError(400, "InvalidQuery", [message])
+
+
+def human_name(name: str) -> str:
+    """Rails' `humanize` of the snake_case name, as `errors.full_message` prints a filter:
+    `resourceId` → `Resource`, `name_and_identifier` → `Name and identifier`."""
+    snake = _CAMEL_HUMP.sub("_", name).lower().removesuffix("_id")
+    words = snake.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def invalid_values(flt: Filter) -> ApiError:
+    """The values name nothing the filter knows (the list strategies' inclusion check)."""
+    return _error(f"Filters {human_name(flt.label or flt.name)} filter has invalid values.")
+
+
+def _values(spec: dict[str, Any], name: str) -> list[str]:
+    values = spec.get("values")
+    if values is None:
+        return []
+    if not isinstance(values, list) or not all(isinstance(value, (str, int)) for value in values):
+        raise _error(f"Filters {human_name(name)} filter has invalid values.")
+    return [str(value) for value in values]
 
 
 def parse_filters(
@@ -52,7 +81,6 @@ def parse_filters(
     allowed: Mapping[str, set[str]],
     *,
     default: list[Filter] | None = None,
-    error_status: int = 400,
 ) -> list[Filter]:
     """The request's filters; `allowed` maps canonical names (lowercase, no underscores) to the
     operators they accept."""
@@ -62,50 +90,55 @@ def parse_filters(
     try:
         parsed = json.loads(raw)
     except ValueError:
-        raise _error("Filters are not valid JSON.", error_status) from None
+        raise _error("Filters are not valid JSON.") from None
     if not isinstance(parsed, list):
-        raise _error("Filters must be a JSON array.", error_status)
+        raise _error("Filters must be a JSON array.")
     filters: list[Filter] = []
     for entry in parsed:
         if not isinstance(entry, dict) or len(entry) != 1:
-            raise _error(
-                "Each filter must be an object with exactly one filter name.", error_status
-            )
+            raise _error("Each filter must be an object with exactly one filter name.")
         ((name, spec),) = entry.items()
-        canonical = canonical_name(str(name), allowed)
+        name = str(name)
+        canonical = canonical_name(name, allowed)
         if canonical not in allowed:
-            raise _error(f"Filter {name} does not exist.", error_status)
-        if not isinstance(spec, dict) or not isinstance(spec.get("operator"), str):
-            raise _error(f"{name}: the filter needs an operator.", error_status)
-        operator = spec["operator"]
-        if operator not in allowed[canonical]:
-            raise _error(f"{name}: operator {operator} is not valid for this filter.", error_status)
-        values = spec.get("values", [])
-        if not isinstance(values, list) or not all(
-            isinstance(value, (str, int)) for value in values
-        ):
-            raise _error(f"{name}: values must be a list of strings.", error_status)
-        values = [str(value) for value in values]
-        if operator not in ("o", "c", "*", "!*") and not values:
-            raise _error(f"{name}: the filter needs a value.", error_status)
-        filters.append(Filter(canonical, operator, values, str(name)))
+            raise _error(f"Filters {human_name(name)} filter does not exist.")
+        operator = spec.get("operator") if isinstance(spec, dict) else None
+        if not isinstance(operator, str) or operator not in allowed[canonical]:
+            raise _error(
+                f"Filters {human_name(name)} Operator is not set to one of the allowed values."
+            )
+        assert isinstance(spec, dict)
+        values = _values(spec, name)
+        if operator in VALUELESS_OPERATORS:
+            values = []
+        elif not any(value.strip() for value in values):
+            raise _error(f"Filters {human_name(name)} can't be blank.")
+        filters.append(Filter(canonical, operator, values, name))
     return filters
 
 
-def integer_values(flt: Filter, error_status: int = 400) -> list[int]:
+def integer_values(flt: Filter) -> list[int]:
     """Ids of an id-valued filter; `me` is resolved by the caller before this."""
     try:
         ids = [int(value) for value in flt.values]
     except ValueError:
-        raise _error(f"{flt}: the values must be ids.", error_status) from None
+        raise invalid_values(flt) from None
     if not all(0 <= value < 2**63 for value in ids):
-        raise _error(f"{flt}: the values must be ids.", error_status)
+        raise invalid_values(flt)
     return ids
 
 
-def boolean_value(flt: Filter, error_status: int = 400) -> bool:
+def known_ids(flt: Filter, known: set[int] | list[int]) -> list[int]:
+    """The filter's ids, each of which must be among `known` (what the user may see)."""
+    ids = integer_values(flt)
+    if not set(ids) <= set(known):
+        raise invalid_values(flt)
+    return ids
+
+
+def boolean_value(flt: Filter) -> bool:
     if len(flt.values) != 1 or flt.values[0] not in ("t", "f", "true", "false"):
-        raise _error(f"{flt}: the value must be t or f.", error_status)
+        raise invalid_values(flt)
     return flt.values[0] in ("t", "true")
 
 
@@ -116,8 +149,6 @@ def parse_sort(
     request: Request,
     allowed: Mapping[str, str],
     default: list[tuple[str, str]],
-    *,
-    error_status: int = 400,
 ) -> str:
     """An SQL ORDER BY clause from `sortBy`; `allowed` maps canonical names to SQL columns."""
     raw = request.query_params.get("sortBy")
@@ -126,21 +157,21 @@ def parse_sort(
         try:
             parsed: Any = json.loads(raw)
         except ValueError:
-            raise _error("sortBy is not valid JSON.", error_status) from None
+            raise _error("sortBy is not valid JSON.") from None
         if not isinstance(parsed, list) or not all(
             isinstance(pair, list)
             and len(pair) == 2
             and all(isinstance(part, str) for part in pair)
             for pair in parsed
         ):
-            raise _error("sortBy must be a list of [name, direction] pairs.", error_status)
+            raise _error("sortBy must be a list of [name, direction] pairs.")
         pairs = [(canonical_name(name, allowed), direction) for name, direction in parsed]
     clauses = []
     for name, direction in pairs:
         if name not in allowed:
-            raise _error(f"Cannot sort by {name}.", error_status)
+            raise _error(f"Cannot sort by {name}.")
         if direction.lower() not in _SORT_DIRECTIONS:
-            raise _error(f"Sort direction {direction} is not valid.", error_status)
+            raise _error(f"Sort direction {direction} is not valid.")
         clauses.append(f"{allowed[name]} {direction.upper()}")
     return ", ".join(clauses) if clauses else "1"
 

@@ -1,5 +1,11 @@
 """Work package schemas (`/api/v3/work_packages/schemas/{project}-{type}`): which fields exist,
-which are required or writable, and the allowed values of the linked ones."""
+which are required or writable, and the allowed values of the linked ones.
+
+As the real WorkPackageSchemaRepresenter: type, status and priority embed their allowed values
+(`_embedded.allowedValues`) and link them (`_links.allowedValues`, with titles); assignee and
+accountable link the collection of possible users instead, and so does project in the schema of
+an existing work package (its `available_projects`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from nep_tui.sandbox.nepenthes import permissions
 from nep_tui.sandbox.nepenthes.auth import current_user
 from nep_tui.sandbox.nepenthes.errors import not_found
 from nep_tui.sandbox.nepenthes.hal import API, hal_response, link
-from nep_tui.sandbox.nepenthes.meta import user_name
+from nep_tui.sandbox.nepenthes.meta import represent_priority, represent_status, represent_type
 from nep_tui.sandbox.nepenthes.projects import enabled_types
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
 
@@ -31,29 +37,46 @@ def _field(
     }
 
 
-def _allowed(
-    kind: str, name: str, items: list[tuple[str, str]], *, required: bool = True
-) -> dict[str, Any]:
+def _embedded(kind: str, name: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
     return _field(
         kind,
         name,
-        required=required,
-        _links={"allowedValues": [link(href, title) for href, title in items]},
+        required=True,
+        location="_links",
+        _embedded={"allowedValues": elements},
+        _links={"allowedValues": [element["_links"]["self"] for element in elements]},
+    )
+
+
+def _linked(kind: str, name: str, allowed: Any, *, required: bool) -> dict[str, Any]:
+    """`allowed`: a list of links, or one link to the collection of allowed values."""
+    return _field(
+        kind, name, required=required, location="_links", _links={"allowedValues": allowed}
     )
 
 
 def work_package_schema(
-    store: NepenthesStore, project_id: int, type_id: int, status_ids: list[int] | None = None
+    store: NepenthesStore,
+    project_id: int,
+    type_id: int,
+    status_ids: list[int] | None = None,
+    work_package_id: int | None = None,
 ) -> dict[str, Any]:
     """`status_ids`: the statuses the workflow allows from a work package's current status
-    (the schema of a form); every status when absent (the schema resource itself)."""
+    (the schema of a form); every status when absent (the schema resource itself).
+    `work_package_id`: the work package being edited, whose own collections list the
+    assignees and projects; the project's assignees otherwise."""
     milestone = bool(store.scalar("SELECT is_milestone FROM types WHERE id=?", (type_id,)))
-    members = store.all(
-        "SELECT users.* FROM users JOIN memberships ON memberships.user_id = users.id"
-        " WHERE memberships.project_id=? ORDER BY users.id",
-        (project_id,),
-    )
-    assignable = [(f"{API}/users/{row['id']}", user_name(row)) for row in members]
+    projects: list[dict[str, Any]] | dict[str, Any]
+    if work_package_id is None:
+        assignable = link(f"{API}/projects/{project_id}/available_assignees")
+        projects = [
+            link(f"{API}/projects/{row['id']}", row["name"])
+            for row in store.all("SELECT * FROM projects WHERE id=?", (project_id,))
+        ]
+    else:
+        assignable = link(f"{API}/work_packages/{work_package_id}/available_assignees")
+        projects = link(f"{API}/work_packages/{work_package_id}/available_projects")
     dates: dict[str, Any] = (
         {"date": _field("Date", "Date")}
         if milestone
@@ -70,39 +93,30 @@ def work_package_schema(
         "percentageDone": _field("Integer", "% Complete"),
         "createdAt": _field("DateTime", "Created on", required=True, writable=False),
         "updatedAt": _field("DateTime", "Updated on", required=True, writable=False),
-        "author": _field("User", "Author", required=True, writable=False),
-        "project": _allowed(
-            "Project",
-            "Project",
-            [
-                (f"{API}/projects/{row['id']}", row["name"])
-                for row in store.all("SELECT * FROM projects WHERE id=?", (project_id,))
-            ],
+        "author": _field("User", "Author", required=True, writable=False, location="_links"),
+        "project": _linked("Project", "Project", projects, required=True),
+        "type": _embedded(
+            "Type", "Type", [represent_type(row) for row in enabled_types(store, project_id)]
         ),
-        "type": _allowed(
-            "Type",
-            "Type",
-            [(f"{API}/types/{row['id']}", row["name"]) for row in enabled_types(store, project_id)],
-        ),
-        "status": _allowed(
+        "status": _embedded(
             "Status",
             "Status",
             [
-                (f"{API}/statuses/{row['id']}", row["name"])
+                represent_status(row)
                 for row in store.all("SELECT * FROM statuses ORDER BY position")
                 if status_ids is None or row["id"] in status_ids
             ],
         ),
-        "priority": _allowed(
+        "priority": _embedded(
             "Priority",
             "Priority",
             [
-                (f"{API}/priorities/{row['id']}", row["name"])
+                represent_priority(row)
                 for row in store.all("SELECT * FROM priorities ORDER BY position")
             ],
         ),
-        "assignee": _allowed("User", "Assignee", assignable, required=False),
-        "responsible": _allowed("User", "Accountable", assignable, required=False),
+        "assignee": _linked("User", "Assignee", assignable, required=False),
+        "responsible": _linked("User", "Accountable", assignable, required=False),
         "_links": {"self": link(f"{API}/work_packages/schemas/{project_id}-{type_id}")},
     }
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +12,7 @@ from starlette.routing import Route
 
 from nep_tui.sandbox.nepenthes import permissions, storage_context, storage_settings, storage_store
 from nep_tui.sandbox.nepenthes.auth import current_user
-from nep_tui.sandbox.nepenthes.hal import API, hal_response, link, plain_collection
+from nep_tui.sandbox.nepenthes.hal import API, filtered_href, hal_response, link, plain_collection
 from nep_tui.sandbox.nepenthes.nextcloud_client import (
     NextcloudClient,
     StorageNotConnected,
@@ -43,6 +42,10 @@ async def authorization_state(client: NextcloudClient, user_id: int) -> str:
     return "Connected"
 
 
+# What a live Nextcloud storage answers (the recorded GET /api/v3/storages/1 of a Docker fixture).
+FORBIDDEN_FILE_NAME_CHARACTERS = '<>:"\\/|?*'
+
+
 def _upload_project_ids(request: Request, storage_id: int, user_id: int) -> list[int]:
     rows = storage_store.project_storages(storage_context.db(request), storage_id=storage_id)
     return sorted(
@@ -50,13 +53,6 @@ def _upload_project_ids(request: Request, storage_id: int, user_id: int) -> list
         for row in rows
         if storage_context.allowed(request, user_id, "manage_file_links", row["project_id"])
     )
-
-
-def project_storages_href(storage_id: int) -> str:
-    filters = json.dumps(
-        [{"storageId": {"operator": "=", "values": [str(storage_id)]}}], separators=(",", ":")
-    )
-    return f"{API}/project_storages?filters={filters}"
 
 
 async def storage_json(request: Request, storage: dict[str, Any], user_id: int) -> dict[str, Any]:
@@ -75,7 +71,7 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         "authorizationState": link(
             f"{URN_STORAGES}authorization:{state}", AUTHORIZATION_TITLES[state]
         ),
-        "projectStorages": link(project_storages_href(storage_id)),
+        "projectStorages": link(filtered_href(f"{API}/project_storages", "storageId", storage_id)),
         "prepareUpload": [
             link(
                 f"{API}/storages/{storage_id}/files/prepare_upload",
@@ -97,6 +93,7 @@ async def storage_json(request: Request, storage: dict[str, Any], user_id: int) 
         "id": storage_id,
         "name": storage["name"],
         "hasApplicationPassword": bool(storage["has_application_password"]),
+        "forbiddenFileNameCharacters": FORBIDDEN_FILE_NAME_CHARACTERS,
         "configured": _configured(request, storage),
         "createdAt": storage["created_at"],
         "updatedAt": storage["updated_at"],

@@ -7,7 +7,7 @@ create them with their own `init_schema(db)` using `CREATE TABLE IF NOT EXISTS`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,8 +156,11 @@ def now_iso() -> str:
 class NepenthesStore:
     """Holds the one sqlite3 connection. Autocommit; use `transaction()` to group writes."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, public_url: Callable[[], str] = lambda: "") -> None:
+        """`public_url`: the server's origin for the few absolute URLs the API gives (avatars),
+        known once the socket is bound."""
         self.db_path = Path(db_path)
+        self.public_url = public_url
         # The connection is created on the starting thread (seeding) and then used only by the
         # server's event-loop thread, never by two threads at once.
         self.db = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)

@@ -24,10 +24,12 @@ from nep_tui.sandbox.nepenthes.hal import (
     link,
     read_json_body,
 )
+from nep_tui.sandbox.nepenthes.meta import user_name
 from nep_tui.sandbox.nepenthes.projects import enabled_types, visible_project
 from nep_tui.sandbox.nepenthes.schemas import work_package_schema
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, inserted_id, now_iso, request_store
 from nep_tui.sandbox.nepenthes.work_packages import (
+    duration,
     represent_work_package,
     visible_work_package,
 )
@@ -247,29 +249,52 @@ class Draft:
                 errors=self.errors,
             )
 
+    def _payload_link(self, resource: str, value: int | None) -> dict[str, Any]:
+        """A payload link carries the title of what it names, as the real payload does."""
+        if value is None:
+            return link(None)
+        row = self.store.one(f"SELECT * FROM {resource} WHERE id=?", (value,))
+        if row is None:
+            return link(f"{API}/{resource}/{value}")
+        title = user_name(row) if resource == "users" else row["name"]
+        return link(f"{API}/{resource}/{value}", title)
+
     def payload(self) -> dict[str, Any]:
         fields = self.fields
         return {
             "subject": fields.subject,
             "description": formattable(fields.description),
+            "scheduleManually": False,
             "startDate": fields.start_date,
             "dueDate": fields.due_date,
+            "estimatedTime": None,
+            "duration": duration(fields.start_date, fields.due_date),
+            "ignoreNonWorkingDays": False,
             "percentageDone": fields.percentage_done,
+            "remainingTime": None,
             "_links": {
-                name: link(
-                    f"{API}/{resource}/{value}"
-                    if (value := getattr(fields, column)) is not None
-                    else None
-                )
-                for name, (resource, column) in LINKED.items()
+                **{
+                    name: self._payload_link(resource, getattr(fields, column))
+                    for name, (resource, column) in LINKED.items()
+                },
+                # Not played by the sandbox: always unset, as in a real payload without them.
+                "category": link(None),
+                "version": link(None),
+                "parent": link(None),
             },
         }
 
-    def form(self, self_href: str, commit: dict[str, Any]) -> dict[str, Any]:
+    def form(
+        self, self_href: str, commit: dict[str, Any], work_package_id: int | None = None
+    ) -> dict[str, Any]:
         fields = self.fields
         schema = (
             work_package_schema(
-                self.store, fields.project_id, fields.type_id, self.allowed_statuses()
+                self.store,
+                fields.project_id,
+                fields.type_id,
+                self.allowed_statuses(),
+                work_package_id,
             )
             if fields.project_id is not None
             and fields.type_id is not None
@@ -414,7 +439,7 @@ async def _update_draft(request: Request) -> tuple[int, sqlite3.Row, dict[str, A
 async def update_form(request: Request) -> JSONResponse:
     _viewer, row, _body, draft = await _update_draft(request)
     href = f"{API}/work_packages/{row['id']}"
-    return hal_response(draft.form(f"{href}/form", link(href, method="patch")))
+    return hal_response(draft.form(f"{href}/form", link(href, method="patch"), row["id"]))
 
 
 async def update(request: Request) -> JSONResponse:

@@ -39,6 +39,7 @@ from nep_tui.sandbox.nepenthes.projects import (
 from nep_tui.sandbox.nepenthes.query import (
     Filter,
     integer_values,
+    known_ids,
     like_pattern,
     parse_filters,
     parse_sort,
@@ -85,7 +86,7 @@ OPEN_ONLY = [Filter("status", "o", [])]
 # --- representation --------------------------------------------------------------------------
 
 
-def _duration(start: str | None, due: str | None) -> str | None:
+def duration(start: str | None, due: str | None) -> str | None:
     if not start or not due:
         return None
     return f"P{(date.fromisoformat(due) - date.fromisoformat(start)).days + 1}D"
@@ -122,7 +123,7 @@ class _Lookups:
         if user_id not in self._users:
             row = self.row("users", user_id)
             self._users[user_id] = represent_user(
-                row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin
+                self.store, row, viewer_id=self.viewer_id, viewer_admin=self._viewer_admin
             )
         return self._users[user_id]
 
@@ -164,6 +165,7 @@ def represent_work_package(
         "activities": link(f"{API}/work_packages/{wp_id}/activities"),
         "relations": link(f"{API}/work_packages/{wp_id}/relations"),
         "watchers": link(f"{API}/work_packages/{wp_id}/watchers"),
+        "customActions": [],
     }
     if can_edit:
         links["update"] = link(f"{API}/work_packages/{wp_id}/form", method="post")
@@ -193,13 +195,15 @@ def represent_work_package(
         body.update(
             startDate=row["start_date"],
             dueDate=row["due_date"],
-            duration=_duration(row["start_date"], row["due_date"]),
+            duration=duration(row["start_date"], row["due_date"]),
         )
     body.update(
         derivedStartDate=None,
         derivedDueDate=None,
         estimatedTime=None,
         derivedEstimatedTime=None,
+        remainingTime=None,
+        derivedRemainingTime=None,
         ignoreNonWorkingDays=False,
         spentTime="PT0S",
         percentageDone=row["percentage_done"],
@@ -231,6 +235,12 @@ def _ids_clause(column: str, operator: str, ids: list[int] | set[int]) -> tuple[
     if operator == "!":
         return f"({column} IS NULL OR {column} NOT IN ({marks}))", list(ids)
     return f"{column} IN ({marks})", list(ids)
+
+
+def _known(request: Request, flt: Filter, table: str) -> list[int]:
+    """The list filters' values must name rows that exist ("... filter has invalid values.")."""
+    rows = request_store(request).all(f"SELECT id FROM {table}")
+    return known_ids(flt, [row["id"] for row in rows])
 
 
 def _user_ids(flt: Filter, viewer_id: int) -> list[int]:
@@ -328,14 +338,20 @@ def _filter_clause(request: Request, viewer_id: int, flt: Filter) -> tuple[str, 
         case "status":
             if flt.operator in ("o", "c"):
                 return f"s.is_closed = {1 if flt.operator == 'c' else 0}", []
-            return _ids_clause("wp.status_id", flt.operator, integer_values(flt))
+            return _ids_clause("wp.status_id", flt.operator, _known(request, flt, "statuses"))
         case "assignee" | "responsible" if flt.operator in ("*", "!*"):
             return f"wp.{flt.name}_id IS {'NOT ' if flt.operator == '*' else ''}NULL", []
         case "assignee" | "responsible" | "author":
             return _ids_clause(f"wp.{flt.name}_id", flt.operator, _user_ids(flt, viewer_id))
-        case "id" | "type" | "project" | "priority":
-            column = "wp.id" if flt.name == "id" else f"wp.{flt.name}_id"
-            return _ids_clause(column, flt.operator, integer_values(flt))
+        case "id":
+            return _ids_clause("wp.id", flt.operator, integer_values(flt))
+        case "type":
+            return _ids_clause("wp.type_id", flt.operator, _known(request, flt, "types"))
+        case "priority":
+            return _ids_clause("wp.priority_id", flt.operator, _known(request, flt, "priorities"))
+        case "project":
+            visible = permissions.visible_project_ids(request_store(request), viewer_id)
+            return _ids_clause("wp.project_id", flt.operator, known_ids(flt, visible))
         case "filelinkoriginid":
             return _linked_clause(request, viewer_id, "origin_id", flt.values)
         case "storageid":
