@@ -95,12 +95,16 @@ async def save_stream(
     if is_html(response) and not _html_expected(expected, target):
         raise sign_in_page(response)
     packed = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    size = expected.size
+    if packed and size is None and expected.size_lookup is not None:
+        # Packed although identity was asked for: the file's size bounds what is unpacked.
+        size = await expected.size_lookup()
     total = None if packed else _content_length(response)
-    total = total if total is not None else expected.size
+    total = total if total is not None else size
     chunks = bodies.transfer_chunks(
         response,
         endpoint=endpoint_of(response.request.method, response.request.url),
-        max_bytes=expected.size if packed else None,
+        max_bytes=size if packed else None,
         stall_seconds=limits.stall_seconds,
         stall_bytes=limits.stall_bytes,
     )

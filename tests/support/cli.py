@@ -38,3 +38,18 @@ def nep_json(sandbox, *args: str, login: str = "member") -> Any:
     run = nep(*as_user(sandbox, login), "--json", *args)
     assert run.exit_code == 0, run.stderr
     return run.json
+
+
+def through(proxy, sandbox, login: str = "member") -> list[str]:
+    """The global options that log in as `login`, talking to `sandbox` through the fault proxy."""
+    return ["--server", proxy.nepenthes_url, "--token", sandbox.user(login).api_token]
+
+
+def one_sentence(run: Run) -> str:
+    """The failed run's stderr: exactly one `error:` line and no traceback; that line."""
+    assert run.exit_code not in (0, 1), (run.exit_code, run.stderr)
+    assert "Traceback" not in run.stderr and "unexpected internal error" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], run.stderr
+    return errors[0]
