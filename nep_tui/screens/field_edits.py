@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from nep_tui.api.activity import WorkPackageConflict, WorkPackageEdit
+from nep_tui.api.activity import WorkPackageEdit
 from nep_tui.api.models import AllowedValue, User
 from nep_tui.dialogs.choose_value import Choice
-from nep_tui.dialogs.confirm import ConfirmDialog
 from nep_tui.formatting import plain
 
 DATE_HINT = "YYYY-MM-DD; empty clears it."
@@ -59,22 +58,3 @@ def describe_edit(edit: WorkPackageEdit, label: str) -> str:
     """`Status → In progress`: `label` is how the new value reads (server text made plain)."""
     names = [_FIELD_NAMES.get(name, name) for name in edit.changed]
     return f"{', '.join(names)} → {plain(label)}" if edit.changed else "nothing"
-
-
-def conflict_dialog(conflict: WorkPackageConflict, mine: str) -> ConfirmDialog:
-    """Re-apply (True) or drop (False) one's edit, seeing what the server got meanwhile."""
-    theirs = [
-        f"{plain(activity.user_name or 'Someone')}: {plain(sentence)}"
-        for activity in conflict.server_changes
-        for sentence in (activity.plain_details or (["commented"] if activity.comment else []))
-    ]
-    return ConfirmDialog(
-        f"#{conflict.current.display_id} was changed on the server meanwhile",
-        f"Your change (not saved): {mine}",
-        detail="Changed meanwhile:\n"
-        + ("\n".join(f"• {line}" for line in theirs) or "• it was saved again")
-        + "\nRe-apply yours on top of theirs, or drop it.",
-        confirm_label="Re-apply mine",
-        cancel_label="Drop mine",
-        destructive=False,
-    )

@@ -26,6 +26,7 @@ from nep_tui.api.models import StorageFile, WorkPackage
 from nep_tui.dialogs.ask_value import AskValueDialog
 from nep_tui.dialogs.choose_value import Choice, ChooseValueDialog
 from nep_tui.dialogs.confirm import ConfirmDialog
+from nep_tui.dialogs.conflict import ConflictDialog
 from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.dialogs.edit_text import EditTextDialog
 from nep_tui.failures import sentence
@@ -39,7 +40,6 @@ from nep_tui.screens.field_edits import (
     assignee_choices,
     check_date,
     check_subject,
-    conflict_dialog,
     describe_edit,
     parsed_date,
 )
@@ -429,7 +429,7 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
                     self.notify(f"Dropped: {mine}", title="Not saved", markup=False)
                     self.action_reload()
 
-            self.app.push_screen(conflict_dialog(conflict, mine), answered)
+            self.app.push_screen(ConflictDialog(conflict, mine), answered)
             return
         except NepError as error:
             self._not_saved(error)

@@ -11,7 +11,7 @@ from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.dialogs.ask_value import AskValueDialog
 from nep_tui.dialogs.choose_value import ChooseValueDialog
-from nep_tui.dialogs.confirm import ConfirmDialog
+from nep_tui.dialogs.conflict import ConflictDialog, server_change_lines
 from nep_tui.dialogs.edit_text import EditTextDialog
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.activity_timeline import PAGE, ActivityTimeline, CommentEntry
@@ -202,10 +202,13 @@ async def test_a_conflict_shows_their_change_and_reapplies_mine_once(fresh_sandb
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChooseValueDialog))
         await _api(fresh_sandbox, "admin", admin_renames("Renamed by Ada"))  # after the form
         await choose(pilot, "in prog")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictDialog))
         dialog = pilot.app.screen
-        assert "Status → In progress" in dialog.subject
-        assert "Ada Admin: Subject changed from Collect requirements" in dialog.detail
+        assert dialog.mine == "Status → In progress"
+        assert server_change_lines(dialog.conflict) == [
+            "Ada Admin: Subject changed from Collect requirements from the sales team"
+            " to Renamed by Ada"
+        ]
         await pilot.press("y")
         await settle(pilot)
 
@@ -220,7 +223,7 @@ async def test_a_conflict_shows_their_change_and_reapplies_mine_once(fresh_sandb
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChooseValueDialog))
         await _api(fresh_sandbox, "admin", admin_renames("Renamed again"))
         await choose(pilot, "high")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictDialog))
         await pilot.press("n")
         await settle(pilot)
         now = await _api(fresh_sandbox, "member", lambda client: client.work_package(TASK))
