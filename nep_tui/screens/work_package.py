@@ -201,7 +201,6 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     def action_reload(self) -> None:
         self.query_one("#wp-body").loading = True
         self._load()
-        self.query_one(ActivityTimeline).reload(self.work_package_id)
 
     @work(
         exclusive=True,
@@ -238,6 +237,8 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         if event.worker.group != "work-package" or not event.worker.is_finished:
             return
         self.query_one("#wp-body").loading = False
+        # After the work package, which is what the screen opens on: never delayed by it.
+        self.query_one(ActivityTimeline).reload(self.work_package_id)
         error = self.query_one("#wp-error", ErrorState)
         error.display = event.state is WorkerState.ERROR
         if event.state is WorkerState.ERROR and event.worker.error is not None:

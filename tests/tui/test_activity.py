@@ -318,3 +318,19 @@ async def test_the_timeline_pages_earlier_activity_in(fresh_sandbox):
         await settle(pilot)
         assert len(timeline.query(".activity-comment, .activity-change")) == total
         assert not timeline.has_earlier
+
+
+async def test_ctrl_e_writes_the_comment_in_the_users_editor(fresh_sandbox, monkeypatch):
+    # The editor appends a line to the draft it is given, as a user would.
+    monkeypatch.setenv("VISUAL", 'sh -c \'printf "and from the editor" >> "$0"\'')
+    async with _app(fresh_sandbox).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m", *"typed here ")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        box = pilot.app.screen.query_one(CommentBox)
+        assert box.area.text == "typed here and from the editor"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    last = (await _api(fresh_sandbox, "member", lambda client: client.activities(TASK)))[-1]
+    assert last.comment == "typed here and from the editor"
