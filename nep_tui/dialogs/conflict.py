@@ -20,7 +20,7 @@ def server_change_lines(conflict: WorkPackageConflict) -> list[str]:
     lines = [
         f"{plain(activity.user_name or 'Someone')}: {plain(sentence)}"
         for activity in conflict.server_changes
-        for sentence in (activity.plain_details or (["commented"] if activity.comment else []))
+        for sentence in [*activity.plain_details, *(["commented"] if activity.comment else [])]
     ]
     return lines or ["It was saved again, with no field changed."]
 

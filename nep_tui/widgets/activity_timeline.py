@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -41,21 +42,20 @@ def change_line(activity: Activity) -> str:
 
 
 class CommentEntry(Vertical):
+    """Who commented when, the fields changed with it (one line each), then its Markdown."""
+
     def __init__(self, activity: Activity) -> None:
         super().__init__(classes="activity-comment")
         self.activity = activity
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        edited = (
-            " (edited)" if self.activity.updated_at not in (None, self.activity.created_at) else ""
-        )
+    def compose(self) -> ComposeResult:
+        when = format_datetime(self.activity.created_at)
         yield Label(
-            Content(
-                f"{format_datetime(self.activity.created_at)} {_author(self.activity)}"
-                f" commented{edited}"
-            ),
+            Content(f"{when} {_author(self.activity)} commented"),
             classes="activity-comment-header",
         )
+        for detail in self.activity.plain_details:
+            yield Static(Content(plain(detail)), classes="activity-comment-change")
         yield ServerMarkdown(classes="activity-comment-text")
 
     async def on_mount(self) -> None:
@@ -102,7 +102,7 @@ class ActivityTimeline(ReportsWorkerFailures, VerticalScroll):
         self.activities: list[Activity] = []
         self.shown_from = 0
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Label("Loading the activity…", id="activity-earlier-hint")
 
     def reload(self, work_package_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -42,7 +43,7 @@ class CommentBox(ReportsWorkerFailures, Vertical):
         super().__init__(id=id)
         self.work_package_id: int | None = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield TextArea(id="comment-text", soft_wrap=True)
         yield Label(
             "Comment (Markdown, @name mentions) · ctrl+s send · ctrl+e editor", id="comment-hint"

@@ -54,6 +54,7 @@ ACTIVITIES = [
         version=3,
         created_at=_at(9),
         user_name=f"Max {HOSTILE}",
+        details=["**% Complete** changed from *10%* to *30%*"],
         comment=f"**Looks good**, {MENTION}:\n\n- one\n- `two`\n\n{HOSTILE}",
     ),
     Activity(
