@@ -227,21 +227,21 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
 
     # --- navigation -----------------------------------------------------------------------
 
-    def open_work_package(self, work_package_id: int) -> None:
+    def open_work_package(self, work_package_id: int, *, at_activity: bool = False) -> None:
         """Show one work package on top of the current screen."""
         if self.client is None:
             self.notify("Log in first to open work packages.", severity="warning")
             return
         from nep_tui.screens.work_package import WorkPackageScreen
 
-        self.push_screen(WorkPackageScreen(work_package_id))
+        self.push_screen(WorkPackageScreen(work_package_id, at_activity=at_activity))
 
     def action_open_work_package(self, work_package_id: int) -> None:
         self.open_work_package(work_package_id)
 
     @on(OpenWorkPackage)
     def _open_work_package_requested(self, event: OpenWorkPackage) -> None:
-        self.open_work_package(event.work_package_id)
+        self.open_work_package(event.work_package_id, at_activity=event.at_activity)
 
     async def action_back(self) -> None:
         if len(self.screen_stack) > 2:

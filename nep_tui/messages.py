@@ -12,6 +12,8 @@ class OpenWorkPackage(Message):
     """Someone asked to see a work package (a notification, a table row, a pasted link)."""
 
     work_package_id: int
+    at_activity: bool = False
+    """Open it at its activity, with the comment box focused (from a notification)."""
 
 
 @dataclass

@@ -145,7 +145,7 @@ class NotificationsScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     @on(NotificationList.Chosen)
     def _chosen(self, event: NotificationList.Chosen) -> None:
         if event.notification.resource_id is not None:
-            self.post_message(OpenWorkPackage(event.notification.resource_id))
+            self.post_message(OpenWorkPackage(event.notification.resource_id, at_activity=True))
 
     def action_mark_read(self) -> None:
         notification = self.notification_list.highlighted_notification

@@ -1,8 +1,10 @@
-"""One work package: attributes and description, its attachments, then its linked files."""
+"""One work package: attributes and description, its attachments, its linked files, then its
+activity with a comment box; keys change its fields through the server's update form."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -17,22 +19,39 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
+from nep_tui.api.activity import WorkPackageConflict, WorkPackageEdit
 from nep_tui.api.detail import WorkPackageDetail, cached_work_package_detail, work_package_detail
-from nep_tui.api.errors import NetworkUnreachable
+from nep_tui.api.errors import NepError, NetworkUnreachable, ValidationFailed
 from nep_tui.api.models import StorageFile, WorkPackage
+from nep_tui.dialogs.ask_value import AskValueDialog
+from nep_tui.dialogs.choose_value import Choice, ChooseValueDialog
 from nep_tui.dialogs.confirm import ConfirmDialog
+from nep_tui.dialogs.conflict import ConflictDialog
 from nep_tui.dialogs.download_folder import DownloadFolderDialog
+from nep_tui.dialogs.edit_text import EditTextDialog
+from nep_tui.failures import sentence
 from nep_tui.formatting import format_date, format_datetime, plain
 from nep_tui.messages import UnreadCountChanged
 from nep_tui.palette import PaletteCommand, work_package_link_commands
 from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
+from nep_tui.screens.field_edits import (
+    DATE_HINT,
+    allowed_choices,
+    assignee_choices,
+    check_date,
+    check_subject,
+    describe_edit,
+    parsed_date,
+)
 from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
 from nep_tui.screens.link_report import LinkFilesScreen
 from nep_tui.screens.storage_browser import StorageBrowserScreen
 from nep_tui.screens.upload import UploadScreen
 from nep_tui.services import current_client
+from nep_tui.widgets.activity_timeline import ActivityTimeline
 from nep_tui.widgets.app_header import AppHeader
 from nep_tui.widgets.attachments_pane import AttachmentsPane
+from nep_tui.widgets.comment_box import CommentBox
 from nep_tui.widgets.error_state import ErrorState
 from nep_tui.widgets.files_pane import FilesPane
 from nep_tui.widgets.offline import NeedsServer
@@ -77,7 +96,18 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     CSS_PATH = "work_package.tcss"
     # The panes focus their first list once it has loaded.
     AUTO_FOCUS = ""
-    SERVER_ACTIONS = frozenset({"attach"})
+    EDIT_ACTIONS = frozenset(
+        {
+            "edit_status",
+            "edit_priority",
+            "edit_assignee",
+            "edit_subject",
+            "edit_description",
+            "edit_start_date",
+            "edit_due_date",
+        }
+    )
+    SERVER_ACTIONS = frozenset({"attach", "comment"}) | EDIT_ACTIONS
 
     BINDINGS = [
         Binding(
@@ -101,12 +131,51 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             id="wp-attach",
             tooltip="Upload local files as attachments of this work package.",
         ),
+        # Letters the panes' lists do not take; dates in capitals next to s for status.
+        Binding("s", "edit_status", "Status", id="wp-status", tooltip="Change the status."),
+        Binding("w", "edit_assignee", "Assignee", id="wp-assignee", tooltip="Assign it."),
+        Binding("p", "edit_priority", "Priority", id="wp-priority", tooltip="Change the priority."),
+        Binding("m", "comment", "Comment", id="wp-comment", tooltip="Write a comment."),
+        Binding(
+            "t",
+            "edit_subject",
+            "Subject",
+            show=False,
+            id="wp-subject",
+            tooltip="Change the subject.",
+        ),
+        Binding(
+            "e",
+            "edit_description",
+            "Description",
+            show=False,
+            id="wp-description-edit",
+            tooltip="Change the description.",
+        ),
+        Binding(
+            "S",
+            "edit_start_date",
+            "Start date",
+            show=False,
+            id="wp-start",
+            tooltip="Change the start date.",
+        ),
+        Binding(
+            "D",
+            "edit_due_date",
+            "Finish date",
+            show=False,
+            id="wp-due",
+            tooltip="Change the finish date.",
+        ),
     ]
 
-    def __init__(self, work_package_id: int) -> None:
+    def __init__(self, work_package_id: int, *, at_activity: bool = False) -> None:
         super().__init__()
         self.work_package_id = work_package_id
         self.work_package: WorkPackage | None = None
+        # Opened from a notification: the comment box gets the focus once the activity is in.
+        self.at_activity = at_activity
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -117,12 +186,16 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             yield ServerMarkdown(id="wp-description")
             yield AttachmentsPane(id="wp-attachments")
             yield FilesPane(id="wp-files")
+            yield Label("Activity", classes="pane-title")
+            yield ActivityTimeline(id="wp-activity")
+            yield CommentBox(id="wp-comment")
         yield Footer()
 
     def on_mount(self) -> None:
         # Focus belongs to the lists inside; the scrolling body itself is not a stop.
         self.query_one("#wp-body").can_focus = False
         self.query_one("#wp-error").display = False
+        self.query_one(CommentBox).work_package_id = self.work_package_id
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -153,6 +226,10 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         self.action_reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.EDIT_ACTIONS and (
+            self.work_package is None or not self.work_package.can_update
+        ):
+            return False
         return self.server_action_state(action)
 
     @on(Worker.StateChanged)
@@ -160,6 +237,8 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         if event.worker.group != "work-package" or not event.worker.is_finished:
             return
         self.query_one("#wp-body").loading = False
+        # After the work package, which is what the screen opens on: never delayed by it.
+        self.query_one(ActivityTimeline).reload(self.work_package_id)
         error = self.query_one("#wp-error", ErrorState)
         error.display = event.state is WorkerState.ERROR
         if event.state is WorkerState.ERROR and event.worker.error is not None:
@@ -194,6 +273,176 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         await self.query_one("#wp-description", ServerMarkdown).show(
             work_package.description, placeholder="No description."
         )
+
+    # --- activity and comments ----------------------------------------------------------------
+
+    def action_comment(self) -> None:
+        box = self.query_one(CommentBox)
+        box.focus_text()
+        box.scroll_visible(animate=False)
+
+    @on(ActivityTimeline.Loaded)
+    def _activity_loaded(self) -> None:
+        if self.at_activity:
+            self.at_activity = False
+            self.action_comment()
+
+    @on(CommentBox.Sent)
+    def _comment_sent(self) -> None:
+        self.query_one(ActivityTimeline).reload(self.work_package_id)
+
+    # --- field edits, through the update form ----------------------------------------------
+
+    def action_edit_status(self) -> None:
+        self._choose_allowed("status")
+
+    def action_edit_priority(self) -> None:
+        self._choose_allowed("priority")
+
+    @work(group="wp-edit", exit_on_error=False, description="asking which values are allowed")
+    async def _choose_allowed(self, field: str) -> None:
+        work_package = self.work_package
+        if work_package is None or self.refused_offline():
+            return
+        try:
+            form = await current_client(self).update_form(work_package, WorkPackageEdit())
+        except NepError as error:
+            self._not_saved(error)
+            return
+        current = work_package.status_name if field == "status" else work_package.priority_name
+        choices = allowed_choices(form.allowed_values(field), current)
+
+        def chosen(choice: Choice[int] | None) -> None:
+            if choice is not None and not choice.current:
+                edit = (
+                    WorkPackageEdit(status_id=choice.value)
+                    if field == "status"
+                    else WorkPackageEdit(priority_id=choice.value)
+                )
+                self._save(edit, choice.label)
+
+        title = f"{field.capitalize()} of #{work_package.display_id}"
+        self.app.push_screen(ChooseValueDialog(title, choices), chosen)
+
+    @work(group="wp-edit", exit_on_error=False, description="loading the available assignees")
+    async def action_edit_assignee(self) -> None:
+        work_package = self.work_package
+        if work_package is None or self.refused_offline():
+            return
+        try:
+            users = await current_client(self).available_assignees(work_package.id)
+        except NepError as error:
+            self._not_saved(error)
+            return
+
+        def chosen(choice: Choice[int | None] | None) -> None:
+            if choice is not None and not choice.current:
+                self._save(WorkPackageEdit(assignee_id=choice.value), choice.label)
+
+        self.app.push_screen(
+            ChooseValueDialog(
+                f"Assignee of #{work_package.display_id}",
+                assignee_choices(users, work_package.assignee_id),
+            ),
+            chosen,
+        )
+
+    def action_edit_subject(self) -> None:
+        work_package = self.work_package
+        if work_package is None:
+            return
+
+        def typed(value: str | None) -> None:
+            if value is not None and value.strip() != work_package.subject:
+                self._save(WorkPackageEdit(subject=value.strip()), value.strip())
+
+        self.app.push_screen(
+            AskValueDialog(
+                f"Subject of #{work_package.display_id}",
+                plain(work_package.subject),
+                check=check_subject,
+            ),
+            typed,
+        )
+
+    def action_edit_start_date(self) -> None:
+        if self.work_package is not None:
+            start = self.work_package.start_date
+            self._ask_date("Start date", start, lambda day: WorkPackageEdit(start_date=day))
+
+    def action_edit_due_date(self) -> None:
+        if self.work_package is not None:
+            due = self.work_package.due_date
+            self._ask_date("Finish date", due, lambda day: WorkPackageEdit(due_date=day))
+
+    def _ask_date(
+        self, name: str, current: date | None, edit: Callable[[date | None], WorkPackageEdit]
+    ) -> None:
+        work_package = self.work_package
+        if work_package is None:
+            return
+
+        def typed(value: str | None) -> None:
+            if value is not None and parsed_date(value) != current:
+                self._save(edit(parsed_date(value)), value.strip() or "(empty)")
+
+        self.app.push_screen(
+            AskValueDialog(
+                f"{name} of #{work_package.display_id}",
+                format_date(current),
+                hint=DATE_HINT,
+                check=check_date,
+            ),
+            typed,
+        )
+
+    def action_edit_description(self) -> None:
+        work_package = self.work_package
+        if work_package is None:
+            return
+
+        def written(text: str | None) -> None:
+            if text is not None and text != work_package.description:
+                self._save(WorkPackageEdit(description=text), "the new text")
+
+        self.app.push_screen(
+            EditTextDialog(
+                f"Description of #{work_package.display_id}", plain(work_package.description)
+            ),
+            written,
+        )
+
+    @work(group="wp-save", exit_on_error=False, description="saving a change")
+    async def _save(self, edit: WorkPackageEdit, label: str, on: WorkPackage | None = None) -> None:
+        base = on or self.work_package
+        if base is None or self.refused_offline():
+            return
+        mine = describe_edit(edit, label)
+        try:
+            await current_client(self).update_work_package(base, edit)
+        except WorkPackageConflict as conflict:
+            current = conflict.current
+
+            def answered(reapply: bool | None) -> None:
+                if reapply:
+                    self._save(edit, label, on=current)
+                else:
+                    self.notify(f"Dropped: {mine}", title="Not saved", markup=False)
+                    self.action_reload()
+
+            self.app.push_screen(ConflictDialog(conflict, mine), answered)
+            return
+        except NepError as error:
+            self._not_saved(error)
+            return
+        self.notify(f"Saved: {mine}", markup=False)
+        self.action_reload()
+
+    def _not_saved(self, error: NepError) -> None:
+        title = "Not saved"
+        if isinstance(error, ValidationFailed) and error.details:
+            title = f"Not saved: {', '.join(plain(field) for field in error.details)}"
+        self.notify(sentence(error), title=title, severity="error", markup=False)
 
     # --- what the panes ask for ------------------------------------------------------------
 
@@ -276,6 +525,25 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         yield from work_package_link_commands(self, self.work_package_id)
+        number = f"#{self.work_package_id}"
+        yield PaletteCommand(
+            f"Comment on {number}", "Write in the comment box.", self.action_comment
+        )
+        yield PaletteCommand(
+            "Show earlier activity",
+            "Add the previous entries to the timeline.",
+            self.query_one(ActivityTimeline).action_earlier,
+        )
+        yield PaletteCommand(f"Reload {number}", "Load it again.", self.action_reload)
+        yield PaletteCommand(f"Attach files to {number}", "Upload local files.", self.action_attach)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action in self.EDIT_ACTIONS:
+                if self.check_action(binding.action, ()):
+                    yield PaletteCommand(
+                        f"Change {binding.description.lower()} of {number}",
+                        binding.tooltip,
+                        getattr(self, f"action_{binding.action}"),
+                    )
         description = self.query_one("#wp-description", ServerMarkdown)
         for link in description.web_links:
             label = f"{link.text} — {link.url}" if link.text else link.url

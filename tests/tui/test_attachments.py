@@ -345,10 +345,13 @@ async def test_names_are_shown_literally(fresh_sandbox):
 
 
 def test_names_snapshot(snap_compare, fresh_sandbox, monkeypatch):
-    # An attachment's creation time is the upload's; a fixed clock keeps the snapshot stable.
+    # An attachment's creation time is the upload's, and so is that of the journal the upload
+    # writes (in the activity); a fixed clock keeps the snapshot stable.
     from nep_tui.sandbox.nepenthes import attachments as sandbox_attachments
+    from nep_tui.sandbox.nepenthes import journals as sandbox_journals
 
-    monkeypatch.setattr(sandbox_attachments, "now_iso", lambda: "2026-02-03T09:15:00Z")
+    for module in (sandbox_attachments, sandbox_journals):
+        monkeypatch.setattr(module, "now_iso", lambda: "2026-02-03T09:15:00Z")
     asyncio.run(_evil_names(fresh_sandbox))
     app = make_app(
         fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=LINKED_WP

@@ -62,12 +62,12 @@ async def test_mark_all_read_asks_first(fresh_sandbox):
 
 
 async def test_enter_opens_the_work_package(sandbox, monkeypatch):
-    opened: list[int] = []
+    opened: list[tuple[int, dict]] = []
     app = app_for(sandbox)
-    monkeypatch.setattr(app, "open_work_package", opened.append)
+    monkeypatch.setattr(app, "open_work_package", lambda wp_id, **how: opened.append((wp_id, how)))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_notifications(app, pilot)
         expected = screen.query_one(NotificationList).highlighted_notification.resource_id
         await pilot.press("enter")
         await pilot.pause()
-        assert opened == [expected]
+        assert opened == [(expected, {"at_activity": True})]
