@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -174,6 +175,7 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         super().__init__()
         self.work_package_id = work_package_id
         self.work_package: WorkPackage | None = None
+        self.focus_to_restore: Widget | None = None
         # Opened from a notification: the comment box gets the focus once the activity is in.
         self.at_activity = at_activity
 
@@ -199,6 +201,8 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
+        # Loading takes the focus away; once loaded, it goes back where the user was.
+        self.focus_to_restore = self.focused
         self.query_one("#wp-body").loading = True
         self._load()
 
@@ -267,8 +271,17 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         heading = f"{plain(work_package.type_name or '')} #{work_package.display_id} · "
         self.query_one("#wp-heading", Label).update(Content(heading + plain(work_package.subject)))
         self.query_one("#wp-attributes", Static).update(attributes_table(work_package))
-        await self.query_one(AttachmentsPane).show(work_package, detail.attachments)
-        await self.query_one(FilesPane).show(work_package, detail.file_sections)
+        attachments, files = self.query_one(AttachmentsPane), self.query_one(FilesPane)
+        # Decided before either pane changes: replacing a focused list moves the focus on.
+        # A screen just opened starts in the files.
+        was_on = self.focused or self.focus_to_restore
+        in_attachments = was_on is not None and attachments in was_on.ancestors_with_self
+        in_files = was_on is None or files in was_on.ancestors_with_self
+        await attachments.show(work_package, detail.attachments, take_focus=in_attachments)
+        await files.show(work_package, detail.file_sections, take_focus=in_files)
+        if was_on is not None and not (in_attachments or in_files) and was_on.is_attached:
+            was_on.focus()
+        self.focus_to_restore = None
         # Awaited: Markdown parses in a thread, and the load is handled once all of it is shown.
         await self.query_one("#wp-description", ServerMarkdown).show(
             work_package.description, placeholder="No description."

@@ -71,9 +71,12 @@ class AttachmentsPane(TransferPane):
     async def _load(self, work_package_id: int) -> list[Attachment]:
         return await current_client(self).attachments(work_package_id)
 
-    async def show_outcome(self, outcome: object) -> None:
+    async def show_outcome(self, outcome: object, *, take_focus: bool) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
+        # The list's own highlight: while the screen loads, nothing has the focus.
+        shown = next(iter(self.query(AttachmentList)), None)
+        kept = shown.highlighted_attachment if shown else None
         await body.remove_children()
         if isinstance(outcome, BaseException):
             await body.mount(
@@ -84,7 +87,12 @@ class AttachmentsPane(TransferPane):
                 Button("Retry", id="attachments-retry", classes="pane-retry"),
             )
         elif isinstance(outcome, list) and outcome:
-            await body.mount(AttachmentList(outcome))
+            attachments = AttachmentList(outcome)
+            await body.mount(attachments)
+            if take_focus:
+                ids = [each.id for each in outcome]
+                attachments.highlighted = ids.index(kept.id) if kept and kept.id in ids else 0
+                attachments.focus()
         else:
             await body.mount(
                 Label("No attachments. Press a to attach files.", classes="pane-empty")

@@ -174,6 +174,8 @@ class FilesPane(TransferPane):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sections: list[StorageSection] = []
+        # The link the user was last on: a reload restores it (loading takes the focus away).
+        self.last_link: FileLink | None = None
 
     # --- loading ----------------------------------------------------------------------
 
@@ -187,9 +189,10 @@ class FilesPane(TransferPane):
     async def _load(self, work_package: WorkPackage) -> list[StorageSection]:
         return await storage_sections(current_client(self), work_package)
 
-    async def show_outcome(self, outcome: object) -> None:
+    async def show_outcome(self, outcome: object, *, take_focus: bool) -> None:
         body = self.query_one(".pane-body")
         body.loading = False
+        kept_link = self.last_link
         await body.remove_children()
         if isinstance(outcome, BaseException):
             await body.mount(
@@ -202,6 +205,8 @@ class FilesPane(TransferPane):
         elif isinstance(outcome, list):
             self.sections = outcome
             await self._render_sections(body)
+            if take_focus:
+                self._focus_first(kept_link)
         self.refresh_bindings()
 
     async def _render_sections(self, body: Widget) -> None:
@@ -213,12 +218,17 @@ class FilesPane(TransferPane):
         for section in self.sections:
             await body.mount(Label(Content(plain(section.storage.name)), classes="storage-name"))
             await body.mount(*self._section_body(section))
-        if self.screen.focused is None:
-            first = next(
-                iter(self.query("FileLinkList, .connect-button, .link-existing-button")), None
-            )
-            if first is not None:
-                first.focus()
+
+    def _focus_first(self, link: FileLink | None) -> None:
+        for file_list in self.query(FileLinkList):
+            ids = [each.id for each in file_list.section.links]
+            if link is not None and link.id in ids:
+                file_list.highlighted = ids.index(link.id)
+                file_list.focus()
+                return
+        first = next(iter(self.query("FileLinkList, .connect-button, .link-existing-button")), None)
+        if first is not None:
+            first.focus()
 
     def _section_body(self, section: StorageSection) -> list[Widget]:
         state = section.storage.authorization_state
@@ -282,10 +292,16 @@ class FilesPane(TransferPane):
 
     @on(OptionList.OptionHighlighted)
     def _highlight_changed(self) -> None:
+        self._remember_link()
         self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:
+        self._remember_link()
         self.refresh_bindings()
+
+    def _remember_link(self) -> None:
+        if (link := self.highlighted_link) is not None:
+            self.last_link = link
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.server_action_state(action):

@@ -123,14 +123,15 @@ class TransferPane(NeedsServer, ReportsWorkerFailures, Vertical):
         """Load the body from the server (each pane knows what it shows)."""
         raise NotImplementedError
 
-    async def show_outcome(self, outcome: object) -> None:
-        """Show what was loaded, or the error that came instead."""
+    async def show_outcome(self, outcome: object, *, take_focus: bool) -> None:
+        """Show what was loaded, or the error that came instead; with `take_focus`, the focus
+        goes to what was highlighted before (a reload must not send keys somewhere else)."""
         raise NotImplementedError
 
-    async def show(self, work_package: WorkPackage, outcome: object) -> None:
+    async def show(self, work_package: WorkPackage, outcome: object, *, take_focus: bool) -> None:
         """Show what the screen has loaded already (or why it could not be)."""
         self.work_package = work_package
-        await self.show_outcome(outcome)
+        await self.show_outcome(outcome, take_focus=take_focus)
 
     @on(Worker.StateChanged)
     async def _loaded(self, event: Worker.StateChanged) -> None:
@@ -138,7 +139,7 @@ class TransferPane(NeedsServer, ReportsWorkerFailures, Vertical):
             return
         outcome = event.worker.result if event.state is WorkerState.SUCCESS else event.worker.error
         if outcome is not None:  # (a cancelled load has neither)
-            await self.show_outcome(outcome)
+            await self.show_outcome(outcome, take_focus=self.has_focus_within)
 
     def request_removal(self, removal: Removal) -> None:
         self.post_message(self.RemovalRequested(self, removal))

@@ -158,10 +158,16 @@ def test_open_starts_the_tui_at_the_link_with_the_profile(monkeypatch):
 
 def test_demo_forwards_reset(monkeypatch):
     pytest.importorskip("nep_tui.demo", reason="nep_tui/demo.py is not there yet")
-    calls: list[bool] = []
-    monkeypatch.setattr("nep_tui.demo.run", lambda reset=False: calls.append(reset) or 0)
+    calls: list[tuple[bool, bool]] = []
+
+    def run(reset: bool = False, admin: bool = False) -> int:
+        calls.append((reset, admin))
+        return 0
+
+    monkeypatch.setattr("nep_tui.demo.run", run)
     assert nep("demo", "--reset").exit_code == 0
-    assert calls == [True]
+    assert nep("demo", "--admin").exit_code == 0
+    assert calls == [(True, False), (False, True)]
 
 
 README = REPO_ROOT / "README.md"

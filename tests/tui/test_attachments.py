@@ -193,6 +193,22 @@ async def test_download_attachment_keeps_an_existing_file(fresh_sandbox, tmp_pat
     assert sorted(p.name for p in target.iterdir()) == ["report (1).bin", "report.bin"]
 
 
+async def test_reload_keeps_the_focus_on_the_attachment_the_user_was_on(fresh_sandbox, tmp_path):
+    for name in ("first.txt", "second.txt", "third.txt"):
+        await attach(fresh_sandbox, PLAIN_WP, name, name.encode(), tmp_path)
+    app = make_app(
+        fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_on_work_package(pilot)
+        highlight_attachment(app, "second.txt")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        listing = attachment_list(app)
+        assert app.focused is listing  # not the comment box, where keys would become text
+        assert listing.highlighted_attachment.file_name == "second.txt"
+
+
 async def test_delete_attachment_asks_first(fresh_sandbox, tmp_path):
     await attach(fresh_sandbox, PLAIN_WP, "keep.txt", b"keep", tmp_path)
     doomed = await attach(fresh_sandbox, PLAIN_WP, "doomed.txt", b"doomed", tmp_path)

@@ -101,6 +101,18 @@ async def test_open_and_show_folder_hand_the_nextcloud_url_over(sandbox, member_
         assert folder.startswith(sandbox.nextcloud_url) and "openfile=0" in folder
 
 
+async def test_reload_keeps_the_link_the_user_was_on(sandbox, member_token):
+    app = make_app(sandbox.nepenthes_url, member_token, start_at=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_on_work_package(pilot)
+        last = _file_list(app).section.links[-1].name
+        _highlight(app, last)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.focused is _file_list(app)  # not the comment box, where keys become text
+        assert app.screen.query_one(FilesPane).highlighted_link.name == last
+
+
 async def _link_scratch_file(sandbox, token: str, wp_id: int, name: str) -> int:
     """Link a file of the demo folder to another work package, for tests that unlink it."""
     async with NepenthesClient(sandbox.nepenthes_url, ApiTokenSource(token)) as client:

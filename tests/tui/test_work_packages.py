@@ -99,7 +99,7 @@ async def test_paging_loads_more_when_the_cursor_nears_the_end(sandbox, monkeypa
 async def test_enter_asks_the_app_to_open_the_work_package(sandbox, monkeypatch):
     opened: list[int] = []
     app = app_for(sandbox)
-    monkeypatch.setattr(app, "open_work_package", opened.append)
+    monkeypatch.setattr(app, "open_work_package", lambda wp_id, **_: opened.append(wp_id))
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_project(app, pilot, WEBSITE)
         table = screen.query_one(WorkPackageTable)
