@@ -10,6 +10,9 @@ import os
 import httpx
 import pytest
 
+from nep_tui.api.errors import ReadOnlyField
+from nep_tui.api.http import error_from_response
+
 
 class Api:
     def __init__(self, sandbox, login: str) -> None:
@@ -401,6 +404,48 @@ def test_update_with_optimistic_locking(fresh_sandbox):
     assert api.get("/work_packages/3").json()["subject"] == "Collect requirements from everyone"
     hidden = api.patch("/work_packages/27", json={"lockVersion": 0, "subject": "x"})
     assert hidden.status_code == 404
+
+
+def test_a_changed_read_only_property_is_refused_as_the_real_contract_refuses_it(fresh_sandbox):
+    api = Api(fresh_sandbox, "member")
+    before = api.get("/work_packages/3").json()
+    echoed = {key: before[key] for key in ("id", "createdAt", "updatedAt")}
+    author = before["_links"]["author"]
+    unchanged = api.patch(
+        "/work_packages/3",
+        json={
+            **echoed,
+            "lockVersion": before["lockVersion"],
+            "subject": "Sent back as read",
+            "_links": {"author": author},
+        },
+    )
+    assert unchanged.status_code == 200, "what was read may be sent back unchanged"
+    lock = unchanged.json()["lockVersion"]
+
+    created = api.patch(
+        "/work_packages/3",
+        json={"lockVersion": lock, "createdAt": "2020-01-01T00:00:00Z", "subject": "Not this"},
+    )
+    assert created.status_code == 422 and error_id(created) == "PropertyIsReadOnly"
+    assert (
+        created.json()["message"] == "Created on was attempted to be written but is not writable."
+    )
+    assert created.json()["_embedded"]["details"]["attribute"] == "createdAt"
+    refused = error_from_response(created, "PATCH /api/v3/work_packages/3")
+    assert isinstance(refused, ReadOnlyField) and "Created on was attempted" in str(refused)
+
+    both = api.patch(
+        "/work_packages/3",
+        json={"lockVersion": lock, "_links": {"author": {"href": "/api/v3/users/1"}}, "id": 99},
+    )
+    assert both.status_code == 422 and error_id(both) == "MultipleErrors"
+    messages = [e["message"] for e in both.json()["_embedded"]["errors"]]
+    assert messages == [
+        "ID was attempted to be written but is not writable.",
+        "Author was attempted to be written but is not writable.",
+    ]
+    assert api.get("/work_packages/3").json()["subject"] == "Sent back as read"
 
 
 def test_delete_removes_the_work_package_and_its_attachments(fresh_sandbox):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -442,6 +442,47 @@ async def update_form(request: Request) -> JSONResponse:
     return hal_response(draft.form(f"{href}/form", link(href, method="patch"), row["id"]))
 
 
+# Properties a PATCH may carry but not change, with the names the real contract's sentence uses
+# ("<name> was attempted to be written but is not writable."): a client that sends back what it
+# read is fine; a changed value is refused.
+READ_ONLY_TIMES = {
+    "createdAt": ("created_at", "Created on"),
+    "updatedAt": ("updated_at", "Updated on"),
+}
+
+
+def _same_time(sent: Any, stored: str) -> bool:
+    try:
+        return isinstance(sent, str) and datetime.fromisoformat(sent) == datetime.fromisoformat(
+            stored
+        )
+    except ValueError:
+        return False
+
+
+def read_only_errors(body: dict[str, Any], row: sqlite3.Row) -> list[ApiError]:
+    changed: list[tuple[str, str]] = []
+    if "id" in body and body["id"] != row["id"]:
+        changed.append(("id", "ID"))
+    for name, (column, human) in READ_ONLY_TIMES.items():
+        if name in body and not _same_time(body[name], row[column]):
+            changed.append((name, human))
+    links = body.get("_links")
+    if isinstance(links, dict) and "author" in links:
+        author, _problem = _linked_id(links["author"], "author", "users")
+        if author != row["author_id"]:
+            changed.append(("author", "Author"))
+    return [
+        ApiError(
+            422,
+            "PropertyIsReadOnly",
+            f"{human} was attempted to be written but is not writable.",
+            attribute=name,
+        )
+        for name, human in changed
+    ]
+
+
 async def update(request: Request) -> JSONResponse:
     viewer_id, row, body, draft = await _update_draft(request)
     lock_version = body.get("lockVersion")
@@ -454,6 +495,7 @@ async def update(request: Request) -> JSONResponse:
         )
     if lock_version != row["lock_version"]:
         raise ApiError(409, "UpdateConflict", UPDATE_CONFLICT)
+    draft.errors[:0] = read_only_errors(body, row)
     draft.raise_errors()
     fields = draft.fields
     store = request_store(request)
