@@ -24,7 +24,7 @@ import httpcore
 import httpx
 
 from nep_tui import __version__
-from nep_tui.api import bodies
+from nep_tui.api import bodies, tls
 from nep_tui.api import errors as err
 from nep_tui.api.bodies import read_answer
 from nep_tui.api.limits import Limits
@@ -120,7 +120,7 @@ def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
 
     bundle = ca_bundle or os.environ.get("SSL_CERT_FILE")
     if bundle:
-        return ssl.create_default_context(cafile=bundle)
+        return tls.verifying_context(cafile=bundle)
     return True
 
 
@@ -370,7 +370,7 @@ class ApiHttp:
         headers = {"User-Agent": USER_AGENT, "Accept": HAL_JSON, "Accept-Encoding": API_ENCODINGS}
         if verify is True:
             # One context for both clients: each would otherwise load the CA bundle again.
-            verify = httpx.create_ssl_context()
+            verify = tls.default_context()
         pool = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
         timeout = self.limits.timeout()
         self._client = httpx.AsyncClient(

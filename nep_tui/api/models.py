@@ -471,9 +471,6 @@ def _storage_or_none(data: Json) -> Storage | None:
     return storage if storage.authorization_state is not AuthorizationState.UNKNOWN else None
 
 
-FileLink.model_rebuild()
-
-
 def _storage_type(urn: str | None) -> str:
     """The provider name from the type URN; older servers spell it in lowercase."""
     tail = _urn_tail(urn)

@@ -298,6 +298,18 @@ def test_tls_context_uses_the_ca_bundle(tmp_path, monkeypatch):
         tls_verification(None)
 
 
+def test_certificates_are_read_at_the_first_tls_connection_only(monkeypatch):
+    from nep_tui.api import tls
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    context = tls.default_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0  # a plain-HTTP command never pays for them
+    context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.org")
+    assert context.cert_store_stats()["x509_ca"] > 0
+
+
 async def test_authorization_values_hide_in_reprs():
     header = await ApiTokenSource(TOKEN).authorization()
     assert repr({"Authorization": header}) == "{'Authorization': '<hidden>'}"
