@@ -9,7 +9,8 @@ interpreter's own start-up, below which no Python CLI can go). Acceptance: `--ve
 OpenProject CLI from PyPI against the same server.
 
 nep-tui runs as `python -m nep_tui` from this checkout (the console script adds nothing but a
-line of Python; a pyenv shim in front of it adds a shell start, which is not nep-tui's).
+line of Python; a pyenv shim in front of it adds a shell start, which is not nep-tui's), its
+modules byte-compiled first as an installation would have them.
 The other CLIs are installed on demand into virtual environments under the user's cache folder
 (`--no-others` skips them); one that cannot be installed or cannot talk to the sandbox is
 reported as such. Their configuration goes to a temporary folder, never the user's own.
@@ -21,6 +22,7 @@ the ratios to the floor are the figures to compare between runs.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -64,6 +66,9 @@ def time_runs(argv: list[str], env: dict[str, str], runs: int) -> float | str:
 
 
 def nep_tui(server: str, token: str) -> Tool:
+    # As pip does for the other CLIs at install: with PYTHONDONTWRITEBYTECODE set (as on this
+    # machine) a checkout would otherwise compile every module from source at each start.
+    compileall.compile_dir(REPO / "nep_tui", quiet=1)
     login = ["--server", server, "--token", token]
     return Tool(
         "nep-tui",
