@@ -369,6 +369,9 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
             self._probe.resume()
         else:
             self._probe.pause()
+            # The count failed while the server was away; the badge should not wait for the
+            # next periodic refresh to show it again.
+            self.refresh_unread_count()
 
     @work(
         exclusive=True,

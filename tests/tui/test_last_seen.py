@@ -4,6 +4,7 @@ refreshes by itself once the server is back."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 from support.cli import nep
@@ -16,7 +17,7 @@ from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.session import open_client
 from nep_tui.api.shelves import cached_project_identifiers
 from nep_tui.app import NepTuiApp
-from nep_tui.sandbox.server import start_in_thread
+from nep_tui.sandbox.server import RunningSandbox, start_in_thread
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.screens.work_packages import WorkPackagesScreen
 from nep_tui.widgets.attachments_pane import AttachmentsPane
@@ -27,6 +28,7 @@ from nep_tui.widgets.offline import (
     CachedMarker,
     OfflineBanner,
 )
+from nep_tui.widgets.unread_badge import UnreadBadge
 from nep_tui.widgets.work_package_table import WorkPackageTable
 
 
@@ -41,12 +43,17 @@ def _app(url: str, token: str) -> NepTuiApp:
     return app
 
 
+def _restart(stopped: RunningSandbox, data_dir: Path) -> RunningSandbox:
+    """The sandbox back on the ports the client knows, with the data it had."""
+    port = int(stopped.nepenthes_url.rsplit(":", 1)[1])
+    nextcloud_port = int(stopped.nextcloud_url.rsplit(":", 1)[1])
+    return start_in_thread(data_dir, seed="demo", port=port, nextcloud_port=nextcloud_port)
+
+
 async def test_offline_shows_last_seen_projects_and_comes_back(tmp_path):
     data_dir = tmp_path / "sandbox"
     running = start_in_thread(data_dir, seed="demo")
     url, token = running.nepenthes_url, running.user("member").api_token
-    port = int(url.rsplit(":", 1)[1])
-    nextcloud_port = int(running.nextcloud_url.rsplit(":", 1)[1])
     try:
         app = _app(url, token)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -60,9 +67,7 @@ async def test_offline_shows_last_seen_projects_and_comes_back(tmp_path):
             assert app.screen.query_one(OfflineBanner).display
             assert app.screen.query_one(CachedMarker).display
             assert app.screen.projects  # type: ignore[attr-defined]
-            running = start_in_thread(
-                data_dir, seed="demo", port=port, nextcloud_port=nextcloud_port
-            )
+            running = _restart(running, data_dir)
             await app._probe_server().wait()  # the 10 s probe, without the wait
             await settle(pilot)
             await wait_for(pilot, lambda: not app.screen.query_one(CachedMarker).display)
@@ -147,10 +152,6 @@ async def test_offline_on_a_profile_lists_work_packages_and_files_then_comes_bac
     data_dir = tmp_path / "sandbox"
     running = start_in_thread(data_dir, seed="demo")
     url, token = running.nepenthes_url, running.user("member").api_token
-    ports = {
-        "port": int(url.rsplit(":", 1)[1]),
-        "nextcloud_port": int(running.nextcloud_url.rsplit(":", 1)[1]),
-    }
     # (The CLI runs its own event loop, so in a thread of its own.)
     login = await asyncio.to_thread(nep, "login", url, "--token", token, "--profile", "work")
     assert login.exit_code == 0, login.stderr
@@ -191,7 +192,7 @@ async def test_offline_on_a_profile_lists_work_packages_and_files_then_comes_bac
             for action in attachments.SERVER_ACTIONS:
                 assert attachments.check_action(action, ()) is None
 
-            running = start_in_thread(data_dir, seed="demo", **ports)
+            running = _restart(running, data_dir)
             rename = ["--server", url, "--token", token, "wp", "update", "1", "--subject"]
             renamed = await asyncio.to_thread(nep, *rename, "Kickoff, v2")
             assert renamed.exit_code == 0, renamed.stderr
@@ -210,3 +211,28 @@ async def test_offline_on_a_profile_lists_work_packages_and_files_then_comes_bac
         running.stop()
     content = cache.cache_path().read_bytes()
     assert token.encode() not in content
+
+
+async def test_the_unread_badge_fills_in_as_soon_as_the_server_is_back(tmp_path):
+    data_dir = tmp_path / "sandbox"
+    running = start_in_thread(data_dir, seed="demo")
+    url, token = running.nepenthes_url, running.user("member").api_token
+    running.stop()
+    try:
+
+        def factory(_profile: str | None) -> NepenthesClient:
+            return NepenthesClient(url, ApiTokenSource(token), profile_name="p")
+
+        app = NepTuiApp(factory)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            badge = app.screen.query_one(UnreadBadge)
+            assert app.offline and app.unread_count is None and not badge.display
+            running = _restart(running, data_dir)
+            await app._probe_server().wait()  # the 10 s probe, without the wait
+            await wait_for(pilot, lambda: app.unread_count is not None)
+            await settle(pilot)
+            assert badge.display
+            assert f"{app.unread_count} unread" in str(badge.render())
+    finally:
+        running.stop()
