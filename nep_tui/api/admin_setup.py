@@ -366,6 +366,13 @@ async def _drop_app_password(nextcloud: NextcloudAdmin) -> None:
 # --- later changes ------------------------------------------------------------------------
 
 
+def oauth_redirect_uri(storage: am.AdminStorage) -> str:
+    """Where Nepenthes sends Nextcloud's OAuth sign-ins back (its storage's OAuth application
+    is made with this redirect, notes/admin-setup.md §3)."""
+    host = (storage.origin_url or "").rstrip("/")
+    return f"{host}/index.php/apps/integration_openproject/oauth-redirect"
+
+
 async def replace_nextcloud_oauth(
     admin: StorageAdmin,
     nextcloud: NextcloudAdmin,
@@ -379,6 +386,12 @@ async def replace_nextcloud_oauth(
     issues a new app password when they are managed). Then Nepenthes gets the new values,
     which drops every user's Nextcloud token: everyone connects again."""
     storage = await admin.storage(storage_id)
+    # A wrong secret would leave Nextcloud unable to sign in to Nepenthes, found out only
+    # when users connect; checked before anything changes.
+    if await admin.client_secret_refused(
+        openproject_client_id, openproject_client_secret, oauth_redirect_uri(storage)
+    ):
+        raise err.ClientSecretRefused()
     managed = storage.has_application_password
     await nextcloud.reset()
     answer = await nextcloud.setup(

@@ -225,6 +225,14 @@ class BadSetting(NepError):
     default_hint = "Correct it and try again."
 
 
+class ClientSecretRefused(BadSetting):
+    default_message = "Nepenthes does not accept this OpenProject OAuth client secret."
+    default_hint = (
+        "Give the secret shown when the storage was made; if it is lost, replace the"
+        " OpenProject OAuth values on the storage's web page first. Nothing was changed."
+    )
+
+
 class TLSVerificationFailed(NetworkUnreachable):
     default_message = "The server's TLS certificate could not be verified."
     default_hint = (

@@ -13,6 +13,7 @@ from nep_tui.api.client import API, NepenthesClient
 NEXTCLOUD_TYPE = "urn:openproject-org:api:v3:storages:Nextcloud"
 # Sent as the setup script sends it: the real server answers hal+json to this kind of request.
 WRITE_HEADERS = {"X-Requested-With": "XMLHttpRequest"}
+TOKEN_PATH = "/oauth/token"  # Doorkeeper's, fixed in OpenProject's routes
 
 
 class StorageAdmin:
@@ -70,6 +71,26 @@ class StorageAdmin:
         if not isinstance(client_id, str):
             raise err.MalformedResponse(f"GET {path}", "the clientId is missing")
         return client_id
+
+    async def client_secret_refused(self, client_id: str, secret: str, redirect_uri: str) -> bool:
+        """Whether Nepenthes refuses this OAuth application's secret, which it never shows
+        again. Its token endpoint authenticates the client before it looks at the grant
+        (RFC 6749 §5.2), so with a code it never issued a wrong secret gets `invalid_client`
+        and the right one only `invalid_grant`. Sent without the user's token: it is the
+        application that signs in here."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": "nep-tui-checks-the-client-secret",
+            "redirect_uri": redirect_uri,
+            "client_id": client_id,
+            "client_secret": secret,
+        }
+        response = await self.http.foreign("POST", self.http.absolute(TOKEN_PATH), data=form)
+        try:
+            answer = response.json()
+        except ValueError:
+            return False  # not the OAuth answer; the change itself will say what is wrong
+        return isinstance(answer, dict) and answer.get("error") == "invalid_client"
 
     async def health_checks(self) -> list[am.HealthLine]:
         """OkComputer answers 500 when a check failed, with the same text."""

@@ -40,8 +40,8 @@ DELETE_DETAIL = (
     " deleted in Nextcloud with their files. This cannot be undone."
 )
 SECRET_HINT = (
-    "Shown once when the storage was made (setup-nextcloud --show-secret). Lost? Replace the"
-    " OpenProject OAuth values on the web page first (e)."
+    "Shown once when the storage was made (the wizard's Show secret, or setup-nextcloud"
+    " --show-secret). Lost? Replace the OpenProject OAuth values on the web page first (e)."
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +35,10 @@ NEXT_RUNNING = "Setting up both servers…"
 NEXT_RETRY = "Next: fix the cause named above, then press Retry (or ctrl+s)."
 NEXT_ENABLE = "Done. Next, in a browser (web only): enable the storage in projects, "
 NEXT_ENABLE_TAIL = "with a project folder mode. "
+SECRET_NOTE = (
+    "OpenProject OAuth client secret, copied to the clipboard. Nepenthes shows it only once:"
+    " keep it (a password manager) to replace the Nextcloud OAuth values later."
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class SetupWizardScreen(ReportsWorkerFailures, Screen[None]):
         self.defaults = defaults or SetupDefaults()
         self.storage_id: int | None = None
         self.projects_page = ""
+        # Nepenthes' one showing of the storage's OAuth secret; revealed only on request.
+        self.client_secret: SecretStr | None = None
 
     def compose(self) -> ComposeResult:
         defaults = self.defaults
@@ -75,10 +82,12 @@ class SetupWizardScreen(ReportsWorkerFailures, Screen[None]):
             yield SetupSteps(id="wizard-steps")
             yield Static(id="wizard-error")
             yield Static(Content(NEXT_FILL_IN), id="wizard-next")
+            yield Static(id="wizard-secret")
             with Horizontal(id="wizard-actions"):
                 yield Button("Run setup", id="wizard-run-button", variant="primary")
                 yield Button("Open page", id="wizard-open", classes="-after-setup")
                 yield Button("QR code", id="wizard-qr", classes="-after-setup")
+                yield Button("Show secret", id="wizard-show-secret", classes="-after-setup")
         yield Footer()
 
     @staticmethod
@@ -171,9 +180,10 @@ class SetupWizardScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one("#wizard-password", Input).value = ""
         self.storage_id = report.storage.id if report.storage else None
         self.projects_page = admin.project_storages_page(self.storage_id or 0)
+        self.client_secret = report.openproject_client_secret
         self._show_next(
             link_content(NEXT_ENABLE + NEXT_ENABLE_TAIL, self.projects_page)
-            + Content(" Escape goes back to the storages.")
+            + Content("\nEscape goes back to the storages.")
         )
         self.set_class(True, "-set-up")
         self.refresh_bindings()
@@ -197,3 +207,15 @@ class SetupWizardScreen(ReportsWorkerFailures, Screen[None]):
     @on(Button.Pressed, "#wizard-qr")
     def _show_qr(self) -> None:
         self.app.push_screen(QrCodeDialog(self.projects_page))
+
+    @on(Button.Pressed, "#wizard-show-secret")
+    def _show_secret(self) -> None:
+        if self.client_secret is None:
+            self.notify("Nepenthes did not show a client secret for this storage.")
+            return
+        secret = self.client_secret.get_secret_value()
+        self.app.copy_to_clipboard(secret)
+        shown = self.query_one("#wizard-secret", Static)
+        shown.update(Content(f"{SECRET_NOTE}\n{secret}"))
+        shown.display = True
+        shown.scroll_visible(animate=False)

@@ -13,6 +13,7 @@ from support.admin import (
     enable_in_project,
     nextcloud_admin,
     setup_args,
+    storages,
     stored_secrets,
 )
 from support.cli import as_user, nep, nep_json
@@ -129,6 +130,22 @@ def test_replacing_the_nextcloud_oauth_values_disconnects_everyone(bare, monkeyp
         assert authorization(bare, login, storage_id) == "NotConnected"
     assert "Connected" in connect_in_browser(bare, "member", storage_id).text
     assert authorization(bare, "member", storage_id) == "Connected"
+
+
+def test_a_wrong_openproject_client_secret_is_refused_before_anything_changes(bare, monkeypatch):
+    report = set_up(bare, "--show-secret")
+    storage_id = report["storage"]["id"]
+    before = storages(bare)
+    monkeypatch.setenv(
+        "NEP_TUI_OPENPROJECT_CLIENT_SECRET", report["openproject_client_secret"] + "x"
+    )
+    run = admin_nep(
+        bare, "admin", "replace-nextcloud-oauth", str(storage_id), "--nextcloud-admin", "admin"
+    )
+    assert run.exit_code == 2, run.stderr
+    assert "does not accept this OpenProject OAuth client secret" in run.stderr
+    assert "Nothing was changed" in run.stderr
+    assert storages(bare) == before
 
 
 def test_delete_asks_first_and_takes_the_file_links(bare):

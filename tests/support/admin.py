@@ -104,13 +104,16 @@ def stored_secrets(sandbox) -> list[str]:
     return [secret for secret in found if secret]
 
 
+def storages(sandbox) -> list[dict]:
+    return api(sandbox, "admin").get("/api/v3/storages").json()["_embedded"]["elements"]
+
+
 def servers_state(sandbox) -> dict:
     """What both servers say about the integration, through their APIs."""
-    storages = api(sandbox, "admin").get("/api/v3/storages").json()["_embedded"]["elements"]
     client = nextcloud(sandbox)
     base = "/index.php/apps/integration_openproject"
     return {
-        "storages": [(s["id"], s["name"]) for s in storages],
+        "storages": [(s["id"], s["name"]) for s in storages(sandbox)],
         "admin_config": client.get(f"{base}/check-admin-config").json(),
         "project_folders": client.get(f"{base}/project-folder-status").json(),
         "openproject_user": client.get(

@@ -3,8 +3,9 @@ without the integration (`--seed bare`); what they did is checked through both s
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from support.admin import api, enable_in_project, nextcloud_admin, servers_state
+from support.admin import api, enable_in_project, nextcloud_admin, servers_state, storages
 from support.admin_tui import defaults, set_up, set_up_storage
 from support.tui import app_for, settle, wait_for
 from textual.widgets import Button, DataTable, Static
@@ -24,10 +25,6 @@ def bare(tmp_path):
     running = start_in_thread(tmp_path / "bare", seed="bare")
     yield running
     running.stop()
-
-
-def storages(sandbox) -> list[dict]:
-    return api(sandbox, "admin").get("/api/v3/storages").json()["_embedded"]["elements"]
 
 
 async def open_wizard(pilot, sandbox) -> SetupWizardScreen:
@@ -95,6 +92,37 @@ async def test_the_wizard_sets_up_both_servers_and_shows_every_step_done(bare):
     assert storage["name"] == "Nextcloud"
     assert storage["configured"] is True
     assert storage["hasApplicationPassword"] is True
+
+
+def token_error(sandbox, client_id: str, secret: str) -> str:
+    """What Nepenthes' token endpoint says to this client with a code it never issued: the
+    secret is right when the client is accepted and only the code is refused."""
+    answer = httpx.post(
+        f"{sandbox.nepenthes_url}/oauth/token",
+        data={"grant_type": "authorization_code", "code": "never-issued"},
+        auth=(client_id, secret),
+    )
+    return answer.json()["error"]
+
+
+async def test_the_wizard_shows_the_oauth_client_secret_only_when_asked(bare):
+    app = app_for(bare, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        wizard = await open_wizard(pilot, bare)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(wizard, "#wizard-secret") == ""
+        await pilot.click("#wizard-show-secret")
+        await settle(pilot)
+        note, secret = text_of(wizard, "#wizard-secret").splitlines()
+        assert "shows it only once" in note
+        assert app.clipboard == secret
+    [storage] = storages(bare)
+    application = storage["_links"]["oauthApplication"]["href"]
+    client_id = api(bare, "admin").get(application).json()["clientId"]
+    assert token_error(bare, client_id, secret) == "invalid_grant"
+    assert token_error(bare, client_id, secret + "x") == "invalid_client"
 
 
 async def test_a_failed_step_is_named_with_its_fix_and_both_servers_are_unchanged(bare):
@@ -201,28 +229,41 @@ async def test_each_storage_shows_its_projects_with_their_folder_modes(bare):
     assert f"/admin/settings/storages/{storage_id}/project_storages" in detail
 
 
-async def test_replacing_the_nextcloud_oauth_values_gives_both_sides_a_new_client(bare):
-    report = await set_up(bare)
-    assert report.storage is not None and report.openproject_client_secret is not None
-    before = storages(bare)[0]["_embedded"]["oauthClientCredentials"]["clientId"]
-    app = app_for(bare, "admin")
+async def replace_oauth(sandbox, secret: str) -> str:
+    """Press o on the storage, give `secret` and the Nextcloud admin: the status line after."""
+    app = app_for(sandbox, "admin")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await app.push_screen(AdministrationScreen(defaults(bare)))
+        await app.push_screen(AdministrationScreen(defaults(sandbox)))
         await settle(pilot)
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, AskValueDialog))
         assert app.screen.password
-        app.screen.query_one(
-            "#ask-input"
-        ).value = report.openproject_client_secret.get_secret_value()
+        app.screen.query_one("#ask-input").value = secret
         await pilot.press("enter")
         await accept_nextcloud_admin(pilot)
         await settle(pilot)
-        assert "new Nextcloud OAuth values" in text_of(app.screen, "#admin-status")
+        return text_of(app.screen, "#admin-status")
+
+
+async def test_replacing_the_nextcloud_oauth_values_gives_both_sides_a_new_client(bare):
+    report = await set_up(bare)
+    assert report.storage is not None and report.openproject_client_secret is not None
+    before = storages(bare)[0]["_embedded"]["oauthClientCredentials"]["clientId"]
+    status = await replace_oauth(bare, report.openproject_client_secret.get_secret_value())
+    assert "new Nextcloud OAuth values" in status
     after = storages(bare)[0]
     assert after["configured"] is True
     assert after["_embedded"]["oauthClientCredentials"]["clientId"] != before
+
+
+async def test_a_wrong_openproject_client_secret_changes_nothing(bare):
+    report = await set_up(bare)
+    assert report.openproject_client_secret is not None
+    before = servers_state(bare), storages(bare)
+    status = await replace_oauth(bare, report.openproject_client_secret.get_secret_value() + "x")
+    assert "does not accept this OpenProject OAuth client secret" in status
+    assert (servers_state(bare), storages(bare)) == before
 
 
 async def test_the_wizard_says_which_field_is_missing_and_runs_nothing(bare):
