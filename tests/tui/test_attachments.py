@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import respx
-from support.tui import dav_client, make_app, settle, settle_on_work_package
+from support.tui import dav_client, make_app, settle, settle_on_work_package, wait_for
 from textual import events
 from textual.geometry import Region
 from textual.widget import Widget
@@ -373,3 +373,35 @@ def test_names_snapshot(snap_compare, fresh_sandbox, monkeypatch):
         fresh_sandbox.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=LINKED_WP
     )
     assert snap_compare(app, terminal_size=EVIL_SIZE, run_before=settle_on_work_package)
+
+
+async def test_quitting_during_a_download_leaves_no_part_file_and_keeps_the_users_file(
+    fresh_sandbox, tmp_path
+):
+    from support.fault_proxy import FaultProxy
+
+    await attach(fresh_sandbox, PLAIN_WP, "report.bin", os.urandom(300_000), tmp_path)
+    target = tmp_path / "downloads"
+    target.mkdir()
+    (target / "report.bin").write_bytes(b"mine, keep me")
+    proxy = FaultProxy(fresh_sandbox.nepenthes_url, fresh_sandbox.nextcloud_url)
+    # The body drips in, so the download is still under way when the user quits.
+    proxy.add("drip", path=r"/api/v3/attachments/\d+/content", interval=0.3)
+    try:
+        app = make_app(
+            proxy.nepenthes_url, fresh_sandbox.user("member").api_token, start_at=PLAIN_WP
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_on_work_package(pilot)
+            highlight_attachment(app, "report.bin")
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, DownloadFolderDialog)
+            app.screen.query_one("#download-folder").value = str(target)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(p.suffix == ".part" for p in target.iterdir()))
+            await pilot.press("ctrl+q")
+    finally:
+        proxy.stop()
+    assert [p.name for p in target.iterdir()] == ["report.bin"]
+    assert (target / "report.bin").read_bytes() == b"mine, keep me"
