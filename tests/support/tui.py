@@ -111,3 +111,20 @@ def put_files(sandbox, login: str, folder: str, names: list[str]) -> None:
         for name in names:
             response = dav.put(f"{folder.rstrip('/')}/{name}", content=f"{name}\n".encode())
             assert response.status_code in (201, 204), response.text
+
+
+async def start_download(pilot: Pilot, folder) -> None:
+    """Press d on what is highlighted and answer the folder question with `folder`."""
+    from nep_tui.dialogs.download_folder import DownloadFolderDialog
+
+    await pilot.press("d")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, DownloadFolderDialog)
+    pilot.app.screen.query_one("#download-folder").value = str(folder)
+    await pilot.press("enter")
+
+
+async def quit_once_the_part_file_is_there(pilot: Pilot, folder) -> None:
+    """Let the download begin writing into `folder`, then quit as a user would."""
+    await wait_for(pilot, lambda: any(p.suffix == ".part" for p in folder.iterdir()))
+    await pilot.press("ctrl+q")

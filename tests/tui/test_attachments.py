@@ -16,7 +16,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 import respx
-from support.tui import dav_client, make_app, settle, settle_on_work_package, wait_for
+from support.tui import (
+    dav_client,
+    make_app,
+    quit_once_the_part_file_is_there,
+    settle,
+    settle_on_work_package,
+    start_download,
+)
 from textual import events
 from textual.geometry import Region
 from textual.widget import Widget
@@ -27,7 +34,6 @@ from nep_tui.api.errors import NotFound
 from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.models import Attachment
 from nep_tui.dialogs.confirm import ConfirmDialog
-from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.screens.upload import UploadScreen
 from nep_tui.screens.work_package import WorkPackageScreen
 from nep_tui.widgets.attachments_pane import AttachmentList, AttachmentsPane
@@ -119,12 +125,8 @@ def transfer_outcomes(app) -> list[str]:
 
 
 async def download_to(pilot, folder: Path) -> None:
-    """Press d on what is highlighted and answer the folder question with `folder`."""
-    await pilot.press("d")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, DownloadFolderDialog)
-    pilot.app.screen.query_one("#download-folder").value = str(folder)
-    await pilot.press("enter")
+    """Download what is highlighted into `folder`, to the end."""
+    await start_download(pilot, folder)
     await settle(pilot)
 
 
@@ -394,13 +396,8 @@ async def test_quitting_during_a_download_leaves_no_part_file_and_keeps_the_user
         async with app.run_test(size=SIZE) as pilot:
             await settle_on_work_package(pilot)
             highlight_attachment(app, "report.bin")
-            await pilot.press("d")
-            await pilot.pause()
-            assert isinstance(app.screen, DownloadFolderDialog)
-            app.screen.query_one("#download-folder").value = str(target)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: any(p.suffix == ".part" for p in target.iterdir()))
-            await pilot.press("ctrl+q")
+            await start_download(pilot, target)
+            await quit_once_the_part_file_is_there(pilot, target)
     finally:
         proxy.stop()
     assert [p.name for p in target.iterdir()] == ["report.bin"]

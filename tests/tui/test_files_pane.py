@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from support.tui import make_app, settle, settle_on_work_package
+from support.tui import (
+    make_app,
+    quit_once_the_part_file_is_there,
+    settle,
+    settle_on_work_package,
+    start_download,
+)
 
 from nep_tui.api.client import NepenthesClient
 from nep_tui.api.http import ApiTokenSource
@@ -181,3 +187,20 @@ async def test_download_shows_progress_and_never_clobbers(sandbox, member_token,
         assert not list(tmp_path.glob("*.part"))
         details = [str(label.render()) for label in app.screen.query(".transfer-detail")]
         assert any("already existed and was kept" in text for text in details)
+
+
+async def test_quitting_during_a_download_leaves_no_part_file_and_keeps_the_users_file(
+    sandbox, fault_proxy, member_token, tmp_path: Path
+):
+    existing = tmp_path / "Kickoff presentation.pdf"
+    existing.write_bytes(b"mine, keep me")
+    # The file drips in from Nextcloud, so the download is still under way when the user quits.
+    fault_proxy.add("drip", side="nextcloud", path=r"/direct/", interval=0.3)
+    app = make_app(fault_proxy.nepenthes_url, member_token, start_at=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_on_work_package(pilot)
+        _highlight(app, "Kickoff presentation.pdf")
+        await start_download(pilot, tmp_path)
+        await quit_once_the_part_file_is_there(pilot, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["Kickoff presentation.pdf"]
+    assert existing.read_bytes() == b"mine, keep me"
