@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -39,6 +42,7 @@ StartAt = int | Literal["login"] | None
 UNREAD_REFRESH_SECONDS = 60
 OFFLINE_PROBE_SECONDS = 10
 DEFAULT_THEME = "textual-dark"
+TERMINATED_EXIT_CODE = 128 + signal.SIGTERM  # as a shell reports a process ended by it
 
 
 def session_client_factory(server: str | None = None, token: str | None = None) -> ClientFactory:
@@ -112,6 +116,13 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
         return _with_terminal_signals(super().get_driver_class())
 
     def on_mount(self) -> None:
+        # SIGTERM ends the interface as quitting does: the workers are cancelled and clean up
+        # (a download removes its `.part`) and the terminal is restored, instead of the
+        # process vanishing mid-write with the terminal left in raw mode.
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not main thread
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGTERM, self.exit, None, TERMINATED_EXIT_CODE
+            )
         self._apply_theme(self._requested_theme)
         self.set_interval(UNREAD_REFRESH_SECONDS, self.refresh_unread_count)
         self._probe = self.set_interval(OFFLINE_PROBE_SECONDS, self._probe_server, pause=True)
@@ -167,6 +178,8 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
             self.refresh_unread_count()
 
     async def on_unmount(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         self.terminal_signals.write = None  # the driver stops writing after this
         await self._close_client()
 
@@ -468,7 +481,8 @@ def run_app(
         if start_at is None:
             print(f"nep-tui: {start_url} is not a link to a work package.", file=sys.stderr)
             return 2
-    NepTuiApp(
+    app = NepTuiApp(
         session_client_factory(server, token), start_at=start_at, profile=profile, server=server
-    ).run()
-    return 0
+    )
+    app.run()
+    return app.return_code or 0
