@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 from support import SHARED_DIR
+from support.fixed_ports import port_is_free
 
 os.environ["TZ"] = "UTC"
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
@@ -18,19 +18,10 @@ def _worker_index() -> int:
     return int(worker.removeprefix("gw") or 0)
 
 
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def stable_ports() -> tuple[int, int]:
     """Ports derived from the worker id so URLs in snapshots do not change between runs."""
     base = 47100 + 10 * _worker_index()
-    if _port_is_free(base) and _port_is_free(base + 1):
+    if port_is_free(base) and port_is_free(base + 1):
         return base, base + 1
     return 0, 0
 

@@ -190,37 +190,7 @@ class FaultProxy:
         if kind == "lost_answer":
             _reset(writer)  # the server did it; its answer never arrives
             return
-        data = answer.body
-        if kind in ("pass", "status", "html", "gzip_bomb", "huge_json", "redirect"):
-            writer.write(answer.encode() + data)
-            await writer.drain()
-            return
-        half = data[: max(1, len(data) // 2)] if data else b""
-        if kind == "cut":
-            writer.write(answer.encode(content_length=params.get("length", True)) + half)
-            await writer.drain()
-            return
-        if kind == "reset":
-            writer.write(answer.encode() + half)
-            await writer.drain()
-            await asyncio.sleep(0.05)
-            _reset(writer)
-            return
-        if kind == "stall":
-            writer.write(answer.encode() + half)
-            await writer.drain()
-            await asyncio.sleep(params.get("seconds", 3600))
-            return
-        if kind == "drip":
-            writer.write(answer.encode())
-            await writer.drain()
-            chunk = params.get("chunk", 1)
-            for start in range(0, len(data), chunk):
-                writer.write(data[start : start + chunk])
-                await writer.drain()
-                await asyncio.sleep(params.get("interval", 1.0))
-            return
-        raise ValueError(f"unknown fault {kind!r}")
+        await _deliver(kind, params, answer, writer)
 
     async def _forward(self, side: str, head: bytes, body: bytes) -> Answer:
         host, port = self.upstream[side].removeprefix("http://").split(":")
@@ -326,6 +296,41 @@ def _dechunk(data: bytes) -> bytes:
         out += rest[:size]
         data = rest[size + 2 :]
     return bytes(out)
+
+
+async def _deliver(kind: str, params: dict[str, Any], answer: Answer, writer: Any) -> None:
+    """Write `answer` to the client whole, or broken the way fault `kind` breaks it."""
+    data = answer.body
+    if kind in ("pass", "status", "html", "gzip_bomb", "huge_json", "redirect"):
+        writer.write(answer.encode() + data)
+        await writer.drain()
+        return
+    half = data[: max(1, len(data) // 2)] if data else b""
+    if kind == "cut":
+        writer.write(answer.encode(content_length=params.get("length", True)) + half)
+        await writer.drain()
+        return
+    if kind == "reset":
+        writer.write(answer.encode() + half)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        _reset(writer)
+        return
+    if kind == "stall":
+        writer.write(answer.encode() + half)
+        await writer.drain()
+        await asyncio.sleep(params.get("seconds", 3600))
+        return
+    if kind == "drip":
+        writer.write(answer.encode())
+        await writer.drain()
+        chunk = params.get("chunk", 1)
+        for start in range(0, len(data), chunk):
+            writer.write(data[start : start + chunk])
+            await writer.drain()
+            await asyncio.sleep(params.get("interval", 1.0))
+        return
+    raise ValueError(f"unknown fault {kind!r}")
 
 
 def _reset(writer: Any) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support.fixed_ports import start_on_fixed_ports
 from support.tui import app_for, settle
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
@@ -18,7 +19,6 @@ from nep_tui.dialogs.conflict import ConflictDialog
 from nep_tui.screens.field_edits import describe_edit
 from nep_tui.widgets.activity_timeline import ActivityTimeline
 from nep_tui.widgets.comment_box import CommentBox
-from tests.conftest import _port_is_free
 from tests.tui.test_dialog_snapshots import HOSTILE, Host
 
 pytestmark = pytest.mark.xdist_group("tui-activity-snapshots")
@@ -111,16 +111,8 @@ def test_conflict_dialog(snap_compare):
 
 @pytest.fixture(scope="module")
 def activity_sandbox(tmp_path_factory):
-    from nep_tui.sandbox.server import start_in_thread
-
-    if not all(_port_is_free(port) for port in ACTIVITY_PORTS):
-        pytest.fail(f"ports {ACTIVITY_PORTS} are taken: another run of these snapshots is on")
-    running = start_in_thread(
-        tmp_path_factory.mktemp("activity-sandbox"),
-        seed="demo",
-        port=ACTIVITY_PORTS[0],
-        nextcloud_port=ACTIVITY_PORTS[1],
-    )
+    folder = tmp_path_factory.mktemp("activity-sandbox")
+    running = start_on_fixed_ports(folder, ACTIVITY_PORTS, seed="demo")
     yield running
     running.stop()
 

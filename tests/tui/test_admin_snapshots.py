@@ -8,10 +8,10 @@ import asyncio
 import pytest
 from support.admin import enable_in_project
 from support.admin_tui import defaults, set_up_storage
+from support.fixed_ports import start_on_fixed_ports
 from support.tui import app_for, settle
 
 from nep_tui.screens.administration import AdministrationScreen
-from tests.conftest import _port_is_free
 
 pytestmark = pytest.mark.xdist_group("tui-admin-snapshots")
 
@@ -21,16 +21,8 @@ SMALL = (80, 24)
 
 @pytest.fixture(scope="module")
 def admin_sandbox(tmp_path_factory):
-    from nep_tui.sandbox.server import start_in_thread
-
-    if not all(_port_is_free(port) for port in ADMIN_SNAPSHOT_PORTS):
-        pytest.fail(f"ports {ADMIN_SNAPSHOT_PORTS} are taken: the snapshots need these exact ports")
-    running = start_in_thread(
-        tmp_path_factory.mktemp("admin-snapshot-sandbox"),
-        seed="bare",
-        port=ADMIN_SNAPSHOT_PORTS[0],
-        nextcloud_port=ADMIN_SNAPSHOT_PORTS[1],
-    )
+    folder = tmp_path_factory.mktemp("admin-snapshot-sandbox")
+    running = start_on_fixed_ports(folder, ADMIN_SNAPSHOT_PORTS, seed="bare")
     yield running
     running.stop()
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.fixed_ports import port_is_free
 from support.tui import settle
 
 from nep_tui.api import cache
@@ -23,7 +24,6 @@ from nep_tui.api.http import ApiTokenSource
 from nep_tui.app import NepTuiApp
 from nep_tui.screens.work_packages import PAGE_SIZE, WorkPackagesScreen
 from nep_tui.widgets import offline
-from tests.conftest import _port_is_free
 
 pytestmark = pytest.mark.xdist_group("last-seen-snapshots")
 
@@ -50,7 +50,7 @@ def seen_cache(tmp_path_factory) -> tuple[Path, str]:
     """A cache file with what was seen on the sandbox, which is stopped again; and the token."""
     from nep_tui.sandbox.server import start_in_thread
 
-    if not all(_port_is_free(port) for port in PORTS):
+    if not all(port_is_free(port) for port in PORTS):
         pytest.fail(f"ports {PORTS} are taken; these snapshots show URLs and need these ports")
     folder = tmp_path_factory.mktemp("seen-cache")
     previous = os.environ.get("NEP_TUI_CACHE_DIR")

@@ -7,6 +7,7 @@ they run on one worker: the snapshots do not depend on which worker runs them.
 from __future__ import annotations
 
 import pytest
+from support.fixed_ports import port_is_free
 from support.tui import app_for, settle, wait_for
 
 from nep_tui.api import profiles
@@ -15,7 +16,6 @@ from nep_tui.api.http import ApiTokenSource
 from nep_tui.api.models import Project
 from nep_tui.app import NepTuiApp
 from nep_tui.screens.work_packages import WorkPackagesScreen
-from tests.conftest import _port_is_free
 
 pytestmark = pytest.mark.xdist_group("tui-snapshots")
 
@@ -28,7 +28,7 @@ SMALL, LARGE = (80, 24), (200, 60)
 def snapshot_sandbox(tmp_path_factory):
     from nep_tui.sandbox.server import start_in_thread
 
-    if not all(_port_is_free(port) for port in SNAPSHOT_PORTS):
+    if not all(port_is_free(port) for port in SNAPSHOT_PORTS):
         pytest.fail(
             f"ports {SNAPSHOT_PORTS} are taken: another run of the TUI snapshots is "
             "going on; snapshots show URLs and need these exact ports"
