@@ -377,11 +377,12 @@ class NepTuiApp(ReportsWorkerFailures, App[None]):
     def _reachable(self, reachable: bool) -> None:
         self.offline = not reachable
 
-    def watch_offline(self, offline: bool) -> None:
+    def watch_offline(self, was_offline: bool, offline: bool) -> None:
         if offline:
             self._probe.resume()
-        else:
-            self._probe.pause()
+            return
+        self._probe.pause()
+        if was_offline:
             # The count failed while the server was away; the badge should not wait for the
             # next periodic refresh to show it again.
             self.refresh_unread_count()
