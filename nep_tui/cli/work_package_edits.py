@@ -1,7 +1,8 @@
 """`nep-tui wp update / comment / activity / watch / unwatch`: act on one work package.
 
-Names (status, priority, assignee) are matched case-insensitively against the values the
-server's update form allows; an unknown or ambiguous name lists them (exit 2).
+Names (status, priority, type, assignee, responsible) are matched case-insensitively
+against the values the server's update form allows; an unknown or ambiguous name lists them
+(exit 2).
 """
 
 from __future__ import annotations
@@ -54,18 +55,17 @@ def _user_choices(users: list[User]) -> list[tuple[str, Any]]:
     ]
 
 
-async def _assignee_id(
-    client: NepenthesClient, work_package: WorkPackage, wanted: str
+async def _user_id(
+    client: NepenthesClient, work_package: WorkPackage, field: str, wanted: str
 ) -> int | None:
+    """A user for `field` (assignee or responsible, who must be assignable): login, me or none."""
     folded = wanted.strip().casefold()
     if folded == "none":
         return None
     if folded == "me":
         return (await client.me()).id
     return int(
-        match_name(
-            "assignee", wanted, _user_choices(await client.available_assignees(work_package.id))
-        )
+        match_name(field, wanted, _user_choices(await client.available_assignees(work_package.id)))
     )
 
 
@@ -73,37 +73,61 @@ async def _assignee_id(
 @click.argument("work_package_id", metavar="ID", type=WORK_PACKAGE_ID)
 @click.option("--status", metavar="S", help="Status name (only those the workflow allows).")
 @click.option("--assignee", metavar="LOGIN|me|none", help="Assign to a user, to you, or to no one.")
+@click.option("--responsible", metavar="LOGIN|me|none", help="Accountable user, you, or no one.")
 @click.option("--priority", metavar="P", help="Priority name.")
+@click.option("--type", "type_name", metavar="T", help="Type name (those of the project).")
 @click.option("--subject", metavar="T", help="New subject line.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (YYYY-MM-DD).")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Finish date (YYYY-MM-DD).")
 @click.option("--done", type=click.IntRange(0, 100), metavar="N", help="% done (0-100).")
+@click.option("--description", metavar="TEXT", help="New description (Markdown).")
+@click.option(
+    "--description-file",
+    type=click.File("r", encoding="utf-8"),
+    metavar="F|-",
+    help="Read the new description from a file (- for standard input).",
+)
 @pass_state
 def update_work_package(
     state: CliState,
     work_package_id: int,
     status: str | None,
     assignee: str | None,
+    responsible: str | None,
     priority: str | None,
+    type_name: str | None,
     subject: str | None,
     start: Any,
     due: Any,
     done: int | None,
+    description: str | None,
+    description_file: Any,
 ) -> None:
     """Change fields of a work package; on a conflict (exit 6) nothing is saved."""
+    if description is not None and description_file is not None:
+        raise click.UsageError("Give the description once: --description or --description-file.")
+    if description_file is not None:
+        description = description_file.read()
+    linked = (("status", status), ("priority", priority), ("type", type_name))
 
     async def update(client: NepenthesClient) -> WorkPackage:
         work_package = await client.work_package(work_package_id)
         changes: dict[str, Any] = {}
-        if status is not None or priority is not None:
+        if any(wanted is not None for _name, wanted in linked):
             form = await client.update_form(work_package, WorkPackageEdit())
-            for name, wanted in (("status", status), ("priority", priority)):
+            for name, wanted in linked:
                 if wanted is not None:
                     allowed = _allowed(form.allowed_values(name))
                     changes[f"{name}_id"] = match_name(name, wanted, allowed)
-        if assignee is not None:
-            changes["assignee_id"] = await _assignee_id(client, work_package, assignee)
-        for name, value in (("subject", subject), ("percentage_done", done)):
+        for name, wanted in (("assignee", assignee), ("responsible", responsible)):
+            if wanted is not None:
+                changes[f"{name}_id"] = await _user_id(client, work_package, name, wanted)
+        plain_fields = (
+            ("subject", subject),
+            ("percentage_done", done),
+            ("description", description),
+        )
+        for name, value in plain_fields:
             if value is not None:
                 changes[name] = value
         for name, moment in (("start_date", start), ("due_date", due)):

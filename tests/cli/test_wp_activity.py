@@ -187,3 +187,33 @@ def test_a_conflict_in_the_cli_exits_6_saying_what_changed_and_saves_nothing(fre
     assert "Status changed from New to In progress" in run.stderr
     current = nep_json(fresh_sandbox, "wp", "show", TASK)
     assert current["subject"] == "Collect requirements from the sales team"
+
+
+def test_responsible_type_and_description_change_show_in_the_activity_and_notify(fresh_sandbox):
+    before = _reasons_for(fresh_sandbox, "newcomer", 3)
+    updated = nep_json(
+        fresh_sandbox,
+        "wp", "update", TASK,
+        "--responsible", "nora",
+        "--type", "bug",
+        "--description", "Ask *sales* first.",
+    )  # fmt: skip
+    assert updated["type_name"] == "Bug"
+    last = nep_json(fresh_sandbox, "wp", "activity", TASK)[-1]
+    assert any(detail.startswith("**Type** changed from") for detail in last["details"])
+    assert any("**Accountable**" in detail for detail in last["details"])
+    assert any(detail.startswith("**Description**") for detail in last["details"])
+    assert _reasons_for(fresh_sandbox, "newcomer", 3) == ["responsible", *before]
+    shown = nep_json(fresh_sandbox, "wp", "show", TASK)
+    assert "Ask *sales* first." in str(shown)
+
+
+def test_description_read_from_standard_input_and_unknown_type_lists_the_allowed(fresh_sandbox):
+    run = nep(
+        *as_user(fresh_sandbox), "wp", "update", TASK, "--description-file", "-", input="From stdin"
+    )
+    assert run.exit_code == 0, run.stderr
+    assert "From stdin" in str(nep_json(fresh_sandbox, "wp", "show", TASK))
+    failed = nep(*as_user(fresh_sandbox), "wp", "update", TASK, "--type", "nope")
+    assert failed.exit_code == 2
+    assert "allowed: " in failed.stderr and "Bug" in failed.stderr
