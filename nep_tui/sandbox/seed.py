@@ -353,6 +353,15 @@ DEMO_WORK_PACKAGES: list[
         0,
     ),
 ]
+DEMO_VERSIONS = [  # id, project, name, status, start, end
+    (1, 1, "Sprint 1", "closed", "2026-01-05", "2026-01-16"),
+    (2, 1, "Sprint 2", "open", "2026-01-19", "2026-01-30"),
+    (3, 1, "Release 1.0", "open", None, "2026-03-31"),
+    (4, 2, "Launch", "open", None, "2026-04-30"),
+]
+# work package → version: a closed version keeps the work packages it has
+DEMO_WORK_PACKAGE_VERSIONS = {4: 1, 1: 2}
+
 DEMO_DESCRIPTIONS = {
     1: "Slides for the kickoff on **26 January**: goals, team, timeline.\n\nThe drafts are linked below.",
     5: "The sum in row 42 ignores the hidden rows.",
@@ -607,6 +616,15 @@ def _seed_demo_nepenthes(store: NepenthesStore) -> None:
             )
             for wp_id, project, type_id, status, priority, assignee, subject, start, due, done in DEMO_WORK_PACKAGES
         ],
+    )
+    store.db.executemany(
+        "INSERT INTO versions (id, project_id, name, status, start_date, end_date, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, stamp(row[0]), stamp(row[0])) for row in DEMO_VERSIONS],
+    )
+    store.db.executemany(
+        "UPDATE work_packages SET version_id=? WHERE id=?",
+        [(version, wp_id) for wp_id, version in DEMO_WORK_PACKAGE_VERSIONS.items()],
     )
     _initial_journals(store)
     project_of = {row[0]: row[1] for row in DEMO_WORK_PACKAGES}

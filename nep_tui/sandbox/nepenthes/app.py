@@ -42,6 +42,7 @@ CORE_MODULES = (
     "attachments",
     "activities",
     "avatars",
+    "versions",
 )
 OPTIONAL_MODULES = (
     "storages",

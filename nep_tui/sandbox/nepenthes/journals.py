@@ -60,6 +60,7 @@ TRACKED: dict[str, tuple[str, str]] = {
     "priority_id": ("Priority", "priorities"),
     "assignee_id": ("Assignee", "users"),
     "responsible_id": ("Accountable", "users"),
+    "version_id": ("Version", "versions"),
     "start_date": ("Start date", "date"),
     "due_date": ("Finish date", "date"),
     "percentage_done": ("% Complete", "percent"),
@@ -112,7 +113,7 @@ def _display(store: NepenthesStore, kind: str, value: Any) -> str:
     if kind == "users":
         row = store.user(value)
         return user_name(row) if row is not None else str(value)
-    if kind in ("types", "projects", "statuses", "priorities"):
+    if kind in ("types", "projects", "statuses", "priorities", "versions"):
         name = store.scalar(f"SELECT name FROM {kind} WHERE id=?", (value,))
         return str(name) if name is not None else str(value)
     if kind == "date":

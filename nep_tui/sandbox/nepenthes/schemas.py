@@ -1,7 +1,7 @@
 """Work package schemas (`/api/v3/work_packages/schemas/{project}-{type}`): which fields exist,
 which are required or writable, and the allowed values of the linked ones.
 
-As the real WorkPackageSchemaRepresenter: type, status and priority embed their allowed values
+As the real WorkPackageSchemaRepresenter: type, status, priority and version embed their allowed values
 (`_embedded.allowedValues`) and link them (`_links.allowedValues`, with titles); assignee and
 accountable link the collection of possible users instead, and so does project in the schema of
 an existing work package (its `available_projects`).
@@ -22,6 +22,7 @@ from nep_tui.sandbox.nepenthes.hal import API, hal_response, link
 from nep_tui.sandbox.nepenthes.meta import represent_priority, represent_status, represent_type
 from nep_tui.sandbox.nepenthes.projects import enabled_types
 from nep_tui.sandbox.nepenthes.store import NepenthesStore
+from nep_tui.sandbox.nepenthes.versions import assignable_versions, represent_version
 
 
 def _field(
@@ -37,11 +38,13 @@ def _field(
     }
 
 
-def _embedded(kind: str, name: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
+def _embedded(
+    kind: str, name: str, elements: list[dict[str, Any]], *, required: bool = True
+) -> dict[str, Any]:
     return _field(
         kind,
         name,
-        required=True,
+        required=required,
         location="_links",
         _embedded={"allowedValues": elements},
         _links={"allowedValues": [element["_links"]["self"] for element in elements]},
@@ -114,6 +117,21 @@ def work_package_schema(
                 represent_priority(row)
                 for row in store.all("SELECT * FROM priorities ORDER BY position")
             ],
+        ),
+        "version": _embedded(
+            "Version",
+            "Version",
+            [
+                represent_version(store, row)
+                for row in assignable_versions(
+                    store,
+                    project_id,
+                    current=store.scalar(
+                        "SELECT version_id FROM work_packages WHERE id=?", (work_package_id,)
+                    ),
+                )
+            ],
+            required=False,
         ),
         "assignee": _linked("User", "Assignee", assignable, required=False),
         "responsible": _linked("User", "Accountable", assignable, required=False),

@@ -91,6 +91,18 @@ CREATE TABLE IF NOT EXISTS priorities (
     is_default INTEGER NOT NULL DEFAULT 0,
     is_active INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    -- open, locked or closed
+    status TEXT NOT NULL DEFAULT 'open',
+    start_date TEXT,
+    end_date TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS work_packages (
     id INTEGER PRIMARY KEY,
     project_id INTEGER NOT NULL REFERENCES projects(id),
@@ -105,6 +117,7 @@ CREATE TABLE IF NOT EXISTS work_packages (
     start_date TEXT,
     due_date TEXT,
     percentage_done INTEGER,
+    version_id INTEGER REFERENCES versions(id),
     lock_version INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
@@ -168,6 +181,9 @@ class NepenthesStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(work_packages)")}
+        if "version_id" not in columns:  # a sandbox folder from before versions
+            self.db.execute("ALTER TABLE work_packages ADD COLUMN version_id INTEGER")
 
     def close(self) -> None:
         self.db.close()

@@ -28,6 +28,7 @@ from nep_tui.sandbox.nepenthes.meta import user_name
 from nep_tui.sandbox.nepenthes.projects import enabled_types, visible_project
 from nep_tui.sandbox.nepenthes.schemas import work_package_schema
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, inserted_id, now_iso, request_store
+from nep_tui.sandbox.nepenthes.versions import assignable_versions
 from nep_tui.sandbox.nepenthes.work_packages import (
     duration,
     represent_work_package,
@@ -47,6 +48,7 @@ LINKED = {
     "priority": ("priorities", "priority_id"),
     "assignee": ("users", "assignee_id"),
     "responsible": ("users", "responsible_id"),
+    "version": ("versions", "version_id"),
 }
 
 
@@ -65,6 +67,7 @@ class Fields:
     start_date: str | None
     due_date: str | None
     percentage_done: int | None
+    version_id: int | None
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Fields:
@@ -90,6 +93,7 @@ class Fields:
             None,
             None,
             0,
+            None,
         )
 
 
@@ -130,6 +134,7 @@ class Draft:
         self.store = store
         self.viewer_id = viewer_id
         self.current_status = current_status
+        self.base = base
         self.errors: list[ApiError] = []
         changes: dict[str, Any] = {}
         if "subject" in body:
@@ -227,6 +232,15 @@ class Draft:
                 self._violation(
                     attribute, f"{attribute.capitalize()} is not set to one of the allowed values."
                 )
+        if fields.version_id is not None and fields.version_id not in [
+            row["id"]
+            for row in (
+                assignable_versions(store, fields.project_id, current=self.base.version_id)
+                if fields.project_id is not None
+                else []
+            )
+        ]:
+            self._violation("version", "Version is not set to one of the allowed values.")
         if fields.start_date and fields.due_date and fields.due_date < fields.start_date:
             self._violation("dueDate", "Finish date must be greater than or equal to start date.")
 
@@ -279,7 +293,6 @@ class Draft:
                 },
                 # Not played by the sandbox: always unset, as in a real payload without them.
                 "category": link(None),
-                "version": link(None),
                 "parent": link(None),
             },
         }
@@ -350,8 +363,8 @@ def _insert(store: NepenthesStore, viewer_id: int, fields: Fields) -> int:
     stamp = now_iso()
     cursor = store.db.execute(
         "INSERT INTO work_packages (project_id, type_id, status_id, priority_id, author_id, assignee_id,"
-        " responsible_id, subject, description, start_date, due_date, percentage_done, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " responsible_id, subject, description, start_date, due_date, percentage_done, version_id,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             fields.project_id,
             fields.type_id,
@@ -365,6 +378,7 @@ def _insert(store: NepenthesStore, viewer_id: int, fields: Fields) -> int:
             fields.start_date,
             fields.due_date,
             fields.percentage_done,
+            fields.version_id,
             stamp,
             stamp,
         ),
@@ -505,7 +519,8 @@ async def update(request: Request) -> JSONResponse:
     with store.transaction():
         changed = store.db.execute(
             "UPDATE work_packages SET project_id=?, type_id=?, status_id=?, priority_id=?, assignee_id=?, responsible_id=?,"
-            " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, lock_version=lock_version+1,"
+            " subject=?, description=?, start_date=?, due_date=?, percentage_done=?, version_id=?,"
+            " lock_version=lock_version+1,"
             " updated_at=? WHERE id=? AND lock_version=?",
             (
                 fields.project_id,
@@ -519,6 +534,7 @@ async def update(request: Request) -> JSONResponse:
                 fields.start_date,
                 fields.due_date,
                 fields.percentage_done,
+                fields.version_id,
                 now_iso(),
                 row["id"],
                 lock_version,

@@ -45,6 +45,7 @@ from nep_tui.sandbox.nepenthes.query import (
     parse_sort,
 )
 from nep_tui.sandbox.nepenthes.store import NepenthesStore, request_store
+from nep_tui.sandbox.nepenthes.versions import represent_version
 
 ID_OPERATORS = {"=", "!"}
 NULLABLE_ID_OPERATORS = {"=", "!", "*", "!*"}
@@ -145,6 +146,7 @@ def represent_work_package(
     type_row = lookups.row("types", row["type_id"])
     status = lookups.row("statuses", row["status_id"])
     priority = lookups.row("priorities", row["priority_id"])
+    version = lookups.row("versions", row["version_id"]) if row["version_id"] else None
     can_edit = lookups.allowed("edit_work_packages", project_id)
     links: dict[str, Any] = {
         "self": link(f"{API}/work_packages/{wp_id}", row["subject"]),
@@ -158,7 +160,11 @@ def represent_work_package(
         "responsible": user_link(store, row["responsible_id"]),
         "parent": link(None),
         "ancestors": [],
-        "version": link(None),
+        "version": (
+            link(f"{API}/versions/{version['id']}", version["name"])
+            if version is not None
+            else link(None)
+        ),
         "category": link(None),
         "attachments": link(f"{API}/work_packages/{wp_id}/attachments"),
         "fileLinks": link(f"{API}/work_packages/{wp_id}/file_links"),
@@ -216,6 +222,7 @@ def represent_work_package(
             "status": represent_status(status),
             "priority": represent_priority(priority),
             "project": lookups.project(project_id),
+            **({"version": represent_version(store, version)} if version is not None else {}),
             **{
                 name: lookups.user(row[f"{name}_id"])
                 for name in ("author", "assignee", "responsible")
