@@ -315,8 +315,13 @@ class WorkPackage(_Model):
     status_closed: bool | None = None
     assignee_id: int | None = None
     assignee_name: str | None = None
+    responsible_id: int | None = None
+    responsible_name: str | None = None
+    version_id: int | None = None
+    version_name: str | None = None
     project_id: int | None = None
     project_name: str | None = None
+    priority_id: int | None = None
     priority_name: str | None = None
     updated_at: datetime | None = None
     created_at: datetime | None = None
@@ -343,8 +348,13 @@ class WorkPackage(_Model):
             status_closed=closed if isinstance(closed, bool) else None,
             assignee_id=_linked_id(data, "assignee"),
             assignee_name=_embedded_name(data, "assignee"),
+            responsible_id=_linked_id(data, "responsible"),
+            responsible_name=_embedded_name(data, "responsible"),
+            version_id=_linked_id(data, "version"),
+            version_name=_embedded_name(data, "version"),
             project_id=_linked_id(data, "project"),
             project_name=_embedded_name(data, "project"),
+            priority_id=_linked_id(data, "priority"),
             priority_name=_embedded_name(data, "priority"),
             updated_at=data.get("updatedAt"),
             created_at=data.get("createdAt"),
@@ -666,6 +676,11 @@ class WorkPackageForm(_Model):
     @property
     def required_fields(self) -> list[str]:
         return self.work_package_schema.required_writable if self.work_package_schema else []
+
+    def has_field(self, key: str) -> bool:
+        """Whether the work package has this field at all (a server may lack versions)."""
+        schema = self.work_package_schema
+        return schema is not None and key in schema.fields
 
     def allowed_values(self, key: str) -> list[AllowedValue]:
         """What the form offers for a linked field (`status`: only what the workflow allows)."""

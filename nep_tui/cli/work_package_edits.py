@@ -1,6 +1,6 @@
 """`nep-tui wp update / comment / activity / watch / unwatch`: act on one work package.
 
-Names (status, priority, type, assignee, responsible) are matched case-insensitively
+Names (status, priority, type, version, assignee, responsible) are matched case-insensitively
 against the values the server's update form allows; an unknown or ambiguous name lists them
 (exit 2).
 """
@@ -76,6 +76,12 @@ async def _user_id(
 @click.option("--responsible", metavar="LOGIN|me|none", help="Accountable user, you, or no one.")
 @click.option("--priority", metavar="P", help="Priority name.")
 @click.option("--type", "type_name", metavar="T", help="Type name (those of the project).")
+@click.option(
+    "--version",
+    "version_name",
+    metavar="NAME|none",
+    help="Version to plan it for (an open one of its project), or none.",
+)
 @click.option("--subject", metavar="T", help="New subject line.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (YYYY-MM-DD).")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Finish date (YYYY-MM-DD).")
@@ -96,6 +102,7 @@ def update_work_package(
     responsible: str | None,
     priority: str | None,
     type_name: str | None,
+    version_name: str | None,
     subject: str | None,
     start: Any,
     due: Any,
@@ -108,7 +115,12 @@ def update_work_package(
         raise click.UsageError("Give the description once: --description or --description-file.")
     if description_file is not None:
         description = description_file.read()
-    linked = (("status", status), ("priority", priority), ("type", type_name))
+    linked = (
+        ("status", status),
+        ("priority", priority),
+        ("type", type_name),
+        ("version", version_name),
+    )
 
     async def update(client: NepenthesClient) -> WorkPackage:
         work_package = await client.work_package(work_package_id)
@@ -116,7 +128,16 @@ def update_work_package(
         if any(wanted is not None for _name, wanted in linked):
             form = await client.update_form(work_package, WorkPackageEdit())
             for name, wanted in linked:
-                if wanted is not None:
+                if wanted is None:
+                    continue
+                if not form.has_field(name):
+                    raise ValidationFailed(
+                        f"Work package #{work_package.display_id} has no {name} on this server.",
+                        details={name: "not offered"},
+                    )
+                if name == "version" and wanted.strip().casefold() == "none":
+                    changes["version_id"] = None
+                else:
                     allowed = _allowed(form.allowed_values(name))
                     changes[f"{name}_id"] = match_name(name, wanted, allowed)
         for name, wanted in (("assignee", assignee), ("responsible", responsible)):

@@ -89,7 +89,9 @@ def print_work_package(work_package: WorkPackage) -> None:
             ("Type", work_package.type_name),
             ("Status", work_package.status_name),
             ("Priority", work_package.priority_name),
+            ("Version", work_package.version_name),
             ("Assignee", work_package.assignee_name),
+            ("Accountable", work_package.responsible_name),
             ("Start", format_date(work_package.start_date)),
             ("Due", format_date(work_package.due_date)),
             (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from nep_tui.api.activity import WorkPackageEdit
 from nep_tui.api.models import AllowedValue, User
@@ -26,20 +27,51 @@ def parsed_date(value: str) -> date | None:
     return date.fromisoformat(value.strip()) if value.strip() else None
 
 
+PERCENT_HINT = "A whole number from 0 to 100; empty clears it."
+
+
+def check_percent(value: str) -> str | None:
+    text = value.strip().removesuffix("%").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 100:
+        return "Type a whole number from 0 to 100, or nothing to clear it."
+    return None
+
+
+def parsed_percent(value: str) -> int | None:
+    text = value.strip().removesuffix("%").strip()
+    return int(text) if text else None
+
+
 def check_subject(value: str) -> str | None:
     return None if value.strip() else "The subject cannot be empty."
 
 
-def allowed_choices(values: list[AllowedValue], current: str | None) -> list[Choice[int]]:
-    return [
-        Choice(value.title, value.id, current=value.title == current)
+def allowed_choices(
+    values: list[AllowedValue], current: int | None, *, none_label: str | None = None
+) -> list[Choice[int | None]]:
+    """The form's allowed values, `current` marked; `none_label` offers unsetting the field."""
+    choices: list[Choice[int | None]] = (
+        [Choice(none_label, None, current is None)] if none_label is not None else []
+    )
+    return choices + [
+        Choice(value.title, value.id, current=value.id == current)
         for value in values
         if value.id is not None
     ]
 
 
-def assignee_choices(users: list[User], current_id: int | None) -> list[Choice[int | None]]:
-    choices: list[Choice[int | None]] = [Choice("Nobody (unassign)", None, current_id is None)]
+def linked_edit(field: str, value: int | None) -> WorkPackageEdit:
+    """The edit that sets a linked field (`status`, `type`, `responsible`...) to `value`."""
+    change: dict[str, Any] = {f"{field}_id": value}
+    return WorkPackageEdit(**change)
+
+
+def user_choices(
+    users: list[User], current_id: int | None, none_label: str
+) -> list[Choice[int | None]]:
+    choices: list[Choice[int | None]] = [Choice(none_label, None, current_id is None)]
     return choices + [Choice(user.name, user.id, user.id == current_id) for user in users]
 
 
@@ -51,6 +83,10 @@ _FIELD_NAMES = {
     "status_id": "Status",
     "priority_id": "Priority",
     "assignee_id": "Assignee",
+    "responsible_id": "Accountable",
+    "type_id": "Type",
+    "version_id": "Version",
+    "percentage_done": "% done",
 }
 
 

@@ -37,12 +37,16 @@ from nep_tui.palette import PaletteCommand, work_package_link_commands
 from nep_tui.screens.connect_nextcloud import ConnectNextcloudScreen
 from nep_tui.screens.field_edits import (
     DATE_HINT,
+    PERCENT_HINT,
     allowed_choices,
-    assignee_choices,
     check_date,
+    check_percent,
     check_subject,
     describe_edit,
+    linked_edit,
     parsed_date,
+    parsed_percent,
+    user_choices,
 )
 from nep_tui.screens.folder_picker import FolderPickerScreen, PickerPurpose
 from nep_tui.screens.link_report import LinkFilesScreen
@@ -70,7 +74,9 @@ def attributes_table(work_package: WorkPackage) -> Table:
             (work_package.status_name or "") + (" (closed)" if work_package.status_closed else ""),
         ),
         ("Priority", work_package.priority_name),
+        ("Version", work_package.version_name),
         ("Assignee", work_package.assignee_name or "Unassigned"),
+        ("Accountable", work_package.responsible_name),
         ("Project", work_package.project_name),
         ("Start", format_date(work_package.start_date)),
         ("Due", format_date(work_package.due_date)),
@@ -102,6 +108,10 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
             "edit_status",
             "edit_priority",
             "edit_assignee",
+            "edit_responsible",
+            "edit_type",
+            "edit_version",
+            "edit_done",
             "edit_subject",
             "edit_description",
             "edit_start_date",
@@ -137,6 +147,31 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         Binding("w", "edit_assignee", "Assignee", id="wp-assignee", tooltip="Assign it."),
         Binding("p", "edit_priority", "Priority", id="wp-priority", tooltip="Change the priority."),
         Binding("m", "comment", "Comment", id="wp-comment", tooltip="Write a comment."),
+        Binding(
+            "W",
+            "edit_responsible",
+            "Accountable",
+            show=False,
+            id="wp-responsible",
+            tooltip="Change who is accountable.",
+        ),
+        Binding("y", "edit_type", "Type", show=False, id="wp-type", tooltip="Change the type."),
+        Binding(
+            "v",
+            "edit_version",
+            "Version",
+            show=False,
+            id="wp-version",
+            tooltip="Change the version it is planned for.",
+        ),
+        Binding(
+            "percent_sign",
+            "edit_done",
+            "% done",
+            show=False,
+            id="wp-done",
+            tooltip="Change how much of it is done.",
+        ),
         Binding(
             "t",
             "edit_subject",
@@ -312,8 +347,15 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
     def action_edit_priority(self) -> None:
         self._choose_allowed("priority")
 
+    def action_edit_type(self) -> None:
+        self._choose_allowed("type")
+
+    def action_edit_version(self) -> None:
+        self._choose_allowed("version", none_label="No version")
+
     @work(group="wp-edit", exit_on_error=False, description="asking which values are allowed")
-    async def _choose_allowed(self, field: str) -> None:
+    async def _choose_allowed(self, field: str, none_label: str | None = None) -> None:
+        """`none_label`: the field may be unset, and this choice does it."""
         work_package = self.work_package
         if work_package is None or self.refused_offline():
             return
@@ -322,23 +364,33 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
         except NepError as error:
             self._not_saved(error)
             return
-        current = work_package.status_name if field == "status" else work_package.priority_name
-        choices = allowed_choices(form.allowed_values(field), current)
+        if not form.has_field(field):
+            self.notify(
+                f"This server has no {field} for #{work_package.display_id}.",
+                title="Nothing to change",
+                markup=False,
+            )
+            return
+        current = getattr(work_package, f"{field}_id")
+        choices = allowed_choices(form.allowed_values(field), current, none_label=none_label)
 
-        def chosen(choice: Choice[int] | None) -> None:
+        def chosen(choice: Choice[int | None] | None) -> None:
             if choice is not None and not choice.current:
-                edit = (
-                    WorkPackageEdit(status_id=choice.value)
-                    if field == "status"
-                    else WorkPackageEdit(priority_id=choice.value)
-                )
-                self._save(edit, choice.label)
+                self._save(linked_edit(field, choice.value), choice.label)
 
         title = f"{field.capitalize()} of #{work_package.display_id}"
         self.app.push_screen(ChooseValueDialog(title, choices), chosen)
 
+    def action_edit_assignee(self) -> None:
+        self._choose_user("assignee", "Assignee", "Nobody (unassign)")
+
+    def action_edit_responsible(self) -> None:
+        self._choose_user("responsible", "Accountable", "Nobody")
+
     @work(group="wp-edit", exit_on_error=False, description="loading the available assignees")
-    async def action_edit_assignee(self) -> None:
+    async def _choose_user(self, field: str, name: str, none_label: str) -> None:
+        """Assignee and accountable are chosen among the same assignable members, as the
+        real schema links both to the work package's available assignees."""
         work_package = self.work_package
         if work_package is None or self.refused_offline():
             return
@@ -350,12 +402,12 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
 
         def chosen(choice: Choice[int | None] | None) -> None:
             if choice is not None and not choice.current:
-                self._save(WorkPackageEdit(assignee_id=choice.value), choice.label)
+                self._save(linked_edit(field, choice.value), choice.label)
 
         self.app.push_screen(
             ChooseValueDialog(
-                f"Assignee of #{work_package.display_id}",
-                assignee_choices(users, work_package.assignee_id),
+                f"{name} of #{work_package.display_id}",
+                user_choices(users, getattr(work_package, f"{field}_id"), none_label),
             ),
             chosen,
         )
@@ -405,6 +457,30 @@ class WorkPackageScreen(NeedsServer, ReportsWorkerFailures, Screen[None]):
                 format_date(current),
                 hint=DATE_HINT,
                 check=check_date,
+            ),
+            typed,
+        )
+
+    def action_edit_done(self) -> None:
+        work_package = self.work_package
+        if work_package is None:
+            return
+        current = work_package.percentage_done
+
+        def typed(value: str | None) -> None:
+            if value is not None and parsed_percent(value) != current:
+                done = parsed_percent(value)
+                self._save(
+                    WorkPackageEdit(percentage_done=done),
+                    "(empty)" if done is None else f"{done} %",
+                )
+
+        self.app.push_screen(
+            AskValueDialog(
+                f"% done of #{work_package.display_id}",
+                "" if current is None else str(current),
+                hint=PERCENT_HINT,
+                check=check_percent,
             ),
             typed,
         )

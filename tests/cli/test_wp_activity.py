@@ -217,3 +217,17 @@ def test_description_read_from_standard_input_and_unknown_type_lists_the_allowed
     failed = nep(*as_user(fresh_sandbox), "wp", "update", TASK, "--type", "nope")
     assert failed.exit_code == 2
     assert "allowed: " in failed.stderr and "Bug" in failed.stderr
+
+
+def test_version_is_planned_and_taken_away_only_among_the_open_ones(fresh_sandbox):
+    updated = nep_json(fresh_sandbox, "wp", "update", TASK, "--version", "release")
+    assert updated["version_name"] == "Release 1.0"
+    last = nep_json(fresh_sandbox, "wp", "activity", TASK)[-1]
+    assert last["details"] == ["**Version** set to *Release 1.0*"]
+    closed = nep(*as_user(fresh_sandbox), "wp", "update", TASK, "--version", "Sprint 1")
+    assert closed.exit_code == 2
+    assert "allowed: Sprint 2, Release 1.0" in closed.stderr  # Sprint 1 is closed
+    cleared = nep_json(fresh_sandbox, "wp", "update", TASK, "--version", "none")
+    assert cleared["version_name"] is None
+    shown = nep(*as_user(fresh_sandbox), "wp", "show", "1")
+    assert "Version" in shown.stdout and "Sprint 2" in shown.stdout

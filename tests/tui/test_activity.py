@@ -115,6 +115,60 @@ async def test_every_field_changes_through_the_tui_and_shows_in_the_activity(fre
         assert shown.splitlines()[-1].endswith("Description changed (Details)")
 
 
+async def test_accountable_type_version_and_done_change_through_the_tui(fresh_sandbox):
+    async with _app(fresh_sandbox).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("W")
+        assert "Nora Newcomer" in await choose(pilot, "nora")
+        await settle(pilot)
+        await pilot.press("y")
+        assert await choose(pilot, "bug") == ["Task", "Bug", "Feature", "Milestone"]
+        await settle(pilot)
+        await pilot.press("v")
+        # Sprint 1 is closed: a work package cannot be planned for it any more.
+        assert await choose(pilot, "release") == ["No version", "Sprint 2", "Release 1.0"]
+        await settle(pilot)
+        await pilot.press("percent_sign")
+        await answer(pilot, AskValueDialog, "75")
+
+        now = await _api(fresh_sandbox, "member", lambda client: client.work_package(TASK))
+        assert (now.responsible_name, now.type_name, now.version_name, now.percentage_done) == (
+            "Nora Newcomer",
+            "Bug",
+            "Release 1.0",
+            75,
+        )
+        shown = timeline_text(screen)
+        for line in (
+            "Accountable changed from Max Member to Nora Newcomer",
+            "Type changed from Task to Bug",
+            "Version set to Release 1.0",
+            "% Complete changed from 10% to 75%",
+        ):
+            assert line in shown
+    feed = await _api(fresh_sandbox, "newcomer", lambda client: client.notifications())
+    assert "responsible" in [item.reason for item in feed if item.resource_id == TASK]
+
+
+async def test_a_version_is_taken_away_and_a_bad_percentage_never_sent(fresh_sandbox):
+    async with _app(fresh_sandbox, at=1).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await choose(pilot, "no version")
+        await settle(pilot)
+        await pilot.press("percent_sign")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, AskValueDialog))
+        pilot.app.screen.query_one(Input).value = "140"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, AskValueDialog)  # refused before any request
+        await pilot.press("escape")
+        now = await _api(fresh_sandbox, "member", lambda client: client.work_package(1))
+        assert (now.version_name, now.percentage_done) == (None, 40)
+        assert "Version deleted (Sprint 2)" in timeline_text(pilot.app.screen)
+
+
 async def test_a_validation_error_names_the_field(fresh_sandbox):
     async with _app(fresh_sandbox).run_test(size=(120, 40)) as pilot:
         await settle(pilot)

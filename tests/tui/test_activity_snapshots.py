@@ -125,3 +125,32 @@ def test_work_package_at_its_activity(snap_compare, activity_sandbox):
 
     app = app_for(activity_sandbox, start_at=3)
     assert snap_compare(app, terminal_size=(80, 24), run_before=to_the_comment_box)
+
+
+EDITOR_KEYS = {
+    "status": "s",
+    "assignee": "w",
+    "accountable": "W",
+    "priority": "p",
+    "type": "y",
+    "version": "v",
+    "done": "percent_sign",
+    "subject": "t",
+    "start": "S",
+    "finish": "D",
+    "description": "e",
+}
+
+
+@pytest.mark.parametrize("editor", EDITOR_KEYS)
+def test_each_editor_over_its_work_package(snap_compare, activity_sandbox, editor):
+    """Each field's editor as the key opens it on work package 1 (planned for Sprint 2, with
+    the closed Sprint 1 not offered), offering what the server allows."""
+
+    async def open_editor(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(EDITOR_KEYS[editor])
+        await settle(pilot)
+
+    app = app_for(activity_sandbox, start_at=1)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_editor)
