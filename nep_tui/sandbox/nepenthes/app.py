@@ -43,6 +43,8 @@ CORE_MODULES = (
     "activities",
     "avatars",
     "versions",
+    "principals",
+    "absent_resources",
 )
 OPTIONAL_MODULES = (
     "storages",
