@@ -23,7 +23,7 @@ from tests.tui.test_dialog_snapshots import HOSTILE, Host
 
 pytestmark = pytest.mark.xdist_group("tui-activity-snapshots")
 
-ACTIVITY_PORTS = (47360, 47361)
+ACTIVITY_PORTS = (47370, 47371)
 SCREEN_CSS = Path(nep_tui.screens.__file__).parent / "work_package.tcss"
 MENTION = (
     '<mention class="mention" data-id="4" data-type="user" data-text="@Nora Newcomer">'
