@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from support.tui import make_app, settle, settle_on_work_package
+from support.tui import make_app, settle, settle_on_work_package, start_download, wait_for
 
 from nep_tui.dialogs.download_folder import DownloadFolderDialog
 from nep_tui.widgets.files_pane import FileLinkList
@@ -67,3 +67,20 @@ def test_folder_download_row(snap_compare, sandbox, member_token):
         assert snap_compare(app, terminal_size=SIZE, run_before=download)
     finally:
         shutil.rmtree(SNAPSHOT_TARGET, ignore_errors=True)
+
+
+async def test_quitting_during_a_folder_download_leaves_no_part_file(
+    sandbox, fault_proxy, member_token, tmp_path
+):
+    # The folder's file drips in from Nextcloud, so the download is under way at the quit.
+    fault_proxy.add("drip", side="nextcloud", path=r"/(direct|remote\.php)/", interval=0.3)
+    app = make_app(fault_proxy.nepenthes_url, member_token, start_at=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_on_work_package(pilot)
+        _highlight_folder(pilot.app)
+        await pilot.pause()
+        await start_download(pilot, tmp_path)
+        await wait_for(pilot, lambda: any(tmp_path.rglob("*.part")))
+        await pilot.press("ctrl+q")
+    assert not any(tmp_path.rglob("*.part"))
+    assert not (tmp_path / FOLDER / "Draft v1.pdf").exists()  # never saved half
